@@ -1,0 +1,325 @@
+package enidetach
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+)
+
+// ecsCredentialsHost is where AWS_CONTAINER_CREDENTIALS_RELATIVE_URI points.
+const ecsCredentialsHost = "http://169.254.170.2"
+
+// credentialsExpiryWindow refreshes expiring credentials this long before
+// they expire, so that a request is never signed with credentials about to
+// lapse in flight.
+const credentialsExpiryWindow = 5 * time.Minute
+
+// chainDeps is what the default chain needs from the client being built.
+type chainDeps struct {
+	env         environ
+	programmed  bool // Options.Profile was set: the profile wins over the environment
+	prof        profile
+	region      string
+	http        HTTPClient
+	sts         func(creds aws.CredentialsProvider) (*Client, error) // an STS client signing with creds (nil: unsigned)
+	tried       []string                                             // sources that gave nothing, for the final error
+	sessionName func() string
+}
+
+// newDefaultCredentials resolves the default credential chain in the AWS
+// SDK's order (config.LoadDefaultConfig), without its config package:
+//
+//  1. Options.Profile, when set, decides alone (step 4).
+//  2. Environment keys: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or
+//     AWS_ACCESS_KEY and AWS_SECRET_KEY), with AWS_SESSION_TOKEN.
+//  3. Web identity: AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN.
+//  4. The shared profile: role_arn with source_profile or
+//     credential_source, static keys, web_identity_token_file,
+//     credential_process; a profile using SSO or login sessions is refused.
+//  5. Container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or
+//     AWS_CONTAINER_CREDENTIALS_FULL_URI.
+//  6. The EC2 instance role through IMDSv2.
+//
+// Only the choice is made here, from the environment and files: nothing is
+// fetched until the first call.
+func newDefaultCredentials(d *chainDeps) (aws.CredentialsProvider, error) {
+	if !d.programmed {
+		if p, ok := envCredentials(d.env); ok {
+			return p, nil
+		}
+		d.tried = append(d.tried, "environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY not set")
+		if tokenFile := d.env.get("AWS_WEB_IDENTITY_TOKEN_FILE"); tokenFile != "" {
+			roleARN := d.env.get("AWS_ROLE_ARN")
+			if roleARN == "" {
+				return nil, &ValidationError{Field: "AWS_ROLE_ARN", Reason: "is required with AWS_WEB_IDENTITY_TOKEN_FILE"}
+			}
+			return d.webIdentity(tokenFile, roleARN, d.env.get("AWS_ROLE_SESSION_NAME"))
+		}
+		d.tried = append(d.tried, "web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set")
+	}
+	return d.fromProfile(d.prof, map[string]bool{})
+}
+
+// envCredentials returns static credentials from the environment, if set.
+func envCredentials(env environ) (aws.CredentialsProvider, bool) {
+	id := firstNonEmpty(env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_ACCESS_KEY"))
+	secret := firstNonEmpty(env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SECRET_KEY"))
+	if id == "" || secret == "" {
+		return nil, false
+	}
+	return credentials.StaticCredentialsProvider{Value: aws.Credentials{
+		AccessKeyID: id, SecretAccessKey: secret, SessionToken: env.get("AWS_SESSION_TOKEN"), Source: "EnvConfigCredentials",
+	}}, true
+}
+
+// fromProfile resolves a profile's credentials; visited stops
+// source_profile cycles.
+func (d *chainDeps) fromProfile(p profile, visited map[string]bool) (aws.CredentialsProvider, error) {
+	bad := func(reason string) error {
+		return &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: reason}
+	}
+	if visited[p.name] {
+		return nil, bad("source_profile chain loops back to it")
+	}
+	visited[p.name] = true
+
+	roleARN := p.get("role_arn")
+	if src := p.get("source_profile"); src != "" && roleARN != "" {
+		var source aws.CredentialsProvider
+		var err error
+		if src == p.name {
+			source, err = staticFromProfile(p)
+		} else {
+			sp := p.files.profile(src)
+			if !sp.found {
+				return nil, bad("source_profile " + strconv.Quote(src) + " not found")
+			}
+			source, err = d.fromProfile(sp, visited)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return d.assumeRole(p, source)
+	}
+
+	var base aws.CredentialsProvider
+	var err error
+	switch {
+	case p.get("aws_access_key_id") != "" || p.get("aws_secret_access_key") != "":
+		base, err = staticFromProfile(p)
+	case p.get("credential_source") != "":
+		if roleARN == "" {
+			return nil, bad("credential_source needs role_arn")
+		}
+		base, err = d.fromCredentialSource(p)
+	case p.get("web_identity_token_file") != "":
+		if roleARN == "" {
+			return nil, bad("web_identity_token_file needs role_arn")
+		}
+		return d.webIdentity(p.get("web_identity_token_file"), roleARN, p.get("role_session_name"))
+	case p.get("sso_session") != "" || p.get("sso_start_url") != "" || p.get("sso_account_id") != "":
+		return nil, bad("uses AWS IAM Identity Center (SSO), which enidetach does not support; " +
+			"export credentials (aws configure export-credentials) or pass Options.Credentials")
+	case p.get("login_session") != "":
+		return nil, bad("uses a console login session (login_session), which enidetach does not support; " +
+			"export credentials or pass Options.Credentials")
+	case p.get("credential_process") != "":
+		base = processcreds.NewProvider(p.get("credential_process"))
+	default:
+		d.tried = append(d.tried, d.profileNote(p))
+		base, err = d.containerOrInstance()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if roleARN != "" {
+		if p.get("credential_source") == "" && p.get("credential_process") == "" && p.get("aws_access_key_id") == "" {
+			return nil, bad("role_arn needs source_profile or credential_source")
+		}
+		return d.assumeRole(p, base)
+	}
+	return base, nil
+}
+
+// profileNote says why the shared files gave no credentials.
+func (d *chainDeps) profileNote(p profile) string {
+	if !p.found {
+		return fmt.Sprintf("shared files: no profile %q in %s or %s", p.name, p.files.credsPath, p.files.configPath)
+	}
+	return fmt.Sprintf("shared files: profile %q has no credentials", p.name)
+}
+
+// staticFromProfile returns the profile's static keys.
+func staticFromProfile(p profile) (aws.CredentialsProvider, error) {
+	id, secret := p.get("aws_access_key_id"), p.get("aws_secret_access_key")
+	if id == "" || secret == "" {
+		return nil, &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "needs both aws_access_key_id and aws_secret_access_key"}
+	}
+	return credentials.StaticCredentialsProvider{Value: aws.Credentials{
+		AccessKeyID: id, SecretAccessKey: secret, SessionToken: p.get("aws_session_token"), Source: "SharedConfigCredentials",
+	}}, nil
+}
+
+// fromCredentialSource resolves a profile's credential_source.
+func (d *chainDeps) fromCredentialSource(p profile) (aws.CredentialsProvider, error) {
+	switch src := p.get("credential_source"); src {
+	case "Environment":
+		if prov, ok := envCredentials(d.env); ok {
+			return prov, nil
+		}
+		return nil, &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "credential_source Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"}
+	case "Ec2InstanceMetadata":
+		return d.instanceRole(), nil
+	case "EcsContainer":
+		prov, ok, err := d.container()
+		if err == nil && !ok {
+			err = &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "credential_source EcsContainer but AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set"}
+		}
+		return prov, err
+	default:
+		return nil, &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: fmt.Sprintf("credential_source %q is not EcsContainer, Ec2InstanceMetadata or Environment", src)}
+	}
+}
+
+// containerOrInstance is the end of the chain: container credentials when
+// their variables are set, else the instance role.
+func (d *chainDeps) containerOrInstance() (aws.CredentialsProvider, error) {
+	prov, ok, err := d.container()
+	if err != nil || ok {
+		return prov, err
+	}
+	d.tried = append(d.tried, "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI not set")
+	return d.instanceRole(), nil
+}
+
+// container returns the container credentials provider when configured.
+// A full URI must be https, or http to a loopback address or the ECS/EKS
+// credential addresses, as the SDK requires.
+func (d *chainDeps) container() (aws.CredentialsProvider, bool, error) {
+	var endpoint string
+	if rel := d.env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
+		endpoint = ecsCredentialsHost + rel
+	} else if full := d.env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"); full != "" {
+		u, err := url.Parse(full)
+		if err != nil || u.Hostname() == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, false, &ValidationError{Field: "AWS_CONTAINER_CREDENTIALS_FULL_URI", Reason: "is not an http(s) URL with a host"}
+		}
+		if u.Scheme == "http" && !containerHostAllowed(u.Hostname()) {
+			return nil, false, &ValidationError{Field: "AWS_CONTAINER_CREDENTIALS_FULL_URI", Reason: fmt.Sprintf("host %q is not allowed over http: only loopback and the ECS/EKS credential addresses are", u.Hostname())}
+		}
+		endpoint = full
+	} else {
+		return nil, false, nil
+	}
+	token, tokenFile := d.env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN"), d.env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+	return &namedProvider{name: "container", p: endpointcreds.New(endpoint, func(o *endpointcreds.Options) {
+		o.AuthorizationToken = token
+		if tokenFile != "" {
+			// Read at every retrieval: EKS Pod Identity rotates the file.
+			o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
+				b, err := os.ReadFile(tokenFile)
+				if err != nil {
+					return "", fmt.Errorf("read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %w", err)
+				}
+				return strings.TrimSpace(string(b)), nil
+			})
+		}
+	})}, true, nil
+}
+
+// containerHostAllowed reports whether an http container-credentials host
+// is loopback or one of the ECS/EKS credential addresses. Host names are
+// allowed only as "localhost": resolving them here would be network I/O.
+func containerHostAllowed(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.IsLoopback() || ip.Equal(net.ParseIP("169.254.170.2")) ||
+		ip.Equal(net.ParseIP("169.254.170.23")) || ip.Equal(net.ParseIP("fd00:ec2::23")))
+}
+
+// instanceRole returns the IMDSv2 instance-role provider, honouring
+// AWS_EC2_METADATA_DISABLED and AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE).
+func (d *chainDeps) instanceRole() aws.CredentialsProvider {
+	tried := strings.Join(d.tried, "; ")
+	if strings.EqualFold(d.env.get("AWS_EC2_METADATA_DISABLED"), "true") {
+		return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, &CredentialsError{Provider: "default chain", Err: errors.New("no credentials found (" +
+				tried + "; instance metadata: disabled by AWS_EC2_METADATA_DISABLED)")}
+		})
+	}
+	return &namedProvider{name: "default chain", notes: tried + "; instance metadata", p: ec2rolecreds.New(func(o *ec2rolecreds.Options) {
+		o.Client = newIMDSClient(d.env)
+	})}
+}
+
+// newIMDSClient returns an IMDSv2 client configured from the environment.
+func newIMDSClient(env environ) *imds.Client {
+	var o imds.Options
+	o.Endpoint = env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+	if strings.EqualFold(env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"), "IPv6") {
+		o.EndpointMode = imds.EndpointModeStateIPv6
+	}
+	if strings.EqualFold(env.get("AWS_EC2_METADATA_DISABLED"), "true") {
+		o.ClientEnableState = imds.ClientDisabled
+	}
+	return imds.New(o)
+}
+
+// RegionFromInstanceMetadata asks the instance metadata service (IMDSv2)
+// for the region of the instance this runs on, for agents that would
+// otherwise need it configured. It honours AWS_EC2_METADATA_DISABLED and
+// AWS_EC2_METADATA_SERVICE_ENDPOINT and is bounded by ctx; set a short
+// deadline off EC2, where nothing answers.
+func RegionFromInstanceMetadata(ctx context.Context) (string, error) {
+	if ctx == nil {
+		return "", &ValidationError{Field: "ctx", Reason: "is nil"}
+	}
+	out, err := newIMDSClient(osEnv{}).GetRegion(ctx, &imds.GetRegionInput{})
+	if err != nil {
+		return "", fmt.Errorf("enidetach: region from instance metadata: %w", err)
+	}
+	return out.Region, nil
+}
+
+// namedProvider wraps a provider so its failures are *CredentialsError
+// naming it, with notes on what was tried before it.
+type namedProvider struct {
+	name  string
+	notes string
+	p     aws.CredentialsProvider
+}
+
+// Retrieve implements aws.CredentialsProvider.
+func (n *namedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := n.p.Retrieve(ctx)
+	if err != nil {
+		if n.notes != "" {
+			err = fmt.Errorf("no credentials found (%s: %w)", n.notes, err)
+		}
+		return aws.Credentials{}, &CredentialsError{Provider: n.name, Err: err}
+	}
+	return c, nil
+}
+
+// sessionNameOr returns name, or a time-based one as the SDK makes.
+func (d *chainDeps) sessionNameOr(name string) string {
+	if name != "" {
+		return name
+	}
+	return d.sessionName()
+}

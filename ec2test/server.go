@@ -1,0 +1,350 @@
+package ec2test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// APIVersion is the only EC2 API version the server accepts.
+const APIVersion = "2016-11-15"
+
+// The default key every server accepts, allowed every action.
+const (
+	DefaultAccessKeyID     = "AKIAEC2TESTEXAMPLE01"
+	DefaultSecretAccessKey = "ec2test/secret/key/for/local/tests/only"
+)
+
+// maxRequestBody bounds the form body the server reads.
+const maxRequestBody = 1 << 20
+
+// Key is an access key the server accepts.
+type Key struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	// SessionToken, when set, must be sent as X-Amz-Security-Token.
+	SessionToken string
+	// Denied keys are refused every action with 403 UnauthorizedOperation,
+	// also in dry runs.
+	Denied bool
+
+	expired bool
+}
+
+// Request is one request the server received, for assertions.
+type Request struct {
+	Time        time.Time  // the server's clock when it arrived
+	Action      string     // the Action parameter
+	Params      url.Values // every form parameter
+	AccessKeyID string     // from the Authorization header, verified or not
+	UserAgent   string
+	StatusCode  int    // the status answered (0 for a dropped connection)
+	ErrorCode   string // the EC2 error code answered, or ""
+	Fault       string // the injected fault that answered, or ""
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithRegion sets the region the server signs for and reports (default
+// us-east-1).
+func WithRegion(region string) Option { return func(s *Server) { s.region = region } }
+
+// WithKeys adds access keys besides the default one.
+func WithKeys(keys ...Key) Option {
+	return func(s *Server) {
+		for _, k := range keys {
+			s.keys[k.AccessKeyID] = k
+		}
+	}
+}
+
+// WithClock sets the server's clock, used for X-Amz-Date checks, Date
+// headers and the detaching delay (default time.Now).
+func WithClock(clock func() time.Time) Option { return func(s *Server) { s.clock = clock } }
+
+// WithAttachments replaces the default seed (see NewServer) with these
+// attachments. An attachment without a NetworkInterfaceID or InstanceID
+// gets one made up from its AttachmentID.
+func WithAttachments(atts ...Attachment) Option {
+	return func(s *Server) {
+		s.interfaces = map[string]*netInterface{}
+		for _, a := range atts {
+			s.AddAttachment(a)
+		}
+	}
+}
+
+// WithDetachingDuration keeps a detached interface "detaching" this long,
+// by the server's clock, before it becomes "available" (default 0: at once).
+func WithDetachingDuration(d time.Duration) Option { return func(s *Server) { s.detaching = d } }
+
+// Server is a fake EC2 endpoint on 127.0.0.1 speaking the Query protocol
+// for DetachNetworkInterface and DescribeNetworkInterfaces. It verifies the
+// SigV4 signature of every request, keeps attachments, can inject faults
+// and records requests. It is safe for concurrent use.
+type Server struct {
+	// URL is the endpoint, such as http://127.0.0.1:41234, for
+	// BaseEndpoint or --endpoint-url.
+	URL string
+
+	ts        *httptest.Server
+	region    string
+	clock     func() time.Time
+	detaching time.Duration
+
+	mu         sync.Mutex
+	keys       map[string]Key
+	interfaces map[string]*netInterface // by network interface ID
+	requests   []Request
+	faults     []pendingFault
+}
+
+// NewServer starts a server on 127.0.0.1. Without WithAttachments it is
+// seeded with instance i-0123456789abcdef0 holding a primary interface at
+// device index 0 (attachment eni-attach-00000000000000000) and a secondary
+// one at index 1 (attachment eni-attach-0123456789abcdef0). Close it when
+// done.
+func NewServer(opts ...Option) *Server {
+	s := &Server{
+		region:     "us-east-1",
+		clock:      time.Now,
+		keys:       map[string]Key{DefaultAccessKeyID: {AccessKeyID: DefaultAccessKeyID, SecretAccessKey: DefaultSecretAccessKey}},
+		interfaces: map[string]*netInterface{},
+	}
+	s.AddAttachment(Attachment{AttachmentID: "eni-attach-00000000000000000", NetworkInterfaceID: "eni-00000000000000000", InstanceID: "i-0123456789abcdef0", DeviceIndex: 0})
+	s.AddAttachment(Attachment{AttachmentID: "eni-attach-0123456789abcdef0", NetworkInterfaceID: "eni-0123456789abcdef0", InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
+	for _, o := range opts {
+		o(s)
+	}
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.URL = s.ts.URL
+	return s
+}
+
+// Close shuts the server down, waiting for requests in flight.
+func (s *Server) Close() { s.ts.Close() }
+
+// CloseClientConnections closes every open client connection, as a
+// restarted endpoint or a NAT timeout would.
+func (s *Server) CloseClientConnections() { s.ts.CloseClientConnections() }
+
+// Region returns the region the server expects requests to be signed for.
+func (s *Server) Region() string { return s.region }
+
+// Credentials returns a provider of the default key, allowed every action.
+func (s *Server) Credentials() aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(DefaultAccessKeyID, DefaultSecretAccessKey, "")
+}
+
+// AddKey adds or replaces an access key.
+func (s *Server) AddKey(k Key) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys[k.AccessKeyID] = k
+}
+
+// ExpireKey makes requests signed with the key fail with RequestExpired, as
+// expired temporary credentials do, until the key is added again.
+func (s *Server) ExpireKey(accessKeyID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k, ok := s.keys[accessKeyID]; ok {
+		k.expired = true
+		s.keys[accessKeyID] = k
+	}
+}
+
+func (s *Server) key(id string) (Key, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.keys[id]
+	return k, ok
+}
+
+// Requests returns a copy of the requests received so far, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	copy(out, s.requests)
+	return out
+}
+
+// ResetRequests forgets the recorded requests.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}
+
+// ec2Error is an EC2 error answer.
+type ec2Error struct {
+	status  int
+	code    string
+	message string
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	now := s.clock()
+	rec := Request{Time: now, UserAgent: r.UserAgent()}
+	defer func() { s.record(rec) }()
+
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if f, ok := s.nextFault(); ok {
+		rec.Fault = f.name
+		if p, perr := url.ParseQuery(string(body)); perr == nil {
+			rec.Params, rec.Action = p, p.Get("Action")
+		}
+		if f.apply(s, w, r, &rec, now) {
+			return
+		}
+		if f.name == "truncated-body" {
+			w = &truncatingWriter{ResponseWriter: w}
+		}
+	}
+	if err != nil {
+		s.writeError(w, &rec, now, 0, ec2Error{400, "InvalidRequest", "The request body could not be read."})
+		return
+	}
+	if len(body) > maxRequestBody {
+		s.writeError(w, &rec, now, 0, ec2Error{413, "RequestEntityTooLarge", "The request body is too large."})
+		return
+	}
+	if r.Method != http.MethodPost {
+		s.writeError(w, &rec, now, 0, ec2Error{400, "InvalidRequest", "Only POST requests with a form body are supported."})
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+		s.writeError(w, &rec, now, 0, ec2Error{400, "InvalidRequest", "The Content-Type must be application/x-www-form-urlencoded."})
+		return
+	}
+	params, err := url.ParseQuery(string(body))
+	if err != nil {
+		s.writeError(w, &rec, now, 0, ec2Error{400, "MalformedQueryString", "The request body is not a valid form: " + err.Error()})
+		return
+	}
+	rec.Params = params
+	rec.Action = params.Get("Action")
+
+	keyID, code, msg := s.verifyCode(r, body, now)
+	rec.AccessKeyID = keyID
+	if code != "" {
+		status := http.StatusForbidden
+		switch code {
+		case "AuthFailure":
+			status = http.StatusUnauthorized
+		case "RequestExpired", "IncompleteSignature":
+			status = http.StatusBadRequest
+		}
+		s.writeError(w, &rec, now, 0, ec2Error{status, code, msg})
+		return
+	}
+	key, _ := s.key(keyID)
+
+	var result string
+	var e *ec2Error
+	switch v := params.Get("Version"); {
+	case rec.Action == "":
+		e = &ec2Error{400, "InvalidAction", "The action is missing."}
+	case v == "":
+		e = &ec2Error{400, "MissingParameter", "The request must contain the parameter Version"}
+	case v != APIVersion:
+		e = &ec2Error{400, "NoSuchVersion", fmt.Sprintf("The requested version (%s) of service AmazonEC2 does not exist", v)}
+	case rec.Action == "DetachNetworkInterface":
+		result, e = s.detach(params, key, now)
+	case rec.Action == "DescribeNetworkInterfaces":
+		result, e = s.describe(params, key, now)
+	default:
+		e = &ec2Error{400, "InvalidAction", fmt.Sprintf("The action %s is not valid for this web service.", rec.Action)}
+	}
+	if e != nil {
+		s.writeError(w, &rec, now, 0, *e)
+		return
+	}
+	id := newRequestID()
+	s.writeXML(w, &rec, now, 0, http.StatusOK, id, fmt.Sprintf(
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%[1]sResponse xmlns=\"http://ec2.amazonaws.com/doc/%[2]s/\">\n    <requestId>%[3]s</requestId>\n%[4]s</%[1]sResponse>",
+		rec.Action, APIVersion, id, result))
+}
+
+// writeError answers with EC2's error document.
+func (s *Server) writeError(w http.ResponseWriter, rec *Request, now time.Time, skew time.Duration, e ec2Error) {
+	rec.ErrorCode = e.code
+	id := newRequestID()
+	s.writeXML(w, rec, now, skew, e.status, id, fmt.Sprintf(
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>",
+		xmlEscape(e.code), xmlEscape(e.message), id))
+}
+
+// writeXML writes an answer with EC2's headers.
+func (s *Server) writeXML(w http.ResponseWriter, rec *Request, now time.Time, skew time.Duration, status int, requestID, body string) {
+	rec.StatusCode = status
+	h := w.Header()
+	h.Set("Content-Type", "text/xml;charset=UTF-8")
+	h.Set("Date", now.Add(skew).UTC().Format(http.TimeFormat))
+	h.Set("X-Amzn-Requestid", requestID)
+	h.Set("Server", "AmazonEC2")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}
+
+func (s *Server) record(rec Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, rec)
+}
+
+// newRequestID returns a random UUID, as EC2's request IDs are.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// xmlEscape escapes text for an XML element.
+func xmlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&quot;")
+		case '\'':
+			b.WriteString("&apos;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,111 @@
+package enidetach
+
+import (
+	"net"
+	"net/url"
+	"strings"
+)
+
+// partition holds the DNS suffixes of one AWS partition.
+type partition struct {
+	name            string
+	dnsSuffix       string
+	dualStackSuffix string
+}
+
+// partitionFor returns the partition a region belongs to, by prefix, as the
+// SDK's endpoint rules do for regions they do not list; anything else is aws.
+func partitionFor(region string) partition {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return partition{"aws-cn", "amazonaws.com.cn", "api.amazonwebservices.com.cn"}
+	case strings.HasPrefix(region, "us-gov-"):
+		return partition{"aws-us-gov", "amazonaws.com", "api.aws"}
+	case strings.HasPrefix(region, "us-isob-"):
+		return partition{"aws-iso-b", "sc2s.sgov.gov", "api.aws.scloud"}
+	case strings.HasPrefix(region, "us-isof-"):
+		return partition{"aws-iso-f", "csp.hci.ic.gov", "api.aws.hci.ic.gov"}
+	case strings.HasPrefix(region, "us-iso-"):
+		return partition{"aws-iso", "c2s.ic.gov", "api.aws.ic.gov"}
+	case strings.HasPrefix(region, "eu-isoe-"):
+		return partition{"aws-iso-e", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"}
+	case strings.HasPrefix(region, "eusc-"):
+		return partition{"aws-eusc", "amazonaws.eu", "api.amazonwebservices.eu"}
+	default:
+		return partition{"aws", "amazonaws.com", "api.aws"}
+	}
+}
+
+// validRegion reports whether region is a valid DNS host label in lower
+// case: the SDK's endpoint rules require a host label, and AWS signs and
+// routes only lower-case region names.
+func validRegion(region string) bool {
+	if len(region) == 0 || len(region) > 63 || region[0] == '-' || region[len(region)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(region); i++ {
+		c := region[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// serviceEndpoint returns the HTTPS endpoint of service in region, honouring
+// the FIPS and dual-stack variants.
+func serviceEndpoint(service, region string, fips, dualStack bool) string {
+	p := partitionFor(region)
+	host := service
+	if fips && !(p.name == "aws-us-gov" && !dualStack) {
+		// In GovCloud the standard EC2 endpoint is already FIPS validated.
+		host += "-fips"
+	}
+	suffix := p.dnsSuffix
+	if dualStack {
+		suffix = p.dualStackSuffix
+	}
+	return "https://" + host + "." + region + "." + suffix + "/"
+}
+
+// parseBaseEndpoint checks a caller-supplied endpoint URL. Plain http is
+// allowed to loopback hosts, or anywhere when allowInsecure is set: the
+// request carries a signature and possibly a session token.
+func parseBaseEndpoint(field, raw string, allowInsecure bool) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, &ValidationError{Field: field, Reason: "is not a URL: " + err.Error()}
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, &ValidationError{Field: field, Reason: "must be an http or https URL, got " + quoteOrEmpty(u.Scheme)}
+	case u.Host == "" || u.Hostname() == "":
+		return nil, &ValidationError{Field: field, Reason: "has no host"}
+	case u.User != nil:
+		return nil, &ValidationError{Field: field, Reason: "must not contain user information"}
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return nil, &ValidationError{Field: field, Reason: "must not contain a query or fragment"}
+	case u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()):
+		return nil, &ValidationError{Field: field, Reason: "uses plain http to a host that is not loopback; use https or set Options.AllowInsecureHTTP"}
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
+}
+
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func quoteOrEmpty(s string) string {
+	if s == "" {
+		return "nothing"
+	}
+	return `"` + s + `"`
+}

@@ -1,0 +1,222 @@
+package enidetach
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/smithy-go"
+)
+
+// Sentinels for the service error codes callers most often branch on. They
+// match any *APIError with the same code through errors.Is:
+//
+//	if errors.Is(err, enidetach.ErrDryRunOperation) { /* the dry run was permitted */ }
+//
+// Compare other codes with errors.As and (*APIError).Code.
+var (
+	// ErrDryRunOperation is EC2's answer to a permitted dry run (HTTP 412).
+	ErrDryRunOperation error = &APIError{Code: "DryRunOperation"}
+	// ErrUnauthorizedOperation is EC2's answer when the caller lacks
+	// permission, to a dry run or a real call (HTTP 403).
+	ErrUnauthorizedOperation error = &APIError{Code: "UnauthorizedOperation"}
+	// ErrAttachmentNotFound is InvalidAttachmentID.NotFound: the attachment
+	// does not exist. A detach that is retried after its first attempt
+	// succeeded but whose response was lost also ends here.
+	ErrAttachmentNotFound error = &APIError{Code: "InvalidAttachmentID.NotFound"}
+	// ErrRequestLimitExceeded is EC2's throttling error (HTTP 503). The client
+	// retries it; it reaches the caller only when retries run out.
+	ErrRequestLimitExceeded error = &APIError{Code: "RequestLimitExceeded"}
+)
+
+// APIError is an error answer from the service: an XML error document with
+// a code. It implements smithy.APIError, so code written for the AWS SDK
+// (errors.As(err, &smithyAPIError)) works unchanged.
+type APIError struct {
+	// Code is the service's error code, such as "InvalidAttachmentID.NotFound".
+	Code string
+	// Message is the service's human-readable message.
+	Message string
+	// RequestID identifies the request for AWS support.
+	RequestID string
+	// StatusCode is the HTTP status of the response.
+	StatusCode int
+}
+
+var _ smithy.APIError = (*APIError)(nil)
+
+// Error formats the error as "api error Code: Message (status N, request id R)".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("api error ")
+	b.WriteString(e.Code)
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.StatusCode != 0 || e.RequestID != "" {
+		b.WriteString(" (")
+		if e.StatusCode != 0 {
+			b.WriteString("status ")
+			b.WriteString(strconv.Itoa(e.StatusCode))
+		}
+		if e.RequestID != "" {
+			if e.StatusCode != 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("request id ")
+			b.WriteString(e.RequestID)
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// ErrorCode returns the service's error code.
+func (e *APIError) ErrorCode() string { return e.Code }
+
+// ErrorMessage returns the service's error message.
+func (e *APIError) ErrorMessage() string { return e.Message }
+
+// ErrorFault reports whether the caller (4xx) or the service (5xx) is at fault.
+func (e *APIError) ErrorFault() smithy.ErrorFault {
+	switch {
+	case e.StatusCode >= 500:
+		return smithy.FaultServer
+	case e.StatusCode >= 400:
+		return smithy.FaultClient
+	default:
+		return smithy.FaultUnknown
+	}
+}
+
+// Is reports whether target is an *APIError with the same code, so that
+// errors.Is(err, ErrDryRunOperation) matches any DryRunOperation answer.
+func (e *APIError) Is(target error) bool {
+	t, ok := target.(*APIError)
+	return ok && t.Code != "" && t.Code == e.Code
+}
+
+// ValidationError reports input or options that were refused before any
+// request was sent.
+type ValidationError struct {
+	// Field names what was refused, such as "AttachmentID" or "Options.Region".
+	Field string
+	// Reason says why.
+	Reason string
+}
+
+func (e *ValidationError) Error() string {
+	return "enidetach: invalid " + e.Field + ": " + e.Reason
+}
+
+// ResponseError reports a response that could not be understood: an error
+// status without an EC2 error document (an HTML page from a proxy, an empty
+// or truncated body) or a success body that is not the expected XML.
+type ResponseError struct {
+	// StatusCode is the HTTP status of the response.
+	StatusCode int
+	// RequestID is taken from the x-amzn-requestid header, if any.
+	RequestID string
+	// Snippet is the start of the body, at most 256 bytes, for diagnosis.
+	Snippet string
+	// Err is the decoding failure, if any.
+	Err error
+}
+
+func (e *ResponseError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "enidetach: unexpected response (status %d", e.StatusCode)
+	if e.RequestID != "" {
+		b.WriteString(", request id ")
+		b.WriteString(e.RequestID)
+	}
+	b.WriteString(")")
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if e.Snippet != "" {
+		fmt.Fprintf(&b, "; body starts %q", e.Snippet)
+	} else {
+		b.WriteString("; empty body")
+	}
+	return b.String()
+}
+
+// Unwrap returns the decoding failure.
+func (e *ResponseError) Unwrap() error { return e.Err }
+
+// TransportError reports that no response was received: a connection that
+// could not be made or was dropped, a timeout, a cancelled context. The
+// context's error, if it ended, is in the chain (errors.Is(err,
+// context.DeadlineExceeded)).
+type TransportError struct {
+	// Err is the underlying failure from the HTTP client.
+	Err error
+
+	attemptTimedOut bool // Options.AttemptTimeout ended the attempt, not the caller's context
+}
+
+func (e *TransportError) Error() string { return "enidetach: request failed: " + e.Err.Error() }
+
+// Unwrap returns the underlying failure.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// CredentialsError reports that credentials could not be retrieved.
+type CredentialsError struct {
+	// Provider names the source that failed, such as "environment" or "imds".
+	Provider string
+	// Err is the provider's failure.
+	Err error
+}
+
+func (e *CredentialsError) Error() string {
+	if e.Provider == "" {
+		return "enidetach: retrieve credentials: " + e.Err.Error()
+	}
+	return "enidetach: retrieve credentials from " + e.Provider + ": " + e.Err.Error()
+}
+
+// Unwrap returns the provider's failure.
+func (e *CredentialsError) Unwrap() error { return e.Err }
+
+// RetryError reports that the call stopped after more than one attempt:
+// retries ran out, the retry quota was empty, the context ended during a
+// backoff, or a retry met an error that is not retried. It wraps the last
+// attempt's error, so errors.As still finds an *APIError in it, and the
+// context's error when that is what stopped it.
+type RetryError struct {
+	// Attempts is how many requests were sent.
+	Attempts int
+	// Reason says why retrying stopped: "max attempts reached", "retry quota
+	// exhausted" (the client-wide retry token bucket is empty because many
+	// calls are failing), "context ended during backoff" or "error not
+	// retryable".
+	Reason string
+	// Err is the last attempt's error.
+	Err error
+
+	ctxErr error // the context's error when it stopped the retries
+}
+
+func (e *RetryError) Error() string {
+	return fmt.Sprintf("enidetach: gave up after %d attempts (%s): %v", e.Attempts, e.Reason, e.Err)
+}
+
+// Unwrap returns the last attempt's error and, when the context stopped the
+// retries, the context's error.
+func (e *RetryError) Unwrap() []error {
+	if e.ctxErr != nil {
+		return []error{e.Err, e.ctxErr}
+	}
+	return []error{e.Err}
+}
+
+// Reasons a RetryError gives for stopping.
+const (
+	reasonMaxAttempts    = "max attempts reached"
+	reasonQuotaExhausted = "retry quota exhausted"
+	reasonContextEnded   = "context ended during backoff"
+	reasonNotRetryable   = "error not retryable"
+)

@@ -1,0 +1,130 @@
+package enidetach
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/ec2lite/enidetach/ec2test"
+)
+
+// mapEnv is a fake environment, so tests need not touch the process's.
+type mapEnv map[string]string
+
+func (m mapEnv) get(k string) string { return m[k] }
+
+// testEnv returns an environment with only HOME set, to an empty directory:
+// no AWS_* variable and no ~/.aws of this machine can leak in.
+func testEnv(t *testing.T) mapEnv {
+	t.Helper()
+	return mapEnv{"HOME": t.TempDir()}
+}
+
+// fixedTime is the signing time of tests that pin signatures.
+var fixedTime = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// newTestClient starts an ec2test server and returns a client for it with
+// a hermetic environment; optFns adjust the options.
+func newTestClient(t *testing.T, srvOpts []ec2test.Option, optFns ...func(*Options)) (*Client, *ec2test.Server) {
+	t.Helper()
+	srv := ec2test.NewServer(srvOpts...)
+	t.Cleanup(srv.Close)
+	opts := Options{Region: srv.Region(), BaseEndpoint: srv.URL, Credentials: srv.Credentials()}
+	for _, fn := range optFns {
+		fn(&opts)
+	}
+	c, err := newClient(opts, testEnv(t))
+	if err != nil {
+		t.Fatalf("newClient: %v", err)
+	}
+	return c, srv
+}
+
+// captured is one request a recordingServer received.
+type captured struct {
+	Method, Path string
+	Header       http.Header
+	Body         string
+}
+
+// recordingServer answers every request with a canned status and body and
+// records what it received.
+type recordingServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []captured
+	status   int
+	body     []byte
+	header   http.Header
+}
+
+func newRecordingServer(t *testing.T, status int, body []byte, header http.Header) *recordingServer {
+	t.Helper()
+	rs := &recordingServer{status: status, body: body, header: header}
+	rs.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		rs.mu.Lock()
+		rs.requests = append(rs.requests, captured{Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header.Clone(), Body: string(b)})
+		rs.mu.Unlock()
+		for k, v := range rs.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rs.status)
+		_, _ = w.Write(rs.body)
+	}))
+	rs.Server.Start()
+	t.Cleanup(rs.Close)
+	return rs
+}
+
+func (rs *recordingServer) captured() []captured {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return append([]captured(nil), rs.requests...)
+}
+
+// clientFor returns a client for a recording server, signing at fixedTime.
+func clientFor(t *testing.T, rs *recordingServer, optFns ...func(*Options)) *Client {
+	t.Helper()
+	opts := Options{
+		Region:       "us-east-1",
+		BaseEndpoint: rs.URL,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""),
+		Clock:        func() time.Time { return fixedTime },
+		Sleep:        noSleep,
+	}
+	for _, fn := range optFns {
+		fn(&opts)
+	}
+	c, err := newClient(opts, testEnv(t))
+	if err != nil {
+		t.Fatalf("newClient: %v", err)
+	}
+	return c
+}
+
+// readTestdata returns a file from testdata.
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// noSleep skips backoff waits but still honours the context.
+func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+// staticCreds returns a provider of fixed keys.
+func staticCreds(id, secret string) aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(id, secret, "")
+}

@@ -1,0 +1,181 @@
+package enidetach
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// environ reads environment variables; the client reads them only in New.
+type environ interface {
+	get(name string) string
+}
+
+// osEnv reads the process environment.
+type osEnv struct{}
+
+func (osEnv) get(name string) string { return os.Getenv(name) }
+
+// sharedFiles holds the parsed shared config and credentials files.
+type sharedFiles struct {
+	configPath, credsPath string
+	config                map[string]map[string]string // by section name, "profile x" or "default"
+	creds                 map[string]map[string]string // by profile name
+}
+
+// profile is one named profile, the credentials file's keys over the
+// config file's.
+type profile struct {
+	name     string
+	explicit bool // named by Options.Profile, AWS_PROFILE or AWS_DEFAULT_PROFILE
+	found    bool
+	values   map[string]string
+	files    *sharedFiles
+}
+
+// get returns a key of the profile, or "".
+func (p profile) get(key string) string { return p.values[key] }
+
+// homeDir returns the home directory the way the SDK finds it.
+func homeDir(env environ) string {
+	if h := env.get("HOME"); h != "" {
+		return h
+	}
+	if h := env.get("USERPROFILE"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+// loadSharedFiles reads the shared config and credentials files. A missing
+// file is empty; a file that exists but cannot be read is an error.
+func loadSharedFiles(env environ) (*sharedFiles, error) {
+	home := homeDir(env)
+	sf := &sharedFiles{
+		configPath: firstNonEmpty(env.get("AWS_CONFIG_FILE"), filepath.Join(home, ".aws", "config")),
+		credsPath:  firstNonEmpty(env.get("AWS_SHARED_CREDENTIALS_FILE"), filepath.Join(home, ".aws", "credentials")),
+	}
+	var err error
+	if sf.config, err = readINI(sf.configPath, env); err != nil {
+		return nil, err
+	}
+	if sf.creds, err = readINI(sf.credsPath, env); err != nil {
+		return nil, err
+	}
+	return sf, nil
+}
+
+// readINI reads and parses one shared file; a missing file is empty.
+func readINI(path string, env environ) (map[string]map[string]string, error) {
+	if strings.HasPrefix(path, "~/") {
+		path = filepath.Join(homeDir(env), path[2:])
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, &ValidationError{Field: "shared config file", Reason: err.Error()}
+	}
+	return parseINI(data), nil
+}
+
+// parseINI parses the AWS shared file format: [section] headers, key = value
+// lines, comments from # or ; at the start of a line (or after white space
+// in a value), CRLF or LF line ends, the last duplicate key winning, and
+// indented continuation lines (nested sub-properties) skipped.
+func parseINI(data []byte) map[string]map[string]string {
+	sections := map[string]map[string]string{}
+	var cur map[string]string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		raw := strings.TrimRight(sc.Text(), "\r")
+		line := strings.TrimSpace(raw)
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		if line[0] == '[' {
+			end := strings.IndexByte(line, ']')
+			if end < 0 {
+				cur = nil // a broken header: ignore its keys rather than misfile them
+				continue
+			}
+			name := strings.Join(strings.Fields(line[1:end]), " ")
+			if sections[name] == nil {
+				sections[name] = map[string]string{}
+			}
+			cur = sections[name]
+			continue
+		}
+		if cur == nil || raw[0] == ' ' || raw[0] == '\t' {
+			continue // keys outside a section, or a nested sub-property
+		}
+		eq := strings.IndexByte(line, '=')
+		if eq <= 0 {
+			continue
+		}
+		key := strings.ToLower(strings.TrimSpace(line[:eq]))
+		val := strings.TrimSpace(line[eq+1:])
+		for _, marker := range []string{" #", "\t#", " ;", "\t;"} {
+			if i := strings.Index(val, marker); i >= 0 {
+				val = strings.TrimSpace(val[:i])
+			}
+		}
+		cur[key] = val
+	}
+	return sections
+}
+
+// profile returns the named profile from both files.
+func (sf *sharedFiles) profile(name string) profile {
+	p := profile{name: name, values: map[string]string{}, files: sf}
+	sections := []string{"profile " + name}
+	if name == "default" {
+		sections = []string{"default", "profile default"}
+	}
+	for _, s := range sections {
+		if kv, ok := sf.config[s]; ok {
+			p.found = true
+			for k, v := range kv {
+				p.values[k] = v
+			}
+		}
+	}
+	if kv, ok := sf.creds[name]; ok {
+		p.found = true
+		for k, v := range kv {
+			p.values[k] = v
+		}
+	}
+	return p
+}
+
+// loadProfile returns the profile chosen by name, AWS_PROFILE,
+// AWS_DEFAULT_PROFILE or "default". A profile that was named but is in
+// neither file is an error; a missing default profile is not.
+func loadProfile(name string, env environ) (profile, error) {
+	explicit := true
+	if name == "" {
+		name = firstNonEmpty(env.get("AWS_PROFILE"), env.get("AWS_DEFAULT_PROFILE"))
+	}
+	if name == "" {
+		name, explicit = "default", false
+	}
+	sf, err := loadSharedFiles(env)
+	if err != nil {
+		return profile{}, err
+	}
+	p := sf.profile(name)
+	p.explicit = explicit
+	if explicit && !p.found {
+		return profile{}, &ValidationError{Field: "profile", Reason: "profile " + strconv.Quote(name) + " not found in " + sf.configPath + " or " + sf.credsPath}
+	}
+	return p, nil
+}

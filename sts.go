@@ -1,0 +1,112 @@
+package enidetach
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// stsAPIVersion is the STS Query API version.
+const stsAPIVersion = "2011-06-15"
+
+// stsCredentials is the <Credentials> element of AssumeRole and
+// AssumeRoleWithWebIdentity results.
+type stsCredentials struct {
+	AccessKeyID     string    `xml:"AccessKeyId"`
+	SecretAccessKey string    `xml:"SecretAccessKey"`
+	SessionToken    string    `xml:"SessionToken"`
+	Expiration      time.Time `xml:"Expiration"`
+}
+
+// stsResult decodes either action's response.
+type stsResult struct {
+	WebIdentity stsCredentials `xml:"AssumeRoleWithWebIdentityResult>Credentials"`
+	Role        stsCredentials `xml:"AssumeRoleResult>Credentials"`
+}
+
+// assumeRoleProvider gets temporary credentials from STS: AssumeRole signed
+// with source's credentials, or AssumeRoleWithWebIdentity (unsigned) with a
+// token read from tokenFile at every retrieval.
+type assumeRoleProvider struct {
+	sts        *Client
+	action     string
+	params     url.Values
+	tokenFile  string // web identity only
+	sourceName string // for errors
+}
+
+// Retrieve implements aws.CredentialsProvider.
+func (p *assumeRoleProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	params := url.Values{}
+	for k, v := range p.params {
+		params[k] = v
+	}
+	params.Set("Version", stsAPIVersion)
+	if p.tokenFile != "" {
+		tok, err := os.ReadFile(p.tokenFile)
+		if err != nil {
+			return aws.Credentials{}, &CredentialsError{Provider: p.sourceName, Err: fmt.Errorf("read web identity token: %w", err)}
+		}
+		params.Set("WebIdentityToken", strings.TrimSpace(string(tok)))
+	}
+	var out stsResult
+	if err := p.sts.Call(ctx, p.action, params, &out); err != nil {
+		var ce *CredentialsError
+		if errors.As(err, &ce) {
+			return aws.Credentials{}, err
+		}
+		return aws.Credentials{}, &CredentialsError{Provider: p.sourceName, Err: err}
+	}
+	c := out.Role
+	if p.action == "AssumeRoleWithWebIdentity" {
+		c = out.WebIdentity
+	}
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return aws.Credentials{}, &CredentialsError{Provider: p.sourceName, Err: errors.New(p.action + " response has no credentials")}
+	}
+	return aws.Credentials{
+		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+		Source: p.sourceName, CanExpire: !c.Expiration.IsZero(), Expires: c.Expiration,
+	}, nil
+}
+
+// webIdentity returns a provider for AssumeRoleWithWebIdentity.
+func (d *chainDeps) webIdentity(tokenFile, roleARN, sessionName string) (aws.CredentialsProvider, error) {
+	sts, err := d.sts(nil)
+	if err != nil {
+		return nil, err
+	}
+	return &assumeRoleProvider{
+		sts: sts, action: "AssumeRoleWithWebIdentity", tokenFile: tokenFile, sourceName: "web identity",
+		params: url.Values{"RoleArn": {roleARN}, "RoleSessionName": {d.sessionNameOr(sessionName)}},
+	}, nil
+}
+
+// assumeRole returns a provider for a profile's role_arn, signed with source.
+func (d *chainDeps) assumeRole(p profile, source aws.CredentialsProvider) (aws.CredentialsProvider, error) {
+	if p.get("mfa_serial") != "" {
+		return nil, &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "uses mfa_serial, which needs an interactive token enidetach cannot ask for"}
+	}
+	params := url.Values{"RoleArn": {p.get("role_arn")}, "RoleSessionName": {d.sessionNameOr(p.get("role_session_name"))}}
+	if v := p.get("external_id"); v != "" {
+		params.Set("ExternalId", v)
+	}
+	if v := p.get("duration_seconds"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 900 || n > 43200 {
+			return nil, &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: fmt.Sprintf("duration_seconds %q is not a number of seconds from 900 to 43200", v)}
+		}
+		params.Set("DurationSeconds", v)
+	}
+	sts, err := d.sts(aws.NewCredentialsCache(source, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = credentialsExpiryWindow }))
+	if err != nil {
+		return nil, err
+	}
+	return &assumeRoleProvider{sts: sts, action: "AssumeRole", params: params, sourceName: "assume role " + p.get("role_arn")}, nil
+}

@@ -1,0 +1,167 @@
+package enidetach
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxBodySize bounds every response body the client reads. EC2 answers for
+// this action are a few hundred bytes; anything near this size is not EC2.
+const maxBodySize = 1 << 20
+
+// snippetSize bounds the part of an undecodable body kept in a ResponseError.
+const snippetSize = 256
+
+// errBodyTooLarge is the decoding failure for a body over maxBodySize.
+var errBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", maxBodySize)
+
+// readBody reads at most maxBodySize bytes of r. A longer body is an error:
+// it is not a response this client can trust to be complete. buf is reused
+// when it is large enough.
+func readBody(r io.Reader, buf *bytes.Buffer) ([]byte, error) {
+	buf.Reset()
+	n, err := buf.ReadFrom(io.LimitReader(r, maxBodySize+1))
+	if err != nil {
+		return buf.Bytes(), err
+	}
+	if n > maxBodySize {
+		return buf.Bytes()[:maxBodySize], errBodyTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// requestIDFromHeader returns the request ID that AWS puts in a header.
+func requestIDFromHeader(h http.Header) string {
+	if id := h.Get("X-Amzn-Requestid"); id != "" {
+		return id
+	}
+	return h.Get("X-Amz-Request-Id")
+}
+
+// snippet returns the start of body as valid UTF-8, for error messages.
+func snippet(body []byte) string {
+	if len(body) > snippetSize {
+		body = body[:snippetSize]
+		// Do not cut a multi-byte rune in half.
+		for i := 0; i < utf8.UTFMax && len(body) > 0 && !utf8.Valid(body); i++ {
+			body = body[:len(body)-1]
+		}
+	}
+	return strings.ToValidUTF8(string(body), "\uFFFD")
+}
+
+// xmlUnmarshaler is implemented by result types that decode themselves
+// faster than reflection would; any other out value goes to encoding/xml.
+type xmlUnmarshaler interface {
+	unmarshalResult(d *xml.Decoder, start xml.StartElement) error
+}
+
+// rootElement returns the first start element of the document, refusing
+// non-whitespace text before it (an HTML or JSON body, say).
+func rootElement(d *xml.Decoder) (xml.StartElement, error) {
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return xml.StartElement{}, errors.New("no XML element in body")
+		}
+		if err != nil {
+			return xml.StartElement{}, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return t, nil
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) != 0 {
+				return xml.StartElement{}, errors.New("text before the root element")
+			}
+		case xml.EndElement:
+			return xml.StartElement{}, errors.New("end element before the root element")
+		}
+		// ProcInst, Comment and Directive are allowed before the root.
+	}
+}
+
+// decodeResult decodes a success body whose root element must be
+// <action>Response (in any namespace) into out; a nil out only checks the
+// root element and that the document is well formed.
+func decodeResult(body []byte, action string, out any) error {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	start, err := rootElement(d)
+	if err != nil {
+		return err
+	}
+	if want := action + "Response"; start.Name.Local != want {
+		return fmt.Errorf("root element is <%s>, want <%s>", start.Name.Local, want)
+	}
+	switch v := out.(type) {
+	case nil:
+		return d.Skip()
+	case xmlUnmarshaler:
+		return v.unmarshalResult(d, start)
+	default:
+		return d.DecodeElement(out, &start)
+	}
+}
+
+// xmlErrorDetail is one <Error> element of either error shape.
+type xmlErrorDetail struct {
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+// xmlErrorDocument covers both error shapes: EC2's
+// <Response><Errors><Error>..</Error></Errors><RequestID/></Response> and
+// awsQuery's <ErrorResponse><Error>..</Error><RequestId/></ErrorResponse>.
+// Element names match exactly; namespaces are ignored; extra members are
+// skipped.
+type xmlErrorDocument struct {
+	XMLName     xml.Name
+	Errors      []xmlErrorDetail `xml:"Errors>Error"`
+	Error       *xmlErrorDetail  `xml:"Error"`
+	RequestIDUp string           `xml:"RequestID"`
+	RequestID   string           `xml:"RequestId"`
+}
+
+// decodeError turns a non-2xx response into an *APIError when the body is an
+// error document with a code, and into a *ResponseError otherwise.
+func decodeError(status int, header http.Header, body []byte, readErr error) error {
+	headerID := requestIDFromHeader(header)
+	if readErr == nil {
+		var doc xmlErrorDocument
+		err := xml.Unmarshal(body, &doc)
+		if err == nil {
+			detail := doc.Error
+			if len(doc.Errors) > 0 {
+				detail = &doc.Errors[0]
+			}
+			root := doc.XMLName.Local
+			if detail != nil && detail.Code != "" && (root == "Response" || root == "ErrorResponse") {
+				id := strings.TrimSpace(doc.RequestIDUp)
+				if id == "" {
+					id = strings.TrimSpace(doc.RequestID)
+				}
+				if id == "" {
+					id = headerID
+				}
+				return &APIError{
+					Code:       strings.TrimSpace(detail.Code),
+					Message:    strings.TrimSpace(detail.Message),
+					RequestID:  id,
+					StatusCode: status,
+				}
+			}
+			readErr = errors.New("no error code in body")
+		} else if len(bytes.TrimSpace(body)) == 0 {
+			readErr = nil // an empty body says nothing more than its status
+		} else {
+			readErr = fmt.Errorf("decode error body: %w", err)
+		}
+	}
+	return &ResponseError{StatusCode: status, RequestID: headerID, Snippet: snippet(body), Err: readErr}
+}
