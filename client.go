@@ -103,6 +103,16 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
+// String describes the options without secrets: credentials are shown by
+// their type only, so %v and %+v of Options are safe to log.
+func (o Options) String() string {
+	return fmt.Sprintf("{Region:%s Profile:%s BaseEndpoint:%s UseFIPSEndpoint:%t UseDualStackEndpoint:%t AllowInsecureHTTP:%t Credentials:%T MaxAttempts:%d MaxBackoff:%s AttemptTimeout:%s AppID:%s}",
+		o.Region, o.Profile, o.BaseEndpoint, o.UseFIPSEndpoint, o.UseDualStackEndpoint, o.AllowInsecureHTTP, o.Credentials, o.MaxAttempts, o.MaxBackoff, o.AttemptTimeout, o.AppID)
+}
+
+// GoString is String, so that %#v is safe to log too.
+func (o Options) GoString() string { return "enidetach.Options" + o.String() }
+
 // Client calls EC2 actions. It is safe for concurrent use; create one and
 // share it, so connections, signing keys, the retry quota and the clock
 // offset are shared too.

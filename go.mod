@@ -9,4 +9,4 @@ require (
 	github.com/aws/smithy-go v1.28.9
 )
 
-require github.com/google/go-cmp v0.7.0 // indirect
+require github.com/google/go-cmp v0.7.0

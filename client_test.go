@@ -1,0 +1,282 @@
+package enidetach
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestUserAgent(t *testing.T) {
+	t.Parallel()
+	rs := newRecordingServer(t, 200, readTestdata(t, "success.xml"), nil)
+	c := clientFor(t, rs, func(o *Options) { o.AppID = "failover-agent" })
+	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("enidetach/%s lang/go#%s md/GOOS#%s md/GOARCH#%s app/failover-agent",
+		Version, strings.TrimPrefix(runtime.Version(), "go"), runtime.GOOS, runtime.GOARCH)
+	if got := rs.captured()[0].Header.Get("User-Agent"); got != want {
+		t.Errorf("User-Agent = %q, want %q", got, want)
+	}
+}
+
+// TestContextCancelledReturnsPromptly checks that a call waiting on a slow
+// server returns soon after its context ends, with ctx.Err() in the chain.
+func TestContextCancelledReturnsPromptly(t *testing.T) {
+	t.Parallel()
+	c, srv := newTestClient(t, nil)
+	srv.Inject(ec2test.Delay(10*time.Second), 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.DetachNetworkInterface(ctx, &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"})
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Errorf("returned after %v, want soon after the 100ms deadline", elapsed)
+	}
+	var te *TransportError
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &te) {
+		t.Errorf("error = %v (%T), want a *TransportError with context.DeadlineExceeded", err, err)
+	}
+	if n := len(srv.Requests()); n > 1 {
+		t.Errorf("%d requests sent; a call whose context ended must not retry", n)
+	}
+}
+
+func TestCancelledContextSendsNothing(t *testing.T) {
+	t.Parallel()
+	c, srv := newTestClient(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.DetachNetworkInterface(ctx, &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled in the chain", err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
+}
+
+// TestConnectionsAreReused checks that bodies are drained so that
+// sequential calls share one keep-alive connection.
+func TestConnectionsAreReused(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int32
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.FormValue("AttachmentId") == "error" {
+			w.WriteHeader(400)
+			_, _ = w.Write(readTestdata(t, "error_ec2.xml"))
+			return
+		}
+		_, _ = w.Write(readTestdata(t, "success.xml"))
+	}))
+	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	ts.Start()
+	defer ts.Close()
+	c, err := newClient(Options{BaseEndpoint: ts.URL, Credentials: staticCreds("a", "b")}, testEnv(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		id := "eni-attach-1"
+		if i%2 == 1 {
+			id = "error"
+		}
+		_, _ = c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: id})
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("200 sequential calls opened %d connections, want 1", n)
+	}
+}
+
+// describeOutput is a caller's own result type for Call.
+type describeOutput struct {
+	RequestID  string `xml:"requestId"`
+	Interfaces []struct {
+		ID     string `xml:"networkInterfaceId"`
+		Status string `xml:"status"`
+	} `xml:"networkInterfaceSet>item"`
+}
+
+func TestCallOtherAction(t *testing.T) {
+	t.Parallel()
+	c, srv := newTestClient(t, nil)
+	params := url.Values{"NetworkInterfaceId.1": {"eni-0123456789abcdef0"}}
+	var out describeOutput
+	if err := c.Call(context.Background(), "DescribeNetworkInterfaces", params, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Interfaces) != 1 || out.Interfaces[0].ID != "eni-0123456789abcdef0" || out.Interfaces[0].Status != "in-use" || out.RequestID == "" {
+		t.Errorf("output = %+v", out)
+	}
+	if diff := cmp.Diff(url.Values{"NetworkInterfaceId.1": {"eni-0123456789abcdef0"}}, params); diff != "" {
+		t.Errorf("Call modified params:\n%s", diff)
+	}
+	if err := c.Call(context.Background(), "DescribeNetworkInterfaces", nil, nil); err != nil {
+		t.Errorf("nil params and nil out: %v", err)
+	}
+	reqs := srv.Requests()
+	if got := reqs[0].Params.Get("Version"); got != "2016-11-15" {
+		t.Errorf("Version = %q", got)
+	}
+}
+
+func TestCallBadArguments(t *testing.T) {
+	t.Parallel()
+	rs := newRecordingServer(t, 200, nil, nil)
+	c := clientFor(t, rs)
+	for _, tc := range []struct {
+		action string
+		params url.Values
+	}{
+		{"", nil},
+		{"Detach Network", nil},
+		{"Detach&Action=RunInstances", nil},
+		{"DetachNetworkInterface", url.Values{"Action": {"RunInstances"}}},
+	} {
+		err := c.Call(context.Background(), tc.action, tc.params, nil)
+		var ve *ValidationError
+		if !errors.As(err, &ve) {
+			t.Errorf("Call(%q, %v) = %v, want *ValidationError", tc.action, tc.params, err)
+		}
+	}
+	if n := len(rs.captured()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+func TestCallVersionOverride(t *testing.T) {
+	t.Parallel()
+	rs := newRecordingServer(t, 200, []byte(`<GetCallerIdentityResponse/>`), nil)
+	c := clientFor(t, rs)
+	if err := c.Call(context.Background(), "GetCallerIdentity", url.Values{"Version": {"2011-06-15"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := rs.captured()[0].Body; got != "Action=GetCallerIdentity&Version=2011-06-15" {
+		t.Errorf("body = %q", got)
+	}
+}
+
+func TestCallDecodeErrorIsReported(t *testing.T) {
+	t.Parallel()
+	rs := newRecordingServer(t, 200, []byte(`<DescribeNetworkInterfacesResponse><n>not a number</n></DescribeNetworkInterfacesResponse>`), nil)
+	var out struct {
+		N int `xml:"n"`
+	}
+	err := clientFor(t, rs).Call(context.Background(), "DescribeNetworkInterfaces", nil, &out)
+	var re *ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 200 || !strings.Contains(err.Error(), "DescribeNetworkInterfacesResponse") {
+		t.Fatalf("error = %v, want *ResponseError naming the response", err)
+	}
+}
+
+func TestNewFromConfig(t *testing.T) {
+	t.Parallel()
+	srv := ec2test.NewServer(ec2test.WithRegion("eu-west-3"))
+	defer srv.Close()
+	cfg := aws.Config{
+		Region:           "eu-west-3",
+		Credentials:      srv.Credentials(),
+		BaseEndpoint:     aws.String(srv.URL),
+		RetryMaxAttempts: 5,
+		HTTPClient:       &http.Client{},
+		AppID:            "sdk-user",
+	}
+	c := NewFromConfig(cfg)
+	if c.initErr != nil {
+		t.Fatal(c.initErr)
+	}
+	if c.maxAttempts != 5 || c.Region() != "eu-west-3" || !strings.HasSuffix(c.userAgent, "app/sdk-user") {
+		t.Errorf("client = attempts %d region %s ua %s", c.maxAttempts, c.Region(), c.userAgent)
+	}
+	srv.Inject(ec2test.Throttle(), 4)
+	c = NewFromConfig(cfg, func(o *Options) { o.Sleep = noSleep })
+	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"}); err != nil {
+		t.Fatalf("with 5 attempts, 4 throttles then success: %v", err)
+	}
+
+	bad := NewFromConfig(aws.Config{Region: "bad region", Credentials: srv.Credentials()})
+	_, err := bad.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Field != "Options.Region" {
+		t.Errorf("bad config: %v, want the *ValidationError at every call", err)
+	}
+}
+
+// TestDebugLogRedactsSecrets checks that debug logging shows what was sent
+// but never the signature or the session token.
+func TestDebugLogRedactsSecrets(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, srv := newTestClient(t, nil, func(o *Options) {
+		o.Logger = logger
+		o.Credentials = credentials.NewStaticCredentialsProvider(ec2test.DefaultAccessKeyID, ec2test.DefaultSecretAccessKey, testSessionToken)
+		o.Sleep = noSleep
+	})
+	srv.AddKey(ec2test.Key{AccessKeyID: ec2test.DefaultAccessKeyID, SecretAccessKey: ec2test.DefaultSecretAccessKey, SessionToken: testSessionToken})
+	srv.Inject(ec2test.Throttle(), 1)
+	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	for _, secret := range []string{ec2test.DefaultSecretAccessKey, testSessionToken, "session+token"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log contains a secret %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "Signature=REDACTED") || !strings.Contains(out, "RequestLimitExceeded") || !strings.Contains(out, "status=200") {
+		t.Errorf("log lacks the redacted attempt records:\n%s", out)
+	}
+}
+
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// TestNoSecretInPrintedValues checks %+v of the exported types that hold
+// configuration or errors.
+func TestNoSecretInPrintedValues(t *testing.T) {
+	t.Parallel()
+	c, _ := newTestClient(t, nil, func(o *Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider("AKIDPRINT", "print-secret-value", "print-session-token")
+	})
+	leaky := Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDPRINT", "print-secret-value", "print-session-token")}
+	for _, v := range []any{c, leaky, &leaky} {
+		s := fmt.Sprintf("%+v %#v", v, v)
+		if strings.Contains(s, "print-secret-value") || strings.Contains(s, "print-session-token") {
+			t.Errorf("%T prints a secret", v)
+		}
+	}
+}
