@@ -427,7 +427,9 @@ func (c *Client) call(ctx context.Context, action string, params url.Values, out
 			cost = throttlingRetryCost
 		}
 		if !c.quota.acquire(cost) {
-			return res.meta, stop(reasonQuotaExhausted, nil)
+			// Said even after one attempt: the caller should know that the
+			// client stopped retrying because many calls are failing.
+			return res.meta, &RetryError{Attempts: attempt, Reason: reasonQuotaExhausted, Err: err}
 		}
 		heldCost = cost
 		delay := backoff(attempt, class, c.maxBackoff, c.jitter(), res.header)

@@ -181,9 +181,9 @@ func (e *CredentialsError) Error() string {
 // Unwrap returns the provider's failure.
 func (e *CredentialsError) Unwrap() error { return e.Err }
 
-// RetryError reports that the call stopped after more than one attempt:
-// retries ran out, the retry quota was empty, the context ended during a
-// backoff, or a retry met an error that is not retried. It wraps the last
+// RetryError reports that retrying stopped: retries ran out, the retry
+// quota was empty (reported even after a single attempt), the context ended
+// during a backoff, or a retry met an error that is not retried. It wraps the last
 // attempt's error, so errors.As still finds an *APIError in it, and the
 // context's error when that is what stopped it.
 type RetryError struct {

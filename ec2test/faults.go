@@ -40,7 +40,8 @@ func APIError(status int, code string) Fault {
 	return Fault{name: "api-error", status: status, code: code}
 }
 
-// Delay waits d (or until the client goes away) before answering normally.
+// Delay waits d before answering normally. A request whose client gives up
+// during the delay is dropped unprocessed.
 func Delay(d time.Duration) Fault { return Fault{name: "delay", delay: d} }
 
 // DropConnection closes the connection without an answer.
@@ -116,7 +117,7 @@ func (f Fault) apply(s *Server, w http.ResponseWriter, r *http.Request, rec *Req
 	switch f.name {
 	case "delay":
 		sleepCtx(r.Context(), f.delay)
-		return false
+		return r.Context().Err() != nil
 	case "truncated-body":
 		return false
 	case "drop-connection":

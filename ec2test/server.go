@@ -200,14 +200,17 @@ type ec2Error struct {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	now := s.clock()
 	rec := Request{Time: now, UserAgent: r.UserAgent()}
-	defer func() { s.record(rec) }()
-
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if p, perr := url.ParseQuery(string(body)); perr == nil {
+		rec.Params, rec.Action = p, p.Get("Action")
+	}
+	// Recorded on arrival, so a test sees a request whose answer is still
+	// being written or delayed; the answer is filled in when it is known.
+	idx := s.record(rec)
+	defer func() { s.update(idx, rec) }()
+
 	if f, ok := s.nextFault(); ok {
 		rec.Fault = f.name
-		if p, perr := url.ParseQuery(string(body)); perr == nil {
-			rec.Params, rec.Action = p, p.Get("Action")
-		}
 		if f.apply(s, w, r, &rec, now) {
 			return
 		}
@@ -302,10 +305,21 @@ func (s *Server) writeXML(w http.ResponseWriter, rec *Request, now time.Time, sk
 	_, _ = io.WriteString(w, body)
 }
 
-func (s *Server) record(rec Request) {
+// record appends a request and returns its index.
+func (s *Server) record(rec Request) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, rec)
+	return len(s.requests) - 1
+}
+
+// update replaces a recorded request, unless the records were reset since.
+func (s *Server) update(idx int, rec Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if idx < len(s.requests) && s.requests[idx].Time.Equal(rec.Time) {
+		s.requests[idx] = rec
+	}
 }
 
 // newRequestID returns a random UUID, as EC2's request IDs are.
