@@ -75,12 +75,21 @@ func TestAWSCLI(t *testing.T) {
 			[]string{"ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0", "--force"}, 0, ""},
 		{"describe by attachment", ec2test.DefaultSecretAccessKey,
 			[]string{"ec2", "describe-network-interfaces", "--filters", "Name=attachment.attachment-id,Values=eni-attach-0123456789abcdef0"}, 0, `"NetworkInterfaceId": "eni-0123456789abcdef0"`},
+		{"wait network-interface-available", ec2test.DefaultSecretAccessKey,
+			[]string{"ec2", "wait", "network-interface-available", "--network-interface-ids", "eni-0123456789abcdef0"}, 0, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := ec2test.NewServer()
 			defer srv.Close()
+			if tc.name == "wait network-interface-available" {
+				// Detached before the CLI's first poll, so its 20 s poll
+				// interval never comes into play.
+				if code, out := runAWS(t, srv, tc.secret, "ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0"); code != 0 {
+					t.Fatalf("detach: %d %s", code, out)
+				}
+			}
 			code, out := runAWS(t, srv, tc.secret, tc.args...)
 			if code != tc.exit || !strings.Contains(out, tc.contains) {
 				t.Errorf("exit %d, output:\n%s\nwant exit %d containing %q", code, out, tc.exit, tc.contains)
