@@ -58,8 +58,10 @@ type WaitOptions struct {
 	// MaxWait bounds the wait besides the context. 0: only the context.
 	MaxWait time.Duration
 	// Idempotent makes DetachAndWait treat InvalidAttachmentID.NotFound from
-	// the detach as already detached. A detach retried after a lost
-	// response, or run twice by a failover script, sees exactly that.
+	// the detach as already detached, and IncorrectState as a detach already
+	// in progress when the attachment is seen "detaching". A detach retried
+	// after a lost response, or run twice by a failover script, sees exactly
+	// these.
 	Idempotent bool
 	// OnPoll, if set, is called after every poll with the state so far.
 	OnPoll func(WaitResult)
@@ -108,7 +110,7 @@ func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, opt
 	if err := validateWait(ctx, attachmentID, opts); err != nil {
 		return nil, err
 	}
-	return c.wait(ctx, attachmentID, opts, time.Now())
+	return c.wait(ctx, attachmentID, opts, time.Now(), nil)
 }
 
 // DetachAndWait detaches the interface, then waits until it is detached (see
@@ -127,13 +129,21 @@ func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceIn
 	}
 	start := time.Now()
 	already := false
+	var detachErr error
 	if _, err := c.DetachNetworkInterface(ctx, in); err != nil {
-		if !opts.Idempotent || !errors.Is(err, ErrAttachmentNotFound) {
+		var ae *APIError
+		switch {
+		case opts.Idempotent && errors.Is(err, ErrAttachmentNotFound):
+			already = true
+		case opts.Idempotent && errors.As(err, &ae) && ae.Code == "IncorrectState":
+			// Perhaps an earlier detach is still in progress: wait for it
+			// if the first poll shows the attachment detaching.
+			detachErr = err
+		default:
 			return nil, err
 		}
-		already = true
 	}
-	res, err := c.wait(ctx, in.AttachmentID, opts, start)
+	res, err := c.wait(ctx, in.AttachmentID, opts, start, detachErr)
 	if res != nil {
 		res.AlreadyDetached = already
 	}
@@ -170,8 +180,10 @@ func validateWait(ctx context.Context, attachmentID string, o WaitOptions) error
 	return nil
 }
 
-// wait runs the polling loop.
-func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, start time.Time) (*WaitResult, error) {
+// wait runs the polling loop. With unlessDetaching set, the wait goes on
+// only if the first poll shows the attachment detaching or gone; otherwise
+// unlessDetaching is returned.
+func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, start time.Time, unlessDetaching error) (*WaitResult, error) {
 	parent := ctx
 	if o.MaxWait > 0 {
 		var cancel context.CancelFunc
@@ -219,6 +231,12 @@ func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, s
 		}
 		if res.Detached {
 			return res, nil
+		}
+		if unlessDetaching != nil {
+			if res.State.AttachmentStatus != "detaching" {
+				return nil, unlessDetaching
+			}
+			unlessDetaching = nil
 		}
 		// Equal jitter: between half the delay and all of it.
 		d := delay/2 + time.Duration(c.jitter()*float64(delay/2))

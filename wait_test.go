@@ -162,6 +162,21 @@ func TestDetachAndWait(t *testing.T) {
 			t.Fatalf("got (%+v, %v), want already detached", res, err)
 		}
 	})
+	t.Run("a detach in progress is waited for when idempotent", func(t *testing.T) {
+		t.Parallel()
+		c, _ := newWaitClient(t, 3*time.Second, false)
+		if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}, func(o *WaitOptions) { o.Idempotent = true })
+		if err != nil || !res.Detached {
+			t.Fatalf("got (%+v, %v), want detached", res, err)
+		}
+		_, err = c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
+		if !errors.Is(err, ErrAttachmentNotFound) {
+			t.Errorf("without idempotence: %v, want ErrAttachmentNotFound", err)
+		}
+	})
 	t.Run("unknown attachment without idempotence", func(t *testing.T) {
 		t.Parallel()
 		c, _ := newWaitClient(t, 0, false)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -118,6 +119,37 @@ type Server struct {
 // one at index 1 (attachment eni-attach-0123456789abcdef0). Close it when
 // done.
 func NewServer(opts ...Option) *Server {
+	s := newServer(opts)
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.URL = s.ts.URL
+	return s
+}
+
+// NewServerAt is NewServer listening on addr, such as "127.0.0.1:8080", so
+// that other programs can be pointed at a known endpoint. The host must be
+// a loopback address.
+func NewServerAt(addr string, opts ...Option) (*Server, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("ec2test: address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("ec2test: address %q is not a loopback address", addr)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("ec2test: %w", err)
+	}
+	s := newServer(opts)
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.ts.Listener.Close()
+	s.ts.Listener = l
+	s.ts.Start()
+	s.URL = s.ts.URL
+	return s, nil
+}
+
+func newServer(opts []Option) *Server {
 	s := &Server{
 		region:     "us-east-1",
 		clock:      time.Now,
@@ -129,8 +161,6 @@ func NewServer(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	s.URL = s.ts.URL
 	return s
 }
 

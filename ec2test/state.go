@@ -336,3 +336,17 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Interfaces returns the state of every interface, sorted by ID.
+func (s *Server) Interfaces() []InterfaceState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	out := make([]InterfaceState, 0, len(s.interfaces))
+	for _, n := range s.interfaces {
+		n.advance(now)
+		out = append(out, n.state())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].NetworkInterfaceID < out[j].NetworkInterfaceID })
+	return out
+}
