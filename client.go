@@ -157,9 +157,15 @@ func newClient(opts Options, env environ) (*Client, error) {
 	if err := applyEnvDefaults(&opts, env); err != nil {
 		return nil, err
 	}
-	prof, err := loadProfile(opts.Profile, env)
-	if err != nil {
-		return nil, err
+	// The shared files are read only when something is still to be found
+	// in them, so a client given region and credentials starts without
+	// touching ~/.aws.
+	var prof profile
+	var err error
+	if opts.Region == "" || opts.Credentials == nil || opts.Profile != "" {
+		if prof, err = loadProfile(opts.Profile, env); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Region == "" {
 		opts.Region = prof.get("region")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/ec2lite/enidetach/internal/peers"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -110,24 +110,11 @@ sts = auth.string_to_sign(req, auth.canonical_request(req))
 print(json.dumps({"signature": auth.signature(sts, req), "signed_headers": auth.signed_headers(auth.headers_to_sign(req))}))
 `
 
-// requireBotocore skips the test when Debian's python3-botocore is absent.
-func requireBotocore(t *testing.T) string {
-	t.Helper()
-	const py = "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skip("skipping: /usr/bin/python3 not installed (apt-get install python3-botocore)")
-	}
-	if err := exec.Command(py, "-c", "import botocore").Run(); err != nil {
-		t.Skip("skipping: botocore not importable by /usr/bin/python3 (apt-get install python3-botocore)")
-	}
-	return py
-}
-
 // TestSignatureVerifiedByBotocore recomputes the signature of a request our
 // client sent with botocore's independent SigV4 implementation.
 func TestSignatureVerifiedByBotocore(t *testing.T) {
 	t.Parallel()
-	py := requireBotocore(t)
+	py := peers.RequireBotocore(t)
 	got, rs := signedRequest(t)
 	in, _ := json.Marshal(map[string]any{
 		"method": "POST", "url": rs.URL + "/", "body": got.Body, "region": "us-east-1",

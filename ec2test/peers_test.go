@@ -3,19 +3,12 @@ package ec2test_test
 import (
 	"bytes"
 	"errors"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/ec2lite/enidetach/ec2test"
-)
-
-// Independent clients: Debian's awscli and python3-botocore. pyenv may put
-// other aws and python3 first on PATH, so the Debian paths are used.
-const (
-	debianAWS     = "/usr/bin/aws"
-	debianPython3 = "/usr/bin/python3"
+	"github.com/ec2lite/enidetach/internal/peers"
 )
 
 // peerEnv is a clean environment for a peer client: no AWS_* variable or
@@ -37,11 +30,9 @@ func peerEnv(t *testing.T, keyID, secret string) []string {
 // runAWS runs the AWS CLI against srv and returns its exit code and output.
 func runAWS(t *testing.T, srv *ec2test.Server, secret string, args ...string) (int, string) {
 	t.Helper()
-	if _, err := os.Stat(debianAWS); err != nil {
-		t.Skip("skipping: the AWS CLI is not installed at /usr/bin/aws (apt-get install awscli)")
-	}
+	aws := peers.RequireAWSCLI(t)
 	full := append([]string{"--endpoint-url", srv.URL, "--region", srv.Region(), "--output", "json"}, args...)
-	cmd := exec.Command(debianAWS, full...)
+	cmd := exec.Command(aws, full...)
 	cmd.Env = peerEnv(t, ec2test.DefaultAccessKeyID, secret)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
@@ -131,9 +122,7 @@ except ClientError as e:
 
 func TestBotocore(t *testing.T) {
 	t.Parallel()
-	if err := exec.Command(debianPython3, "-c", "import botocore").Run(); err != nil {
-		t.Skip("skipping: botocore not importable by /usr/bin/python3 (apt-get install python3-botocore)")
-	}
+	py := peers.RequireBotocore(t)
 	tests := []struct {
 		name, attachment, dry, secret, want string
 	}{
@@ -147,7 +136,7 @@ func TestBotocore(t *testing.T) {
 			t.Parallel()
 			srv := ec2test.NewServer()
 			defer srv.Close()
-			cmd := exec.Command(debianPython3, "-c", botocoreDetach, srv.URL, srv.Region(), tc.attachment, tc.dry)
+			cmd := exec.Command(py, "-c", botocoreDetach, srv.URL, srv.Region(), tc.attachment, tc.dry)
 			cmd.Env = peerEnv(t, ec2test.DefaultAccessKeyID, tc.secret)
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out

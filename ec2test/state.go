@@ -260,7 +260,7 @@ func (s *Server) describe(params url.Values, key Key, now time.Time) (string, *e
 	}
 	var ids []string
 	filters := map[string]map[string]bool{} // filter name -> accepted values
-	names := map[string]string{}           // filter index -> name
+	names := map[string]string{}            // filter index -> name
 	for k, v := range params {
 		if idPattern.MatchString(k) {
 			ids = append(ids, v[0])

@@ -1,0 +1,130 @@
+package enidetach_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/url"
+
+	"github.com/ec2lite/enidetach"
+	"github.com/ec2lite/enidetach/ec2test"
+)
+
+// newExampleClient returns a client for a fake EC2 endpoint. Real code
+// passes only the options it needs, often none: region and credentials
+// are found where the AWS SDK finds them.
+func newExampleClient() (*enidetach.Client, *ec2test.Server) {
+	srv := ec2test.NewServer()
+	client, err := enidetach.New(enidetach.Options{
+		Region:       srv.Region(),
+		BaseEndpoint: srv.URL,
+		Credentials:  srv.Credentials(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return client, srv
+}
+
+func ExampleClient_DetachNetworkInterface() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+
+	out, err := client.DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{
+		AttachmentID: "eni-attach-0123456789abcdef0",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("return:", out.Return, "request id present:", out.RequestID != "")
+	// Output: return: true request id present: true
+}
+
+// A dry run answers with an error either way: ErrDryRunOperation when the
+// call would be permitted.
+func ExampleClient_DetachNetworkInterface_dryRun() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+
+	_, err := client.DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{
+		AttachmentID: "eni-attach-0123456789abcdef0",
+		DryRun:       true,
+	})
+	switch {
+	case errors.Is(err, enidetach.ErrDryRunOperation):
+		fmt.Println("permitted")
+	case errors.Is(err, enidetach.ErrUnauthorizedOperation):
+		fmt.Println("not permitted")
+	default:
+		fmt.Println("could not tell:", err)
+	}
+	// Output: permitted
+}
+
+// Errors are inspected with errors.As, never by their text.
+func ExampleAPIError() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+
+	_, err := client.DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{
+		AttachmentID: "eni-attach-00000000000000000", // the primary interface
+	})
+	var ae *enidetach.APIError
+	if errors.As(err, &ae) {
+		fmt.Println(ae.Code, ae.StatusCode, ae.ErrorFault())
+	}
+	// Output: OperationNotPermitted 400 client
+}
+
+func ExampleValidationError() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+
+	_, err := client.DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{})
+	var ve *enidetach.ValidationError
+	if errors.As(err, &ve) {
+		fmt.Println(ve.Field, "-", ve.Reason, "- requests sent:", len(srv.Requests()))
+	}
+	// Output: AttachmentID - is required - requests sent: 0
+}
+
+// DetachAndWait with Idempotent suits failover scripts that may run twice.
+func ExampleClient_DetachAndWait() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+
+	for i := 0; i < 2; i++ {
+		res, err := client.DetachAndWait(context.Background(), &enidetach.DetachNetworkInterfaceInput{
+			AttachmentID: "eni-attach-0123456789abcdef0",
+		}, func(o *enidetach.WaitOptions) { o.Idempotent = true })
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("detached:", res.Detached, "already:", res.AlreadyDetached)
+	}
+	// Output:
+	// detached: true already: false
+	// detached: true already: true
+}
+
+// Call sends other EC2 actions with the same signing, retries and errors.
+func ExampleClient_Call() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+
+	var out struct {
+		Interfaces []struct {
+			ID     string `xml:"networkInterfaceId"`
+			Status string `xml:"status"`
+		} `xml:"networkInterfaceSet>item"`
+	}
+	params := url.Values{"NetworkInterfaceId.1": {"eni-0123456789abcdef0"}}
+	if err := client.Call(context.Background(), "DescribeNetworkInterfaces", params, &out); err != nil {
+		log.Fatal(err)
+	}
+	for _, ni := range out.Interfaces {
+		fmt.Println(ni.ID, ni.Status)
+	}
+	// Output: eni-0123456789abcdef0 in-use
+}
