@@ -99,7 +99,7 @@ func TestCredentialSources(t *testing.T) {
 			creds: sharedCreds, wantKey: "AKIDFILE"},
 		{name: "files named by variables", vars: []string{"AWS_SHARED_CREDENTIALS_FILE", "", "AWS_CONFIG_FILE", ""}, creds: sharedCreds, wantKey: "AKIDFILE"},
 		{name: "comments, CRLF, spaces and duplicate keys",
-			creds: "# comment\r\n; another\r\n[ default ]\r\n  aws_access_key_id   =   AKIDFIRST  \r\naws_secret_access_key=s1 ; trailing comment\r\naws_access_key_id = AKIDLAST\r\n",
+			creds:   "# comment\r\n; another\r\n[ default ]\r\n  aws_access_key_id   =   AKIDFIRST  \r\naws_secret_access_key=s1 ; trailing comment\r\naws_access_key_id = AKIDLAST\r\n",
 			wantKey: "AKIDLAST"},
 		{name: "credential_process", config: "[default]\ncredential_process = " + processScript(t) + "\n", wantKey: "AKIDPROCESS", wantSession: "process-token"},
 	}
