@@ -119,7 +119,7 @@ func (o Options) GoString() string { return "enidetach.Options" + o.String() }
 type Client struct {
 	version        string // the API version sent when params set none
 	clock          func() time.Time
-	endpoint       *url.URL
+	endpointURL    string
 	region         string
 	http           HTTPClient
 	creds          aws.CredentialsProvider
@@ -183,9 +183,11 @@ func newClient(opts Options, env environ) (*Client, error) {
 		quota:          newRetryQuota(),
 		userAgent:      userAgent(opts.AppID),
 	}
-	if c.endpoint, c.region, err = resolveEndpoint(&opts); err != nil {
+	endpoint, region, err := resolveEndpoint(&opts)
+	if err != nil {
 		return nil, err
 	}
+	c.endpointURL, c.region = endpoint.String(), region
 	switch {
 	case opts.MaxAttempts < 0:
 		return nil, &ValidationError{Field: "Options.MaxAttempts", Reason: "is negative"}
@@ -267,7 +269,7 @@ func (c *Client) stsClient(opts *Options, env environ, creds aws.CredentialsProv
 		return nil, err
 	}
 	s := &Client{
-		version: stsAPIVersion, endpoint: endpoint, region: region, http: c.http,
+		version: stsAPIVersion, endpointURL: endpoint.String(), region: region, http: c.http,
 		maxAttempts: c.maxAttempts, maxBackoff: c.maxBackoff, attemptTimeout: c.attemptTimeout,
 		logger: c.logger, jitter: c.jitter, sleep: c.sleep, clock: c.clock, quota: newRetryQuota(), userAgent: c.userAgent,
 		signer: newRequestSigner("sts", region, c.clock),
@@ -307,12 +309,7 @@ func NewFromConfig(cfg aws.Config, optFns ...func(*Options)) *Client {
 func (c *Client) Region() string { return c.region }
 
 // Endpoint returns the URL requests are sent to.
-func (c *Client) Endpoint() string {
-	if c.endpoint == nil {
-		return ""
-	}
-	return c.endpoint.String()
-}
+func (c *Client) Endpoint() string { return c.endpointURL }
 
 // Call sends an EC2 Query action with params and decodes the response
 // element <action>Response into out with encoding/xml (element names match
@@ -324,14 +321,18 @@ func (c *Client) Call(ctx context.Context, action string, params url.Values, out
 	if !validAction(action) {
 		return &ValidationError{Field: "action", Reason: fmt.Sprintf("%q is not an action name", action)}
 	}
+	if _, ok := params["Action"]; ok {
+		return &ValidationError{Field: "params", Reason: "must not set Action; pass it as the action argument"}
+	}
 	p := make(url.Values, len(params)+2)
 	for k, v := range params {
-		if k == "Action" {
-			return &ValidationError{Field: "params", Reason: "must not set Action; pass it as the action argument"}
-		}
-		p[k] = append([]string(nil), v...)
+		p[k] = v // Encode only reads the slices
 	}
-	_, err := c.call(ctx, action, p, out)
+	p["Action"] = []string{action}
+	if len(p["Version"]) == 0 {
+		p["Version"] = []string{c.version}
+	}
+	_, err := c.send(ctx, action, []byte(p.Encode()), out)
 	return err
 }
 
@@ -362,19 +363,14 @@ type attemptResult struct {
 	sessionToken bool          // the credentials carried a session token
 }
 
-// call runs the retry loop for one action. params is owned by call.
-func (c *Client) call(ctx context.Context, action string, params url.Values, out any) (responseMeta, error) {
+// send runs the retry loop for one action whose form body is built.
+func (c *Client) send(ctx context.Context, action string, body []byte, out any) (responseMeta, error) {
 	if c.initErr != nil {
 		return responseMeta{}, c.initErr
 	}
 	if ctx == nil {
 		return responseMeta{}, &ValidationError{Field: "ctx", Reason: "is nil"}
 	}
-	params["Action"] = []string{action}
-	if len(params["Version"]) == 0 {
-		params["Version"] = []string{c.version}
-	}
-	body := []byte(params.Encode())
 	hash := payloadHash(body)
 
 	heldCost := 0 // retry tokens taken by the latest retry, refunded on success
@@ -468,7 +464,7 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 		res.sessionToken = creds.SessionToken != ""
 	}
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint.String(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpointURL, bytes.NewReader(body))
 	if err != nil {
 		return res, &TransportError{Err: err}
 	}

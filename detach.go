@@ -59,18 +59,22 @@ func (in *DetachNetworkInterfaceInput) validate() error {
 	return nil
 }
 
-// params returns the Query parameters for the input. Booleans are sent only
-// when true, as the SDK sends them.
-func (in *DetachNetworkInterfaceInput) params() url.Values {
-	v := make(url.Values, 5)
-	v["AttachmentId"] = []string{in.AttachmentID}
+// body returns the form body for the input, byte for byte what
+// url.Values.Encode gives (keys sorted, values escaped by url.QueryEscape)
+// without building the map. Booleans are sent only when true, as the SDK
+// sends them.
+func (in *DetachNetworkInterfaceInput) body() []byte {
+	id := url.QueryEscape(in.AttachmentID)
+	b := make([]byte, 0, 96+len(id))
+	b = append(b, "Action=DetachNetworkInterface&AttachmentId="...)
+	b = append(b, id...)
 	if in.DryRun {
-		v["DryRun"] = []string{"true"}
+		b = append(b, "&DryRun=true"...)
 	}
 	if in.Force {
-		v["Force"] = []string{"true"}
+		b = append(b, "&Force=true"...)
 	}
-	return v
+	return append(b, "&Version="+apiVersion...)
 }
 
 // DetachNetworkInterface detaches a network interface from an instance.
@@ -89,26 +93,26 @@ func (c *Client) DetachNetworkInterface(ctx context.Context, in *DetachNetworkIn
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	out := &detachResult{}
-	meta, err := c.call(ctx, "DetachNetworkInterface", in.params(), out)
+	r := &detachResult{}
+	meta, err := c.send(ctx, "DetachNetworkInterface", in.body(), r)
 	if err != nil {
 		return nil, err
 	}
-	res := &DetachNetworkInterfaceOutput{Return: true, RequestID: out.requestID}
-	if out.hasReturn {
-		res.Return = out.ret
+	r.out.Return = r.ret || !r.hasReturn
+	r.out.RequestID = r.requestID
+	if r.out.RequestID == "" {
+		r.out.RequestID = meta.requestID
 	}
-	if res.RequestID == "" {
-		res.RequestID = meta.requestID
-	}
-	return res, nil
+	return &r.out, nil
 }
 
-// detachResult decodes <DetachNetworkInterfaceResponse> without reflection.
+// detachResult decodes <DetachNetworkInterfaceResponse> without reflection;
+// it holds the output so that a call allocates one value for both.
 type detachResult struct {
 	requestID string
 	ret       bool
 	hasReturn bool
+	out       DetachNetworkInterfaceOutput
 }
 
 func (r *detachResult) unmarshalResult(d *xml.Decoder, start xml.StartElement) error {

@@ -112,7 +112,7 @@ func clientFor(t *testing.T, rs *recordingServer, optFns ...func(*Options)) *Cli
 }
 
 // readTestdata returns a file from testdata.
-func readTestdata(t *testing.T, name string) []byte {
+func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {

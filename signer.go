@@ -36,7 +36,9 @@ func newRequestSigner(service, region string, clock func() time.Time) *requestSi
 // payloadHash returns the hex SHA-256 of body, which SigV4 signs.
 func payloadHash(body []byte) string {
 	sum := sha256.Sum256(body)
-	return hex.EncodeToString(sum[:])
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
 // sign adds X-Amz-Date, X-Amz-Security-Token (with a session token) and

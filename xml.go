@@ -26,14 +26,21 @@ var errBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", maxBodySize)
 // when it is large enough.
 func readBody(r io.Reader, buf *bytes.Buffer) ([]byte, error) {
 	buf.Reset()
-	n, err := buf.ReadFrom(io.LimitReader(r, maxBodySize+1))
-	if err != nil {
-		return buf.Bytes(), err
+	for {
+		if buf.Len() > maxBodySize {
+			return buf.Bytes()[:maxBodySize], errBodyTooLarge
+		}
+		buf.Grow(min(max(512, buf.Len()), maxBodySize+1-buf.Len()))
+		free := buf.AvailableBuffer()
+		n, err := r.Read(free[:min(cap(free), maxBodySize+1-buf.Len())])
+		buf.Write(free[:n])
+		if err == io.EOF {
+			return buf.Bytes(), nil
+		}
+		if err != nil {
+			return buf.Bytes(), err
+		}
 	}
-	if n > maxBodySize {
-		return buf.Bytes()[:maxBodySize], errBodyTooLarge
-	}
-	return buf.Bytes(), nil
 }
 
 // requestIDFromHeader returns the request ID that AWS puts in a header.
@@ -91,6 +98,17 @@ func rootElement(d *xml.Decoder) (xml.StartElement, error) {
 // <action>Response (in any namespace) into out; a nil out only checks the
 // root element and that the document is well formed.
 func decodeResult(body []byte, action string, out any) error {
+	if r, ok := out.(*detachResult); ok && action == "DetachNetworkInterface" {
+		if fastDetachResult(body, r) {
+			return nil
+		}
+		*r = detachResult{} // the slow path starts afresh
+	}
+	return decodeResultXML(body, action, out)
+}
+
+// decodeResultXML is decodeResult through encoding/xml only.
+func decodeResultXML(body []byte, action string, out any) error {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	start, err := rootElement(d)
 	if err != nil {
@@ -132,6 +150,19 @@ type xmlErrorDocument struct {
 // error document with a code, and into a *ResponseError otherwise.
 func decodeError(status int, header http.Header, body []byte, readErr error) error {
 	headerID := requestIDFromHeader(header)
+	if readErr == nil {
+		if code, msg, id, ok := fastErrorDocument(body); ok {
+			if id == "" {
+				id = headerID
+			}
+			return &APIError{Code: code, Message: msg, RequestID: id, StatusCode: status}
+		}
+	}
+	return decodeErrorXML(status, headerID, body, readErr)
+}
+
+// decodeErrorXML is decodeError through encoding/xml only.
+func decodeErrorXML(status int, headerID string, body []byte, readErr error) error {
 	if readErr == nil {
 		var doc xmlErrorDocument
 		err := xml.Unmarshal(body, &doc)

@@ -1,0 +1,121 @@
+package enidetach
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/google/go-cmp/cmp"
+)
+
+// FuzzDecodeResult feeds any body to the success decoder: it must never
+// panic, and whenever the allocation-free fast path answers, encoding/xml
+// must give the same result.
+func FuzzDecodeResult(f *testing.F) {
+	for _, name := range []string{"success.xml", "success_no_return.xml", "success_self_closed.xml", "success_extra_elements.xml"} {
+		f.Add(readTestdata(f, name))
+	}
+	f.Add([]byte(`<DetachNetworkInterfaceResponse><requestId>a&amp;b</requestId><return>TRUE</return></DetachNetworkInterfaceResponse>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var fast detachResult
+		fastOK := fastDetachResult(body, &fast)
+		var slow detachResult
+		slowErr := decodeResultXML(body, "DetachNetworkInterface", &slow)
+		if fastOK {
+			if slowErr != nil {
+				t.Fatalf("fast path accepted %q, encoding/xml refused it: %v", body, slowErr)
+			}
+			if fast != slow {
+				t.Fatalf("body %q: fast %+v, encoding/xml %+v", body, fast, slow)
+			}
+		}
+		var full detachResult
+		err := decodeResult(body, "DetachNetworkInterface", &full)
+		if (err == nil) != (slowErr == nil) || (err == nil && full != slow) {
+			t.Fatalf("body %q: decodeResult (%+v, %v), encoding/xml (%+v, %v)", body, full, err, slow, slowErr)
+		}
+	})
+}
+
+// FuzzDecodeError feeds any body and status to the error decoder: it must
+// never panic, must give an *APIError or a *ResponseError with the status,
+// and the fast path must agree with encoding/xml.
+func FuzzDecodeError(f *testing.F) {
+	for _, name := range []string{"error_ec2.xml", "error_request_id_lower.xml", "error_awsquery.xml", "error_proxy.html", "error_json.json", "error_truncated.xml", "error_plain.txt"} {
+		f.Add(400, readTestdata(f, name))
+	}
+	f.Add(503, []byte(`<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>`))
+	f.Add(412, []byte(""))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		h := http.Header{"X-Amzn-Requestid": {"hdr"}}
+		err := decodeError(status, h, body, nil)
+		var ae *APIError
+		var re *ResponseError
+		switch {
+		case errors.As(err, &ae):
+			if ae.Code == "" || ae.StatusCode != status {
+				t.Fatalf("APIError %+v for status %d", ae, status)
+			}
+		case errors.As(err, &re):
+			if re.StatusCode != status || len(re.Snippet) > 4*snippetSize {
+				t.Fatalf("ResponseError %+v for status %d", re, status)
+			}
+		default:
+			t.Fatalf("error %T %v", err, err)
+		}
+		if code, msg, id, ok := fastErrorDocument(body); ok {
+			slow := decodeErrorXML(status, "hdr", body, nil)
+			if id == "" {
+				id = "hdr"
+			}
+			want := &APIError{Code: code, Message: msg, RequestID: id, StatusCode: status}
+			if diff := cmp.Diff(want, slow); diff != "" {
+				t.Fatalf("body %q: fast path and encoding/xml differ (-fast +xml):\n%s", body, diff)
+			}
+		}
+	})
+}
+
+// FuzzRequestBuilding sends any attachment ID to the fake endpoint as a dry
+// run: it either fails validation locally, or the fake decodes the very
+// same value and the signature verifies.
+func FuzzRequestBuilding(f *testing.F) {
+	for _, s := range []string{"eni-attach-0123456789abcdef0", "a b+c/d*e~f&g=h%i", "日本語", "\x00\xff", "", string(make([]byte, 256))} {
+		f.Add(s)
+	}
+	srv := ec2test.NewServer()
+	defer srv.Close()
+	c, err := newClient(Options{Region: srv.Region(), BaseEndpoint: srv.URL, Credentials: srv.Credentials(), MaxAttempts: 1}, mapEnv{"HOME": f.TempDir()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		in := DetachNetworkInterfaceInput{AttachmentID: id, DryRun: true, Force: len(id)%2 == 0}
+		want := url.Values{"Action": {"DetachNetworkInterface"}, "AttachmentId": {id}, "DryRun": {"true"}, "Version": {"2016-11-15"}}
+		if in.Force {
+			want["Force"] = []string{"true"}
+		}
+		if got := string(in.body()); got != want.Encode() {
+			t.Fatalf("body %q, url.Values.Encode %q", got, want.Encode())
+		}
+		srv.ResetRequests()
+		_, err := c.DetachNetworkInterface(context.Background(), &in)
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			if len(srv.Requests()) != 0 {
+				t.Fatal("a refused input was sent")
+			}
+			return
+		}
+		if !errors.Is(err, ErrDryRunOperation) {
+			t.Fatalf("id %q: %v", id, err)
+		}
+		reqs := srv.Requests()
+		if len(reqs) != 1 || reqs[0].Params.Get("AttachmentId") != id {
+			t.Fatalf("id %q arrived as %+v", id, reqs)
+		}
+	})
+}
