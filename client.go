@@ -40,8 +40,9 @@ type Options struct {
 	// AWS_DEFAULT_REGION, then the shared config profile's region.
 	Region string
 
-	// Credentials signs requests. Nil: the default chain (see the package
-	// documentation). Any aws.CredentialsProvider works; it is wrapped in an
+	// Credentials signs requests. Nil: the default chain of the AWS SDK,
+	// described under Configuration in the package documentation. Any
+	// aws.CredentialsProvider works; it is wrapped in an
 	// aws.CredentialsCache unless it is one.
 	Credentials aws.CredentialsProvider
 
@@ -392,7 +393,7 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			return &RetryError{Attempts: attempt, Reason: reason, Err: err, ctxErr: ctxErr}
 		}
 		if ctx.Err() != nil {
-			return res.meta, stop(reasonNotRetryable, ctx.Err())
+			return res.meta, stop(reasonContextEnded, ctx.Err())
 		}
 		if attempt >= c.maxAttempts {
 			if classify(ctx, err) == classFinal {

@@ -66,11 +66,25 @@
 //
 // # Configuration
 //
-// New reads what Options leave unset where the AWS SDK reads it. Region:
-// Options.Region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region.
-// Credentials: Options.Credentials, else the default chain described at
-// Options.Credentials (environment, web identity, shared profile, container,
-// instance role). Endpoint: Options.BaseEndpoint, AWS_ENDPOINT_URL_EC2,
-// AWS_ENDPOINT_URL, else https://ec2.{region}.{dnsSuffix} with the FIPS and
-// dual-stack variants.
+// New reads what Options leave unset where the AWS SDK reads it, without
+// the SDK's config package, and does no network I/O.
+//
+// Region: Options.Region, AWS_REGION, AWS_DEFAULT_REGION, the profile's
+// region (RegionFromInstanceMetadata asks IMDS on an instance).
+//
+// Credentials, when Options.Credentials is nil, in the SDK's order:
+// Options.Profile when set; AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+// (with AWS_SESSION_TOKEN); web identity (AWS_WEB_IDENTITY_TOKEN_FILE with
+// AWS_ROLE_ARN); the shared config and credentials files (profile from
+// AWS_PROFILE, AWS_DEFAULT_PROFILE or "default": role_arn with
+// source_profile or credential_source, static keys,
+// web_identity_token_file, credential_process); container credentials
+// (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI); the instance role
+// through IMDSv2. Roles are assumed with STS calls sent by this package's
+// own Query client. They are fetched on the first call, cached, and
+// refreshed five minutes before they expire.
+//
+// Endpoint: Options.BaseEndpoint, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL,
+// else https://ec2.{region}.{dnsSuffix} for the region's partition, with
+// the FIPS and dual-stack variants.
 package enidetach

@@ -191,8 +191,7 @@ type RetryError struct {
 	Attempts int
 	// Reason says why retrying stopped: "max attempts reached", "retry quota
 	// exhausted" (the client-wide retry token bucket is empty because many
-	// calls are failing), "context ended during backoff" or "error not
-	// retryable".
+	// calls are failing), "context ended" or "error not retryable".
 	Reason string
 	// Err is the last attempt's error.
 	Err error
@@ -217,6 +216,6 @@ func (e *RetryError) Unwrap() []error {
 const (
 	reasonMaxAttempts    = "max attempts reached"
 	reasonQuotaExhausted = "retry quota exhausted"
-	reasonContextEnded   = "context ended during backoff"
+	reasonContextEnded   = "context ended"
 	reasonNotRetryable   = "error not retryable"
 )

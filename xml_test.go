@@ -172,3 +172,38 @@ func TestAPIErrorIs(t *testing.T) {
 		t.Error("two errors without a code match each other")
 	}
 }
+
+// TestFastPathTakesCommonShapes keeps the allocation-free path in use for
+// the documents EC2 (and ec2test) actually send; FuzzDecodeResult and
+// FuzzDecodeError check that it agrees with encoding/xml.
+func TestFastPathTakesCommonShapes(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"success.xml", "success_no_return.xml", "success_self_closed.xml"} {
+		var r detachResult
+		if !fastDetachResult(readTestdata(t, name), &r) {
+			t.Errorf("%s: fast path declined", name)
+		}
+	}
+	for _, body := range [][]byte{
+		readTestdata(t, "error_ec2.xml"),
+		readTestdata(t, "error_request_id_lower.xml"),
+		readTestdata(t, "error_awsquery.xml"),
+		[]byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>InvalidAttachmentID.NotFound</Code><Message>The attachment ID &apos;eni-attach-1&apos; does not exist</Message></Error></Errors><RequestID>x</RequestID></Response>"),
+	} {
+		if code, _, _, ok := fastErrorDocument(body); !ok || code == "" {
+			t.Errorf("fast path declined %q", body)
+		}
+	}
+	// Unusual shapes are left to encoding/xml.
+	for _, body := range []string{
+		`<DetachNetworkInterfaceResponse><!-- c --><return>true</return></DetachNetworkInterfaceResponse>`,
+		`<DetachNetworkInterfaceResponse><return><![CDATA[true]]></return></DetachNetworkInterfaceResponse>`,
+		`<DetachNetworkInterfaceResponse><requestId>&#65;</requestId></DetachNetworkInterfaceResponse>`,
+		`<?xml version="1.0" encoding="ISO-8859-1"?><DetachNetworkInterfaceResponse/>`,
+	} {
+		var r detachResult
+		if fastDetachResult([]byte(body), &r) {
+			t.Errorf("fast path took %q", body)
+		}
+	}
+}

@@ -150,6 +150,19 @@ func validXMLText(text []byte) bool {
 	return true
 }
 
+// endTag reads "</name>" (space allowed before '>') at b[i] and returns
+// the index after it.
+func endTag(b []byte, i int, name []byte) (int, bool) {
+	if !bytes.HasPrefix(b[i:], []byte("</")) || !bytes.HasPrefix(b[i+2:], name) {
+		return 0, false
+	}
+	j := skipXMLSpace(b, i+2+len(name))
+	if j >= len(b) || b[j] != '>' {
+		return 0, false
+	}
+	return j + 1, true
+}
+
 // scanXML reads a document of nested elements whose leaves hold text. It
 // stops at the end of the root element, as encoding/xml does.
 func scanXML(b []byte, s *xmlScan) bool {
@@ -175,17 +188,12 @@ func scanXML(b []byte, s *xmlScan) bool {
 			if depth == 0 {
 				return false
 			}
-			name := stack[depth-1]
-			j := i + 2
-			if !bytes.HasPrefix(b[j:], name) {
-				return false
-			}
-			j = skipXMLSpace(b, j+len(name))
-			if j >= len(b) || b[j] != '>' {
+			next, ok := endTag(b, i, stack[depth-1])
+			if !ok {
 				return false
 			}
 			depth--
-			i = j + 1
+			i = next
 			if depth == 0 {
 				return true
 			}
@@ -229,16 +237,11 @@ func scanXML(b []byte, s *xmlScan) bool {
 				i = skipXMLSpace(b, i)
 				continue
 			}
-			// Consume the matching end tag.
-			k := j + 2
-			if !bytes.HasPrefix(b[k:], name) {
+			next, ok := endTag(b, j, name)
+			if !ok {
 				return false
 			}
-			k = skipXMLSpace(b, k+len(name))
-			if k >= len(b) || b[k] != '>' {
-				return false
-			}
-			i = skipXMLSpace(b, k+1)
+			i = skipXMLSpace(b, next)
 			continue
 		}
 		if selfClosed { // an empty root

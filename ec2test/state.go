@@ -146,12 +146,17 @@ func boolParam(params url.Values, name string) (bool, *ec2Error) {
 	return false, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value (%s) for parameter %s is invalid. Expected: 'true' or 'false'.", v[0], name)}
 }
 
-// dryRun answers a permitted or refused dry run, before any lookup.
-func dryRun(key Key) *ec2Error {
-	if key.Denied {
+// authorize answers a dry run (412 DryRunOperation, or 403 for a denied
+// key) before any lookup, and refuses a denied key's real call; nil lets
+// the call go on.
+func authorize(key Key, isDryRun bool) *ec2Error {
+	switch {
+	case key.Denied:
 		return &ec2Error{403, "UnauthorizedOperation", "You are not authorized to perform this operation."}
+	case isDryRun:
+		return &ec2Error{412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."}
 	}
-	return &ec2Error{412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."}
+	return nil
 }
 
 // detach handles DetachNetworkInterface.
@@ -171,11 +176,8 @@ func (s *Server) detach(params url.Values, key Key, now time.Time) (string, *ec2
 	if e != nil {
 		return "", e
 	}
-	if isDryRun {
-		return "", dryRun(key)
-	}
-	if key.Denied {
-		return "", &ec2Error{403, "UnauthorizedOperation", "You are not authorized to perform this operation."}
+	if e := authorize(key, isDryRun); e != nil {
+		return "", e
 	}
 	if !wellFormedAttachmentID(id) {
 		return "", &ec2Error{400, "InvalidNetworkInterfaceAttachmentId.Malformed", fmt.Sprintf("Invalid id: %q", id)}
@@ -252,11 +254,8 @@ func (s *Server) describe(params url.Values, key Key, now time.Time) (string, *e
 	if e != nil {
 		return "", e
 	}
-	if isDryRun {
-		return "", dryRun(key)
-	}
-	if key.Denied {
-		return "", &ec2Error{403, "UnauthorizedOperation", "You are not authorized to perform this operation."}
+	if e := authorize(key, isDryRun); e != nil {
+		return "", e
 	}
 	var ids []string
 	filters := map[string]map[string]bool{} // filter name -> accepted values
