@@ -106,6 +106,7 @@ type ValidationError struct {
 	Reason string
 }
 
+// Error says what was refused and why.
 func (e *ValidationError) Error() string {
 	return "enidetach: invalid " + e.Field + ": " + e.Reason
 }
@@ -124,6 +125,8 @@ type ResponseError struct {
 	Err error
 }
 
+// Error gives the status, the request ID, the decoding failure and the
+// start of the body.
 func (e *ResponseError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "enidetach: unexpected response (status %d", e.StatusCode)
@@ -158,6 +161,7 @@ type TransportError struct {
 	attemptTimedOut bool // Options.AttemptTimeout ended the attempt, not the caller's context
 }
 
+// Error describes the failure.
 func (e *TransportError) Error() string { return "enidetach: request failed: " + e.Err.Error() }
 
 // Unwrap returns the underlying failure.
@@ -171,6 +175,7 @@ type CredentialsError struct {
 	Err error
 }
 
+// Error names the source and its failure; it never holds a secret.
 func (e *CredentialsError) Error() string {
 	if e.Provider == "" {
 		return "enidetach: retrieve credentials: " + e.Err.Error()
@@ -199,6 +204,7 @@ type RetryError struct {
 	ctxErr error // the context's error when it stopped the retries
 }
 
+// Error gives the attempt count, the reason and the last error.
 func (e *RetryError) Error() string {
 	return fmt.Sprintf("enidetach: gave up after %d attempts (%s): %v", e.Attempts, e.Reason, e.Err)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/ec2lite/enidetach/ec2test"
 )
+
+// TestMain makes every test in this directory hermetic, the example
+// functions included (they cannot call t.Setenv): no AWS_* variable of this
+// machine (it sets AWS_CA_BUNDLE) and no ~/.aws reaches them. Tests that
+// need a variable set it with t.Setenv, or pass a mapEnv to newClient.
+func TestMain(m *testing.M) {
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			os.Unsetenv(k)
+		}
+	}
+	home, err := os.MkdirTemp("", "enidetach-test-home")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("HOME", home)
+	code := m.Run()
+	os.RemoveAll(home)
+	os.Exit(code)
+}
 
 // mapEnv is a fake environment, so tests need not touch the process's.
 type mapEnv map[string]string

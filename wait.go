@@ -75,6 +75,7 @@ type WaitTimeoutError struct {
 	Err  error
 }
 
+// Error gives the time waited, the polls and the last state seen.
 func (e *WaitTimeoutError) Error() string {
 	st := e.Last.State
 	return fmt.Sprintf("enidetach: interface not detached after %s and %d polls (last seen: interface %q status %q, attachment status %q): %v",

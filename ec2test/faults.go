@@ -178,8 +178,10 @@ type truncatingWriter struct {
 	status int
 }
 
+// WriteHeader holds the status until the body is written.
 func (t *truncatingWriter) WriteHeader(status int) { t.status = status }
 
+// Write sends half of b and drops the connection.
 func (t *truncatingWriter) Write(b []byte) (int, error) {
 	t.ResponseWriter.WriteHeader(t.status)
 	half := b[:len(b)/2]

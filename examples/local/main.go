@@ -76,6 +76,7 @@ func story(ctx context.Context, srv *ec2test.Server, w io.Writer) error {
 		BaseEndpoint: srv.URL,
 		Credentials:  srv.Credentials(),
 		AppID:        "enidetach-demo",
+		MaxAttempts:  3, // step 7 shows retries, whatever AWS_MAX_ATTEMPTS says
 	})
 	if err != nil {
 		return err
