@@ -123,8 +123,7 @@ type Client struct {
 	endpointURL    string
 	region         string
 	http           HTTPClient
-	creds          aws.CredentialsProvider
-	credsCache     *aws.CredentialsCache
+	creds          *aws.CredentialsCache // nil: requests are not signed
 	signer         *requestSigner
 	userAgent      string
 	maxAttempts    int
@@ -219,7 +218,7 @@ func newClient(opts Options, env environ) (*Client, error) {
 	creds := opts.Credentials
 	if creds == nil {
 		deps := &chainDeps{
-			env: env, programmed: programmedProfile, prof: prof, region: c.region, http: c.http,
+			env: env, programmed: programmedProfile, prof: prof,
 			sessionName: func() string { return "enidetach-" + strconv.FormatInt(opts.Clock().UnixNano(), 10) },
 		}
 		deps.sts = func(stsCreds aws.CredentialsProvider) (*Client, error) {
@@ -243,11 +242,10 @@ func (c *Client) setCredentials(creds aws.CredentialsProvider) {
 		return
 	}
 	if cache, ok := creds.(*aws.CredentialsCache); ok {
-		c.credsCache = cache
+		c.creds = cache
 	} else {
-		c.credsCache = aws.NewCredentialsCache(creds)
+		c.creds = aws.NewCredentialsCache(creds)
 	}
-	c.creds = c.credsCache
 }
 
 // stsClient returns a client for STS that shares c's HTTP client and retry
@@ -412,10 +410,10 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 				continue
 			}
 			// Expired temporary credentials: once per call, fetch new ones.
-			if !credsRefreshed && c.credsCache != nil && (ae.Code == "ExpiredToken" || ae.Code == "ExpiredTokenException" ||
+			if !credsRefreshed && c.creds != nil && (ae.Code == "ExpiredToken" || ae.Code == "ExpiredTokenException" ||
 				(ae.Code == "RequestExpired" && res.sessionToken)) {
 				credsRefreshed = true
-				c.credsCache.Invalidate()
+				c.creds.Invalidate()
 				c.log(ctx, "enidetach: credentials expired, refreshing", slog.String("code", ae.Code))
 				continue
 			}
@@ -500,8 +498,9 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		err = decodeError(resp.StatusCode, resp.Header, data, readErr)
 	} else if readErr != nil && readErr != errBodyTooLarge {
-		// The connection broke while the body was arriving.
-		err = &TransportError{Err: fmt.Errorf("read response body: %w", readErr)}
+		// The connection broke (or the attempt timed out) while the body
+		// was arriving.
+		err = &TransportError{Err: fmt.Errorf("read response body: %w", readErr), attemptTimedOut: parent.Err() == nil && ctx.Err() != nil}
 	} else if readErr != nil {
 		err = &ResponseError{StatusCode: resp.StatusCode, RequestID: res.meta.requestID, Snippet: snippet(data), Err: readErr}
 	} else if derr := decodeResult(data, action, out); derr != nil {

@@ -32,8 +32,6 @@ type chainDeps struct {
 	env         environ
 	programmed  bool // Options.Profile was set: the profile wins over the environment
 	prof        profile
-	region      string
-	http        HTTPClient
 	sts         func(creds aws.CredentialsProvider) (*Client, error) // an STS client signing with creds (nil: unsigned)
 	tried       []string                                             // sources that gave nothing, for the final error
 	sessionName func() string

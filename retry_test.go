@@ -400,3 +400,29 @@ func TestConcurrentCalls(t *testing.T) {
 		t.Errorf("%d goroutines left running (were %d)", n, before)
 	}
 }
+
+// TestLargeBodyMemory checks that a 50 MB answer costs about the 1 MiB read
+// limit, not 50 MB. It runs alone (not parallel) so the allocation count is
+// its own.
+func TestLargeBodyMemory(t *testing.T) {
+	srv := ec2test.NewServer()
+	defer srv.Close()
+	c, err := newClient(Options{Region: srv.Region(), BaseEndpoint: srv.URL, Credentials: srv.Credentials()}, testEnv(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Inject(ec2test.LargeBody(50<<20), 1)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"})
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, errBodyTooLarge) {
+		t.Fatalf("error = %v", err)
+	}
+	// The server's side writes from a fixed chunk; the client holds at most
+	// the limit plus buffer growth.
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 8<<20 {
+		t.Errorf("a 50 MB body allocated %d MiB, want a few", grown>>20)
+	}
+}
