@@ -420,9 +420,9 @@ func TestLargeBodyMemory(t *testing.T) {
 	if !errors.Is(err, errBodyTooLarge) {
 		t.Fatalf("error = %v", err)
 	}
-	// The server's side writes from a fixed chunk; the client holds at most
-	// the limit plus buffer growth.
-	if grown := after.TotalAlloc - before.TotalAlloc; grown > 8<<20 {
+	// The server writes from a fixed chunk; the client holds the 1 MiB limit
+	// plus buffer growth (more under -race, whose bookkeeping allocates).
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 16<<20 {
 		t.Errorf("a 50 MB body allocated %d MiB, want a few", grown>>20)
 	}
 }
