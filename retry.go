@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -145,30 +145,42 @@ func connectionError(err error) bool {
 
 // retryQuota is the client-wide retry token bucket. When many calls fail at
 // once, retries drain it and further failures are returned at once instead
-// of multiplying the load on a struggling service.
+// of multiplying the load on a struggling service. It is lock-free: every
+// successful call refunds it, so it sits on the hot path.
 type retryQuota struct {
-	mu     sync.Mutex
-	tokens int
+	tokens atomic.Int64
 }
 
-func newRetryQuota() *retryQuota { return &retryQuota{tokens: retryQuotaSize} }
+func newRetryQuota() *retryQuota {
+	q := &retryQuota{}
+	q.tokens.Store(retryQuotaSize)
+	return q
+}
 
 // acquire takes cost tokens, or reports false when there are not enough.
 func (q *retryQuota) acquire(cost int) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.tokens < cost {
-		return false
+	for {
+		t := q.tokens.Load()
+		if t < int64(cost) {
+			return false
+		}
+		if q.tokens.CompareAndSwap(t, t-int64(cost)) {
+			return true
+		}
 	}
-	q.tokens -= cost
-	return true
 }
 
 // release returns n tokens, never above the bucket's size.
 func (q *retryQuota) release(n int) {
-	q.mu.Lock()
-	q.tokens = min(q.tokens+n, retryQuotaSize)
-	q.mu.Unlock()
+	for {
+		t := q.tokens.Load()
+		if t >= retryQuotaSize {
+			return // the common case: a full bucket, nothing to write
+		}
+		if q.tokens.CompareAndSwap(t, min(t+int64(n), retryQuotaSize)) {
+			return
+		}
+	}
 }
 
 // backoff returns the full-jitter delay before retry number n (1 for the

@@ -313,8 +313,8 @@ func TestRetryQuotaRefills(t *testing.T) {
 		t.Error("a refund did not refill the quota")
 	}
 	q.release(10000)
-	if q.tokens != retryQuotaSize {
-		t.Errorf("quota overfilled to %d", q.tokens)
+	if n := q.tokens.Load(); n != retryQuotaSize {
+		t.Errorf("quota overfilled to %d", n)
 	}
 }
 
