@@ -350,3 +350,34 @@ func TestDefaultTransport(t *testing.T) {
 		t.Errorf("default transport lacks a setting: %+v", tr)
 	}
 }
+
+// TestEC2QueryProtocolCases follows the Smithy ec2Query protocol tests that
+// apply to a hand-built client: booleans as true/false, an empty string as
+// "Key=", list members numbered from 1, requestId read from a success body
+// in the action's namespace, RequestID from an error body.
+func TestEC2QueryProtocolCases(t *testing.T) {
+	t.Parallel()
+	rs := newRecordingServer(t, 200, []byte(`<SimpleInputParamsResponse xmlns="https://example.com/"><requestId>smithy-1</requestId></SimpleInputParamsResponse>`), nil)
+	c := clientFor(t, rs)
+	params := url.Values{
+		"Bool1":     {"true"},
+		"Bool2":     {"false"},
+		"Empty":     {""},
+		"ListArg.1": {"foo"},
+		"ListArg.2": {"bar"},
+		"HasQuery":  {"a&b=c"},
+	}
+	var out struct {
+		RequestID string `xml:"requestId"`
+	}
+	if err := c.Call(context.Background(), "SimpleInputParams", params, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := "Action=SimpleInputParams&Bool1=true&Bool2=false&Empty=&HasQuery=a%26b%3Dc&ListArg.1=foo&ListArg.2=bar&Version=2016-11-15"
+	if got := rs.captured()[0].Body; got != want {
+		t.Errorf("body\n got %s\nwant %s", got, want)
+	}
+	if out.RequestID != "smithy-1" {
+		t.Errorf("requestId = %q", out.RequestID)
+	}
+}
