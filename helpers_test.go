@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/testenv"
 )
 
 // TestMain makes every test in this directory hermetic, the example
@@ -22,18 +22,9 @@ import (
 // machine (it sets AWS_CA_BUNDLE) and no ~/.aws reaches them. Tests that
 // need a variable set it with t.Setenv, or pass a mapEnv to newClient.
 func TestMain(m *testing.M) {
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
-			os.Unsetenv(k)
-		}
-	}
-	home, err := os.MkdirTemp("", "enidetach-test-home")
-	if err != nil {
-		panic(err)
-	}
-	os.Setenv("HOME", home)
+	cleanup := testenv.Isolate()
 	code := m.Run()
-	os.RemoveAll(home)
+	cleanup()
 	os.Exit(code)
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/ec2lite/enidetach/internal/peers"
+	"github.com/ec2lite/enidetach/internal/testenv"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -114,7 +114,7 @@ print(json.dumps({"signature": auth.signature(sts, req), "signed_headers": auth.
 // client sent with botocore's independent SigV4 implementation.
 func TestSignatureVerifiedByBotocore(t *testing.T) {
 	t.Parallel()
-	py := peers.RequireBotocore(t)
+	py := testenv.RequireBotocore(t)
 	got, rs := signedRequest(t)
 	in, _ := json.Marshal(map[string]any{
 		"method": "POST", "url": rs.URL + "/", "body": got.Body, "region": "us-east-1",

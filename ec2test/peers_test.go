@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/ec2lite/enidetach/ec2test"
-	"github.com/ec2lite/enidetach/internal/peers"
+	"github.com/ec2lite/enidetach/internal/testenv"
 )
 
 // peerEnv is a clean environment for a peer client: no AWS_* variable or
@@ -30,7 +30,7 @@ func peerEnv(t *testing.T, keyID, secret string) []string {
 // runAWS runs the AWS CLI against srv and returns its exit code and output.
 func runAWS(t *testing.T, srv *ec2test.Server, secret string, args ...string) (int, string) {
 	t.Helper()
-	aws := peers.RequireAWSCLI(t)
+	aws := testenv.RequireAWSCLI(t)
 	full := append([]string{"--endpoint-url", srv.URL, "--region", srv.Region(), "--output", "json"}, args...)
 	cmd := exec.Command(aws, full...)
 	cmd.Env = peerEnv(t, ec2test.DefaultAccessKeyID, secret)
@@ -122,7 +122,7 @@ except ClientError as e:
 
 func TestBotocore(t *testing.T) {
 	t.Parallel()
-	py := peers.RequireBotocore(t)
+	py := testenv.RequireBotocore(t)
 	tests := []struct {
 		name, attachment, dry, secret, want string
 	}{

@@ -4,23 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/testenv"
 )
 
 // hermetic clears every AWS_* variable of this machine and points HOME at
 // an empty directory, then sets the fake's keys.
 func hermetic(t *testing.T) {
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
-			t.Setenv(k, "")
-		}
-	}
-	t.Setenv("HOME", t.TempDir())
+	testenv.Clear(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", ec2test.DefaultAccessKeyID)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", ec2test.DefaultSecretAccessKey)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")

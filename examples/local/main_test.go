@@ -6,21 +6,17 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ec2lite/enidetach/internal/testenv"
 )
 
 func TestDemoStory(t *testing.T) {
 	// The demo passes everything it needs; no AWS_* variable of this
 	// machine may change its story.
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
-			t.Setenv(k, "")
-		}
-	}
-	t.Setenv("HOME", t.TempDir())
+	testenv.Clear(t)
 	var stdout, stderr bytes.Buffer
 	if status := run(context.Background(), nil, &stdout, &stderr); status != 0 {
 		t.Fatalf("status %d\n%s\n%s", status, stdout.String(), stderr.String())

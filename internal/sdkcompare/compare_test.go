@@ -15,24 +15,16 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/ec2lite/enidetach"
+	"github.com/ec2lite/enidetach/internal/testenv"
 	"github.com/google/go-cmp/cmp"
 )
 
 // TestMain makes the comparison hermetic: no AWS_* variable or ~/.aws of
 // the machine reaches either client.
 func TestMain(m *testing.M) {
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
-			os.Unsetenv(k)
-		}
-	}
-	home, err := os.MkdirTemp("", "sdkcompare-home")
-	if err != nil {
-		panic(err)
-	}
-	os.Setenv("HOME", home)
+	cleanup := testenv.Isolate()
 	code := m.Run()
-	os.RemoveAll(home)
+	cleanup()
 	os.Exit(code)
 }
 

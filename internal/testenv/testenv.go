@@ -1,0 +1,89 @@
+// Package testenv keeps tests hermetic and finds the independent peers they
+// compare against.
+//
+// Hermetic: this machine (and CI's) sets AWS_CA_BUNDLE and may hold other
+// AWS_* variables or a ~/.aws; tests clear them with Isolate (in TestMain)
+// or Clear (per test) and set what they need.
+//
+// Peers: Debian's awscli and python3-botocore. pyenv may put other aws and
+// python3 first on PATH, so only the Debian paths are used. A test that
+// needs a missing peer is skipped with a message saying what to install, or
+// fails when ENIDETACH_REQUIRE_PEERS is set (as .ci/run sets it after
+// installing them), so CI cannot pass by skipping.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// Debian's paths for the peers.
+const (
+	AWSCLI  = "/usr/bin/aws"
+	Python3 = "/usr/bin/python3"
+)
+
+// awsVars returns the names of the AWS_* variables set in the process.
+func awsVars() []string {
+	var names []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			names = append(names, k)
+		}
+	}
+	return names
+}
+
+// Isolate unsets every AWS_* variable and points HOME at an empty
+// directory, for a TestMain (example functions cannot call t.Setenv). It
+// returns a function that removes the directory.
+func Isolate() (cleanup func()) {
+	for _, k := range awsVars() {
+		os.Unsetenv(k)
+	}
+	home, err := os.MkdirTemp("", "enidetach-test-home")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("HOME", home)
+	return func() { os.RemoveAll(home) }
+}
+
+// Clear empties every AWS_* variable and points HOME at an empty directory
+// for the duration of t.
+func Clear(t testing.TB) {
+	t.Helper()
+	for _, k := range awsVars() {
+		t.Setenv(k, "")
+	}
+	t.Setenv("HOME", t.TempDir())
+}
+
+// RequireAWSCLI returns the AWS CLI's path or skips (or fails) the test.
+func RequireAWSCLI(t testing.TB) string {
+	t.Helper()
+	if _, err := os.Stat(AWSCLI); err != nil {
+		missing(t, "the AWS CLI is not installed at "+AWSCLI+" (apt-get install awscli)")
+	}
+	return AWSCLI
+}
+
+// RequireBotocore returns the path of a python3 that imports botocore, or
+// skips (or fails) the test.
+func RequireBotocore(t testing.TB) string {
+	t.Helper()
+	if err := exec.Command(Python3, "-c", "import botocore").Run(); err != nil {
+		missing(t, "botocore is not importable by "+Python3+" (apt-get install python3-botocore)")
+	}
+	return Python3
+}
+
+func missing(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("ENIDETACH_REQUIRE_PEERS") != "" {
+		t.Fatal("ENIDETACH_REQUIRE_PEERS is set but " + why)
+	}
+	t.Skip("skipping: " + why)
+}
