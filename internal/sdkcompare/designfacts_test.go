@@ -1,0 +1,92 @@
+package sdkcompare
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+	"github.com/ec2lite/enidetach"
+)
+
+// TestRequestIDSpellings checks the design's claim that the SDK reads an
+// error's request ID from <RequestID> but not from <RequestId> (which
+// botocore accepts and STS sends), while enidetach reads both. No
+// x-amzn-requestid header is sent, so only the body can give the ID.
+func TestRequestIDSpellings(t *testing.T) {
+	for _, tc := range []struct{ element, sdkWant string }{
+		{"RequestID", "body-id"},
+		{"RequestId", ""},
+	} {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `<Response><Errors><Error><Code>InvalidAttachmentID.NotFound</Code><Message>m</Message></Error></Errors><`+
+				tc.element+`>body-id</`+tc.element+`></Response>`)
+		}))
+		s := &server{Server: ts}
+		_, sdkErr := newSDK(s).DetachNetworkInterface(context.Background(), sdkInput(enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"}))
+		var re *awshttp.ResponseError
+		if !errors.As(sdkErr, &re) {
+			t.Fatalf("SDK error %T %v", sdkErr, sdkErr)
+		}
+		if re.ServiceRequestID() != tc.sdkWant {
+			t.Errorf("<%s>: the SDK read request ID %q, the design says %q", tc.element, re.ServiceRequestID(), tc.sdkWant)
+		}
+		_, ourErr := newOurs(t, s).DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
+		var ae *enidetach.APIError
+		if !errors.As(ourErr, &ae) || ae.RequestID != "body-id" {
+			t.Errorf("<%s>: enidetach read %v", tc.element, ourErr)
+		}
+		ts.Close()
+	}
+}
+
+// TestNonXMLErrorBody checks the design's claim that the SDK turns an error
+// body that is not XML into a bare UnknownError, where enidetach gives a
+// *ResponseError with the status and the start of the body.
+func TestNonXMLErrorBody(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, "<html><body>Request blocked by proxy</body></html>")
+	}))
+	defer ts.Close()
+	s := &server{Server: ts}
+	_, sdkErr := newSDK(s).DetachNetworkInterface(context.Background(), sdkInput(enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"}))
+	var ae smithy.APIError
+	if !errors.As(sdkErr, &ae) || ae.ErrorCode() != "UnknownError" {
+		t.Errorf("SDK error %v, the design says a bare UnknownError", sdkErr)
+	}
+	_, ourErr := newOurs(t, s).DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
+	var re *enidetach.ResponseError
+	if !errors.As(ourErr, &re) || re.StatusCode != 403 || re.Snippet == "" {
+		t.Errorf("enidetach error %v, want a *ResponseError with status and snippet", ourErr)
+	}
+}
+
+// TestSuccessRequestID checks the design's claim that the SDK takes a
+// success's request ID only from the x-amzn-requestid header, not from the
+// body's <requestId>, which enidetach reads.
+func TestSuccessRequestID(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, successBody) // <requestId> in the body, no header
+	}))
+	defer ts.Close()
+	s := &server{Server: ts}
+	out, err := newSDK(s).DetachNetworkInterface(context.Background(), sdkInput(enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata); id != "" {
+		t.Errorf("the SDK read request ID %q from the body; the design says it reads only the header", id)
+	}
+	ours, err := newOurs(t, s).DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
+	if err != nil || ours.RequestID != "59dbff89-35bd-4eac-99ed-be587EXAMPLE" {
+		t.Errorf("enidetach: %+v, %v", ours, err)
+	}
+}
