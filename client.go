@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -323,6 +324,13 @@ func (c *Client) Call(ctx context.Context, action string, params url.Values, out
 	if _, ok := params["Action"]; ok {
 		return &ValidationError{Field: "params", Reason: "must not set Action; pass it as the action argument"}
 	}
+	if out != nil {
+		// Checked before sending: a request that succeeded must not be
+		// reported as a bad response because out could not take it.
+		if v := reflect.ValueOf(out); v.Kind() != reflect.Pointer || v.IsNil() {
+			return &ValidationError{Field: "out", Reason: fmt.Sprintf("must be a non-nil pointer, got %T", out)}
+		}
+	}
 	p := make(url.Values, len(params)+2)
 	for k, v := range params {
 		p[k] = v // Encode only reads the slices
@@ -364,6 +372,9 @@ type attemptResult struct {
 
 // send runs the retry loop for one action whose form body is built.
 func (c *Client) send(ctx context.Context, action string, body []byte, out any) (responseMeta, error) {
+	if c == nil || (c.http == nil && c.initErr == nil) {
+		return responseMeta{}, &ValidationError{Field: "Client", Reason: "was not created by New or NewFromConfig"}
+	}
 	if c.initErr != nil {
 		return responseMeta{}, c.initErr
 	}

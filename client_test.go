@@ -381,3 +381,27 @@ func TestEC2QueryProtocolCases(t *testing.T) {
 		t.Errorf("requestId = %q", out.RequestID)
 	}
 }
+
+func TestMisusedClientAndOut(t *testing.T) {
+	t.Parallel()
+	rs := newRecordingServer(t, 200, []byte(`<DescribeNetworkInterfacesResponse/>`), nil)
+	c := clientFor(t, rs)
+	var notPointer struct{}
+	var nilPointer *describeOutput
+	for _, out := range []any{notPointer, nilPointer, "string"} {
+		var ve *ValidationError
+		if err := c.Call(context.Background(), "DescribeNetworkInterfaces", nil, out); !errors.As(err, &ve) || ve.Field != "out" {
+			t.Errorf("out %T: %v, want a *ValidationError", out, err)
+		}
+	}
+	if n := len(rs.captured()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+	for _, bad := range []*Client{nil, {}} {
+		_, err := bad.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Field != "Client" {
+			t.Errorf("client %v: %v, want a *ValidationError", bad, err)
+		}
+	}
+}
