@@ -108,8 +108,12 @@ type Options struct {
 // String describes the options without secrets: credentials are shown by
 // their type only, so %v and %+v of Options are safe to log.
 func (o Options) String() string {
+	endpoint := o.BaseEndpoint
+	if u, err := url.Parse(endpoint); err == nil && u.User != nil {
+		endpoint = u.Redacted() // New refuses user information, but String may come first
+	}
 	return fmt.Sprintf("{Region:%s Profile:%s BaseEndpoint:%s UseFIPSEndpoint:%t UseDualStackEndpoint:%t AllowInsecureHTTP:%t Credentials:%T MaxAttempts:%d MaxBackoff:%s AttemptTimeout:%s AppID:%s}",
-		o.Region, o.Profile, o.BaseEndpoint, o.UseFIPSEndpoint, o.UseDualStackEndpoint, o.AllowInsecureHTTP, o.Credentials, o.MaxAttempts, o.MaxBackoff, o.AttemptTimeout, o.AppID)
+		o.Region, o.Profile, endpoint, o.UseFIPSEndpoint, o.UseDualStackEndpoint, o.AllowInsecureHTTP, o.Credentials, o.MaxAttempts, o.MaxBackoff, o.AttemptTimeout, o.AppID)
 }
 
 // GoString is String, so that %#v is safe to log too.

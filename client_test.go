@@ -278,7 +278,8 @@ func TestNoSecretInPrintedValues(t *testing.T) {
 	c, _ := newTestClient(t, nil, func(o *Options) {
 		o.Credentials = credentials.NewStaticCredentialsProvider("AKIDPRINT", "print-secret-value", "print-session-token")
 	})
-	leaky := Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDPRINT", "print-secret-value", "print-session-token")}
+	leaky := Options{Region: "us-east-1", BaseEndpoint: "https://user:print-secret-value@ec2.example.com",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDPRINT", "print-secret-value", "print-session-token")}
 	for _, v := range []any{c, leaky, &leaky} {
 		s := fmt.Sprintf("%+v %#v", v, v)
 		if strings.Contains(s, "print-secret-value") || strings.Contains(s, "print-session-token") {
