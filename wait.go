@@ -196,14 +196,15 @@ func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, s
 		params = url.Values{"NetworkInterfaceId.1": {o.NetworkInterfaceID}}
 	}
 	res := &WaitResult{}
-	timeout := func(err error) (*WaitResult, error) {
+	// timeout reports the end of the wait with the caller's context error,
+	// or DeadlineExceeded from MaxWait.
+	timeout := func() (*WaitResult, error) {
 		res.Elapsed = time.Since(start)
-		if cause := parent.Err(); cause != nil {
-			err = cause
-		} else {
-			err = ctx.Err()
+		cause := parent.Err()
+		if cause == nil {
+			cause = ctx.Err()
 		}
-		return res, &WaitTimeoutError{Last: *res, Err: err}
+		return res, &WaitTimeoutError{Last: *res, Err: cause}
 	}
 	delay := o.MinDelay
 	for {
@@ -211,7 +212,7 @@ func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, s
 		err := c.Call(ctx, "DescribeNetworkInterfaces", params, &out)
 		if err != nil {
 			if ctx.Err() != nil {
-				return timeout(err)
+				return timeout()
 			}
 			res.Elapsed = time.Since(start)
 			return res, err
@@ -242,7 +243,7 @@ func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, s
 		// Equal jitter: between half the delay and all of it.
 		d := delay/2 + time.Duration(c.jitter()*float64(delay/2))
 		if err := c.sleep(ctx, d); err != nil {
-			return timeout(err)
+			return timeout()
 		}
 		delay = min(delay*2, o.MaxDelay)
 	}
