@@ -578,3 +578,25 @@ func TestNoSecretInCredentialErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFailingProvider checks that a provider's failure is a
+// *CredentialsError naming it, wrapping the cause, and is not retried.
+func TestFailingProvider(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("vault sealed")
+	var calls atomic.Int32
+	c, srv := newTestClient(t, nil, func(o *Options) {
+		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			calls.Add(1)
+			return aws.Credentials{}, cause
+		})
+	})
+	_, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
+	var ce *CredentialsError
+	if !errors.As(err, &ce) || ce.Provider != "Options.Credentials" || !errors.Is(err, cause) {
+		t.Fatalf("error = %v, want a *CredentialsError around the cause", err)
+	}
+	if calls.Load() != 1 || len(srv.Requests()) != 0 {
+		t.Errorf("%d retrievals and %d requests, want 1 and 0", calls.Load(), len(srv.Requests()))
+	}
+}
