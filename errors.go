@@ -206,7 +206,11 @@ type RetryError struct {
 
 // Error gives the attempt count, the reason and the last error.
 func (e *RetryError) Error() string {
-	return fmt.Sprintf("enidetach: gave up after %d attempts (%s): %v", e.Attempts, e.Reason, e.Err)
+	plural := "s"
+	if e.Attempts == 1 {
+		plural = ""
+	}
+	return fmt.Sprintf("enidetach: gave up after %d attempt%s (%s): %v", e.Attempts, plural, e.Reason, e.Err)
 }
 
 // Unwrap returns the last attempt's error and, when the context stopped the
