@@ -137,7 +137,7 @@ func (d *chainDeps) fromProfile(p profile, visited map[string]bool) (aws.Credent
 	case p.get("credential_process") != "":
 		base = processcreds.NewProvider(p.get("credential_process"))
 	default:
-		d.tried = append(d.tried, d.profileNote(p))
+		d.tried = append(d.tried, profileNote(p))
 		base, err = d.containerOrInstance()
 	}
 	if err != nil {
@@ -153,7 +153,7 @@ func (d *chainDeps) fromProfile(p profile, visited map[string]bool) (aws.Credent
 }
 
 // profileNote says why the shared files gave no credentials.
-func (d *chainDeps) profileNote(p profile) string {
+func profileNote(p profile) string {
 	if !p.found {
 		return fmt.Sprintf("shared files: no profile %q in %s or %s", p.name, p.files.credsPath, p.files.configPath)
 	}

@@ -31,11 +31,10 @@ type sharedFiles struct {
 // profile is one named profile, the credentials file's keys over the
 // config file's.
 type profile struct {
-	name     string
-	explicit bool // named by Options.Profile, AWS_PROFILE or AWS_DEFAULT_PROFILE
-	found    bool
-	values   map[string]string
-	files    *sharedFiles
+	name   string
+	found  bool
+	values map[string]string
+	files  *sharedFiles
 }
 
 // get returns a key of the profile, or "".
@@ -173,7 +172,6 @@ func loadProfile(name string, env environ) (profile, error) {
 		return profile{}, err
 	}
 	p := sf.profile(name)
-	p.explicit = explicit
 	if explicit && !p.found {
 		return profile{}, &ValidationError{Field: "profile", Reason: "profile " + strconv.Quote(name) + " not found in " + sf.configPath + " or " + sf.credsPath}
 	}
