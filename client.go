@@ -108,10 +108,7 @@ type Options struct {
 // String describes the options without secrets: credentials are shown by
 // their type only, so %v and %+v of Options are safe to log.
 func (o Options) String() string {
-	endpoint := o.BaseEndpoint
-	if u, err := url.Parse(endpoint); err == nil && u.User != nil {
-		endpoint = u.Redacted() // New refuses user information, but String may come first
-	}
+	endpoint := redactURL(o.BaseEndpoint) // New refuses user information, but String may come first
 	return fmt.Sprintf("{Region:%s Profile:%s BaseEndpoint:%s UseFIPSEndpoint:%t UseDualStackEndpoint:%t AllowInsecureHTTP:%t Credentials:%T MaxAttempts:%d MaxBackoff:%s AttemptTimeout:%s AppID:%s}",
 		o.Region, o.Profile, endpoint, o.UseFIPSEndpoint, o.UseDualStackEndpoint, o.AllowInsecureHTTP, o.Credentials, o.MaxAttempts, o.MaxBackoff, o.AttemptTimeout, o.AppID)
 }
@@ -129,6 +126,9 @@ type Client struct {
 	region         string
 	http           HTTPClient
 	creds          *aws.CredentialsCache // nil: requests are not signed
+	credsSource    string                // names the credentials' source in errors
+	refreshMu      sync.Mutex            // serialises decisions to drop expired credentials
+	withholdBodies bool                  // answers may hold credentials (STS): never show a body
 	signer         *requestSigner
 	userAgent      string
 	maxAttempts    int
@@ -221,7 +221,9 @@ func newClient(opts Options, env environ) (*Client, error) {
 		}
 	}
 	creds := opts.Credentials
+	c.credsSource = "Options.Credentials"
 	if creds == nil {
+		c.credsSource = "default chain"
 		deps := &chainDeps{
 			env: env, programmed: programmedProfile, prof: prof,
 			sessionName: func() string { return "enidetach-" + strconv.FormatInt(opts.Clock().UnixNano(), 10) },
@@ -240,10 +242,12 @@ func newClient(opts Options, env environ) (*Client, error) {
 	return c, nil
 }
 
-// setCredentials wraps creds in a cache unless it is one; nil leaves the
-// client unsigned (STS AssumeRoleWithWebIdentity needs no signature).
+// setCredentials wraps creds in a cache unless it is one; nil or
+// aws.AnonymousCredentials leaves the client unsigned, as the SDK leaves
+// it (STS AssumeRoleWithWebIdentity needs no signature).
 func (c *Client) setCredentials(creds aws.CredentialsProvider) {
-	if creds == nil {
+	switch creds.(type) {
+	case nil, aws.AnonymousCredentials, *aws.AnonymousCredentials:
 		return
 	}
 	if cache, ok := creds.(*aws.CredentialsCache); ok {
@@ -276,7 +280,9 @@ func (c *Client) stsClient(opts *Options, env environ, creds aws.CredentialsProv
 		version: stsAPIVersion, endpointURL: endpoint.String(), region: region, http: c.http,
 		maxAttempts: c.maxAttempts, maxBackoff: c.maxBackoff, attemptTimeout: c.attemptTimeout,
 		logger: c.logger, jitter: c.jitter, sleep: c.sleep, clock: c.clock, quota: newRetryQuota(), userAgent: c.userAgent,
-		signer: newRequestSigner("sts", region, c.clock),
+		signer:         newRequestSigner("sts", region, c.clock),
+		withholdBodies: true,
+		credsSource:    "assume role source",
 	}
 	s.setCredentials(creds)
 	s.buffers.New = func() any { return new(bytes.Buffer) }
@@ -369,9 +375,9 @@ type responseMeta struct {
 // attemptResult is what the retry loop needs to know of one attempt.
 type attemptResult struct {
 	meta         responseMeta
-	header       http.Header   // nil when no response arrived
-	signedOffset time.Duration // the clock offset the request was signed with
-	sessionToken bool          // the credentials carried a session token
+	header       http.Header     // nil when no response arrived
+	signedOffset time.Duration   // the clock offset the request was signed with
+	creds        aws.Credentials // what the request was signed with
 }
 
 // send runs the retry loop for one action whose form body is built.
@@ -426,9 +432,9 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			}
 			// Expired temporary credentials: once per call, fetch new ones.
 			if !credsRefreshed && c.creds != nil && (ae.Code == "ExpiredToken" || ae.Code == "ExpiredTokenException" ||
-				(ae.Code == "RequestExpired" && res.sessionToken)) {
+				(ae.Code == "RequestExpired" && res.creds.SessionToken != "")) {
 				credsRefreshed = true
-				c.creds.Invalidate()
+				c.expireCredentials(ctx, res.creds)
 				c.log(ctx, "enidetach: credentials expired, refreshing", slog.String("code", ae.Code))
 				continue
 			}
@@ -465,17 +471,18 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 		ctx, cancel = context.WithTimeout(ctx, c.attemptTimeout)
 		defer cancel()
 	}
-	var creds aws.Credentials
+	// timedOut reports whether the attempt's own timeout, not the caller's
+	// context, ended it.
+	timedOut := func() bool { return parent.Err() == nil && ctx.Err() != nil }
 	if c.creds != nil {
-		var err error
-		if creds, err = c.creds.Retrieve(ctx); err != nil {
-			var ce *CredentialsError
-			if errors.As(err, &ce) {
-				return res, err
-			}
-			return res, &CredentialsError{Provider: "Options.Credentials", Err: err}
+		creds, err := c.creds.Retrieve(ctx)
+		if err == nil && (creds.AccessKeyID == "" || creds.SecretAccessKey == "") {
+			err = errEmptyCredentials
 		}
-		res.sessionToken = creds.SessionToken != ""
+		if err != nil {
+			return res, credentialsError(c.credsSource, err)
+		}
+		res.creds = creds
 	}
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpointURL, bytes.NewReader(body))
@@ -484,7 +491,7 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 	}
 	req.Header["Content-Type"] = []string{"application/x-www-form-urlencoded"}
 	if c.creds != nil {
-		if res.signedOffset, err = c.signer.sign(ctx, req, hash, creds); err != nil {
+		if res.signedOffset, err = c.signer.sign(ctx, req, hash, res.creds); err != nil {
 			return res, &TransportError{Err: fmt.Errorf("sign request: %w", err)}
 		}
 	}
@@ -492,14 +499,22 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 
 	start := time.Now()
 	resp, err := c.http.Do(req)
+	if err == nil && resp == nil {
+		err = errNoResponse
+	}
 	if err != nil {
-		te := &TransportError{Err: err}
-		te.attemptTimedOut = parent.Err() == nil && ctx.Err() != nil
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close() // a client may return both; the error wins
+		}
+		te := &TransportError{Err: err, attemptTimedOut: timedOut()}
 		c.logAttempt(ctx, action, req, nil, start, te)
 		return res, te
 	}
 	res.header = resp.Header
-	res.meta.requestID = requestIDFromHeader(resp.Header)
+	if res.header == nil {
+		res.header = http.Header{}
+	}
+	res.meta.requestID = requestIDFromHeader(res.header)
 
 	buf := c.buffers.Get().(*bytes.Buffer)
 	defer func() {
@@ -507,22 +522,63 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 			c.buffers.Put(buf)
 		}
 	}()
-	data, readErr := readBody(resp.Body, buf)
-	resp.Body.Close()
+	var data []byte
+	var readErr error
+	if resp.Body != nil {
+		data, readErr = readBody(resp.Body, buf)
+		resp.Body.Close()
+	}
 
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		err = decodeError(resp.StatusCode, resp.Header, data, readErr)
-	} else if readErr != nil && readErr != errBodyTooLarge {
-		// The connection broke (or the attempt timed out) while the body
-		// was arriving.
-		err = &TransportError{Err: fmt.Errorf("read response body: %w", readErr), attemptTimedOut: parent.Err() == nil && ctx.Err() != nil}
-	} else if readErr != nil {
+	switch {
+	case readErr != nil && readErr != errBodyTooLarge:
+		// The connection broke, or the attempt timed out, while the body
+		// was arriving: whatever the status line said, the answer was lost
+		// (an error body could have said RequestLimitExceeded).
+		err = &TransportError{Err: fmt.Errorf("read response body (status %d): %w", resp.StatusCode, readErr), attemptTimedOut: timedOut()}
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		err = decodeError(resp.StatusCode, res.header, data, readErr)
+	case readErr != nil:
 		err = &ResponseError{StatusCode: resp.StatusCode, RequestID: res.meta.requestID, Snippet: snippet(data), Err: readErr}
-	} else if derr := decodeResult(data, action, out); derr != nil {
-		err = &ResponseError{StatusCode: resp.StatusCode, RequestID: res.meta.requestID, Snippet: snippet(data), Err: fmt.Errorf("decode %sResponse: %w", action, derr)}
+	default:
+		if derr := decodeResult(data, action, out); derr != nil {
+			err = &ResponseError{StatusCode: resp.StatusCode, RequestID: res.meta.requestID, Snippet: snippet(data), Err: fmt.Errorf("decode %sResponse: %w", action, derr)}
+		}
+	}
+	if c.withholdBodies {
+		err = withholdBody(err)
 	}
 	c.logAttempt(ctx, action, req, resp, start, err)
 	return res, err
+}
+
+// withholdBody strips the body and the decoder's message from a
+// *ResponseError of a client whose answers may hold credentials.
+func withholdBody(err error) error {
+	var re *ResponseError
+	if !errors.As(err, &re) {
+		return err
+	}
+	w := &ResponseError{StatusCode: re.StatusCode, RequestID: re.RequestID, withheld: true}
+	if re.Err == errBodyTooLarge {
+		w.Err = errBodyTooLarge
+	} else if re.Err != nil {
+		w.Err = errWithheldBody
+	}
+	return w
+}
+
+// expireCredentials drops the cached credentials after a request signed
+// with used was refused as expired, unless the cache already holds others:
+// when many calls in flight meet one expiry, the first drops them, and the
+// rest find the fresh ones and use them. Retrieving while holding the lock
+// makes the others wait for that one refresh instead of starting their own.
+func (c *Client) expireCredentials(ctx context.Context, used aws.Credentials) {
+	c.refreshMu.Lock()
+	defer c.refreshMu.Unlock()
+	cur, err := c.creds.Retrieve(ctx)
+	if err != nil || (cur.AccessKeyID == used.AccessKeyID && cur.SecretAccessKey == used.SecretAccessKey && cur.SessionToken == used.SessionToken) {
+		c.creds.Invalidate()
+	}
 }
 
 // log writes a debug record when a logger is set.
@@ -551,27 +607,6 @@ func (c *Client) logAttempt(ctx context.Context, action string, req *http.Reques
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "enidetach: attempt", attrs...)
-}
-
-// redactHeaders returns a copy of h safe to log: the signature and the
-// session token are replaced, the access key ID is kept for diagnosis.
-func redactHeaders(h http.Header) map[string]string {
-	m := make(map[string]string, len(h))
-	for k, v := range h {
-		val := strings.Join(v, ",")
-		switch http.CanonicalHeaderKey(k) {
-		case "Authorization":
-			if i := strings.Index(val, "Signature="); i >= 0 {
-				val = val[:i] + "Signature=REDACTED"
-			} else {
-				val = "REDACTED"
-			}
-		case "X-Amz-Security-Token":
-			val = "REDACTED"
-		}
-		m[k] = val
-	}
-	return m
 }
 
 // userAgent returns the User-Agent header value.

@@ -406,3 +406,145 @@ func TestMisusedClientAndOut(t *testing.T) {
 		}
 	}
 }
+
+// TestAttemptTimeoutDuringErrorBody: a 4xx whose body outlasts
+// Options.AttemptTimeout lost its code (it could have been
+// RequestLimitExceeded), so it is a timed-out attempt and retried, not a
+// final ResponseError.
+func TestAttemptTimeoutDuringErrorBody(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, "<Response><Errors><Error><Code>RequestLimit")
+			w.(http.Flusher).Flush()
+			<-r.Context().Done() // the rest never comes
+			return
+		}
+		_, _ = w.Write(readTestdata(t, "success.xml"))
+	}))
+	defer srv.Close()
+	c := clientFor(t, &recordingServer{Server: srv}, func(o *Options) { o.AttemptTimeout = 200 * time.Millisecond })
+	out, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
+	if err != nil || !out.Return {
+		t.Fatalf("got (%+v, %v), want success on the second attempt", out, err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d attempts, want 2", n)
+	}
+}
+
+// doFunc adapts a function to HTTPClient.
+type doFunc func(*http.Request) (*http.Response, error)
+
+func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestMisbehavingSeams: an HTTPClient or a credentials provider that breaks
+// its contract gets a typed error, never a panic or an unsigned request.
+func TestMisbehavingSeams(t *testing.T) {
+	t.Parallel()
+	in := &DetachNetworkInterfaceInput{AttachmentID: secondary}
+	newC := func(opts Options) *Client {
+		opts.Region, opts.BaseEndpoint, opts.MaxAttempts = "us-east-1", "http://127.0.0.1:9/", 1
+		if opts.Credentials == nil {
+			opts.Credentials = staticCreds("AKID", "secret")
+		}
+		c, err := newClient(opts, testEnv(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+
+	c := newC(Options{HTTPClient: doFunc(func(*http.Request) (*http.Response, error) { return nil, nil })})
+	_, err := c.DetachNetworkInterface(context.Background(), in)
+	var te *TransportError
+	if !errors.As(err, &te) || !errors.Is(err, errNoResponse) {
+		t.Errorf("Do returning (nil, nil): error = %v, want a *TransportError", err)
+	}
+
+	// A response without header or body is an answer with an empty body.
+	c = newC(Options{HTTPClient: doFunc(func(*http.Request) (*http.Response, error) { return &http.Response{StatusCode: 503}, nil })})
+	_, err = c.DetachNetworkInterface(context.Background(), in)
+	var re *ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 503 {
+		t.Errorf("bare response: error = %v, want a *ResponseError with status 503", err)
+	}
+
+	for _, creds := range []aws.Credentials{{AccessKeyID: "AKID"}, {SecretAccessKey: "secret"}, {}} {
+		sent := false
+		c = newC(Options{
+			HTTPClient: doFunc(func(*http.Request) (*http.Response, error) { sent = true; return nil, errors.New("unreachable") }),
+			Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+				return creds, nil
+			}),
+		})
+		_, err = c.DetachNetworkInterface(context.Background(), in)
+		var ce *CredentialsError
+		if !errors.As(err, &ce) || ce.Provider != "Options.Credentials" || sent {
+			t.Errorf("empty credentials %+v: error = %v, sent %v; want a *CredentialsError and nothing sent", creds.AccessKeyID, err, sent)
+		}
+	}
+
+	// Anonymous credentials send an unsigned request, as the SDK does.
+	var auth []string
+	c = newC(Options{
+		HTTPClient: doFunc(func(r *http.Request) (*http.Response, error) {
+			auth = r.Header["Authorization"]
+			return nil, errors.New("unreachable")
+		}),
+		Credentials: aws.AnonymousCredentials{},
+	})
+	_, _ = c.DetachNetworkInterface(context.Background(), in)
+	if auth != nil {
+		t.Errorf("anonymous credentials signed the request: %v", auth)
+	}
+}
+
+// TestOneRefreshPerExpiry: 64 calls in flight that all meet ExpiredToken
+// fetch new credentials about once, not once per failure.
+func TestOneRefreshPerExpiry(t *testing.T) {
+	t.Parallel()
+	var retrievals atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if strings.Contains(r.Header.Get("Authorization"), "Credential=AKID1/") {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `<Response><Errors><Error><Code>ExpiredToken</Code><Message>expired</Message></Error></Errors></Response>`)
+			return
+		}
+		_, _ = w.Write(readTestdata(t, "success.xml"))
+	}))
+	defer srv.Close()
+	release := make(chan struct{})
+	c := clientFor(t, &recordingServer{Server: srv}, func(o *Options) {
+		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			n := retrievals.Add(1)
+			if n == 1 {
+				<-release // hold the first retrieval until every call waits for it
+			}
+			return aws.Credentials{AccessKeyID: fmt.Sprintf("AKID%d", n), SecretAccessKey: "secret", SessionToken: "token"}, nil
+		})
+	})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := retrievals.Load(); n > 2 {
+		t.Errorf("%d credential retrievals for 64 calls meeting one expiry, want at most 2", n)
+	}
+}

@@ -72,6 +72,11 @@ func serviceEndpoint(service, region string, fips, dualStack bool) string {
 // allowed to loopback hosts, or anywhere when allowInsecure is set: the
 // request carries a signature and possibly a session token.
 func parseBaseEndpoint(field, raw string, allowInsecure bool) (*url.URL, error) {
+	// Checked before parsing: url.Parse's errors quote the whole URL,
+	// password included.
+	if hasUserInfo(raw) {
+		return nil, &ValidationError{Field: field, Reason: "must not contain user information"}
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, &ValidationError{Field: field, Reason: "is not a URL: " + err.Error()}

@@ -1,6 +1,7 @@
 package enidetach
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -120,9 +121,13 @@ type ResponseError struct {
 	// RequestID is taken from the x-amzn-requestid header, if any.
 	RequestID string
 	// Snippet is the start of the body, at most 256 bytes, for diagnosis.
+	// It is empty when the body came from a credentials source (STS): such
+	// a body may hold credentials, and is never shown.
 	Snippet string
 	// Err is the decoding failure, if any.
 	Err error
+
+	withheld bool // the body may hold credentials: neither it nor the decoder's message is shown
 }
 
 // Error gives the status, the request ID, the decoding failure and the
@@ -139,9 +144,12 @@ func (e *ResponseError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	if e.Snippet != "" {
+	switch {
+	case e.withheld:
+		b.WriteString("; body withheld: it may hold credentials")
+	case e.Snippet != "":
 		fmt.Fprintf(&b, "; body starts %q", e.Snippet)
-	} else {
+	default:
 		b.WriteString("; empty body")
 	}
 	return b.String()
@@ -221,6 +229,15 @@ func (e *RetryError) Unwrap() []error {
 	}
 	return []error{e.Err}
 }
+
+// errEmptyCredentials is the failure of a provider that answered without an
+// access key ID or secret: a request signed with nothing would only be
+// refused, as AuthFailure, far from the cause.
+var errEmptyCredentials = errors.New("the provider returned an empty access key ID or secret access key")
+
+// errNoResponse is the failure of an HTTPClient whose Do returned neither a
+// response nor an error.
+var errNoResponse = errors.New("HTTPClient.Do returned neither a response nor an error")
 
 // Reasons a RetryError gives for stopping.
 const (
