@@ -213,11 +213,12 @@ func TestNewFromConfig(t *testing.T) {
 	if c.initErr != nil {
 		t.Fatal(c.initErr)
 	}
-	if c.maxAttempts != 5 || c.Region() != "eu-west-3" || !strings.HasSuffix(c.userAgent, "app/sdk-user") {
-		t.Errorf("client = attempts %d region %s ua %s", c.maxAttempts, c.Region(), c.userAgent)
+	if c.retryer.MaxAttempts() != 5 || c.Region() != "eu-west-3" || !strings.HasSuffix(c.userAgent, "app/sdk-user") {
+		t.Errorf("client = attempts %d region %s ua %s", c.retryer.MaxAttempts(), c.Region(), c.userAgent)
 	}
 	srv.Inject(ec2test.Throttle(), 4)
-	c = NewFromConfig(cfg, func(o *Options) { o.Sleep = noSleep })
+	c = NewFromConfig(cfg)
+	c.sleep = noSleep
 	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"}); err != nil {
 		t.Fatalf("with 5 attempts, 4 throttles then success: %v", err)
 	}
@@ -240,7 +241,6 @@ func TestDebugLogRedactsSecrets(t *testing.T) {
 	c, srv := newTestClient(t, nil, func(o *Options) {
 		o.Logger = logger
 		o.Credentials = credentials.NewStaticCredentialsProvider(ec2test.DefaultAccessKeyID, ec2test.DefaultSecretAccessKey, testSessionToken)
-		o.Sleep = noSleep
 	})
 	srv.AddKey(ec2test.Key{AccessKeyID: ec2test.DefaultAccessKeyID, SecretAccessKey: ec2test.DefaultSecretAccessKey, SessionToken: testSessionToken})
 	srv.Inject(ec2test.Throttle(), 1)

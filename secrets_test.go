@@ -25,7 +25,7 @@ const (
 
 // failingCall builds a client in env whose EC2 endpoint is a local server
 // and makes one detach, returning its error and the debug log.
-func failingCall(t *testing.T, env mapEnv, opts Options) (error, string) {
+func failingCall(t *testing.T, env mapEnv, opts Options) (log string, err error) {
 	t.Helper()
 	ec2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		t.Error("a request reached EC2 although credentials failed")
@@ -47,7 +47,7 @@ func failingCall(t *testing.T, env mapEnv, opts Options) (error, string) {
 	_, err = c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
 	mu.Lock()
 	defer mu.Unlock()
-	return err, buf.String()
+	return buf.String(), err
 }
 
 // assertNoLeak fails when any of the known secrets is in s.
@@ -149,7 +149,7 @@ func TestCredentialSourcesNeitherLeakNorHide(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			err, log := failingCall(t, credEnv(t, tc.config, "", tc.vars...), Options{})
+			log, err := failingCall(t, credEnv(t, tc.config, "", tc.vars...), Options{})
 			var ce *CredentialsError
 			if !errors.As(err, &ce) {
 				t.Fatalf("error = %v, want a *CredentialsError", err)

@@ -108,3 +108,31 @@ func (d *chainDeps) assumeRole(p profile, source aws.CredentialsProvider) (aws.C
 	}
 	return &assumeRoleProvider{sts: sts, action: "AssumeRole", params: params, sourceName: profileSource(p, "role_arn "+p.get("role_arn"))}, nil
 }
+
+// stsClient returns a client for STS that shares opts' HTTP client, retry
+// settings, clock and logger with the EC2 client c, signing with creds
+// (nil: unsigned). Its endpoint is the one configured for sts (see
+// configuredEndpoint), else sts.{region}.{dnsSuffix}; its answers may hold
+// credentials, so none of their bodies is ever shown.
+func (c *Client) stsClient(opts Options, env environ, prof profile, creds aws.CredentialsProvider) (*Client, error) {
+	region := firstNonEmpty(c.region, "us-east-1")
+	raw, err := configuredEndpoint("sts", env, prof)
+	if err != nil {
+		return nil, err
+	}
+	var endpoint *url.URL
+	if raw != "" {
+		endpoint, err = parseBaseEndpoint("AWS_ENDPOINT_URL_STS", raw, opts.AllowInsecureHTTP)
+	} else {
+		endpoint, err = url.Parse(serviceEndpoint("sts", region, opts.UseFIPSEndpoint, opts.UseDualStackEndpoint))
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := newBaseClient("STS", stsAPIVersion, endpoint.String(), region, opts)
+	s.retryer = newRetryer(opts)
+	s.withholdBodies = true
+	s.setCredentials(creds)
+	s.credsSource = "assume role source"
+	return s, nil
+}

@@ -37,12 +37,17 @@ func newWaitClient(t *testing.T, detaching time.Duration, realTime bool) (*Clien
 	if !realTime {
 		srvOpts = append(srvOpts, ec2test.WithClock(fc.Now))
 	}
-	return newTestClient(t, srvOpts, func(o *Options) {
-		o.RetryJitter = func() float64 { return 1 }
+	c, srv := newTestClient(t, srvOpts, func(o *Options) {
 		if !realTime {
-			o.Clock, o.Sleep = fc.Now, fc.Sleep
+			o.Clock = fc.Now
 		}
 	})
+	c.jitter = func() float64 { return 1 }
+	c.sleep = sleepContext
+	if !realTime {
+		c.sleep = fc.Sleep
+	}
+	return c, srv
 }
 
 func TestWaitUntilDetached(t *testing.T) {
