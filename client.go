@@ -3,7 +3,6 @@ package enidetach
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,7 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
 )
 
 // Version is this library's version, sent in the User-Agent header.
@@ -192,6 +191,17 @@ func (c *Client) Endpoint() string { return c.endpointURL }
 // EC2 actions can be called through it with the same signing, retries and
 // errors as DetachNetworkInterface.
 func (c *Client) Call(ctx context.Context, action string, params url.Values, out any) error {
+	if err := c.call(ctx, action, params, out); err != nil {
+		return c.operationError(action, err)
+	}
+	return nil
+}
+
+// call is Call without the operation's name around its errors.
+func (c *Client) call(ctx context.Context, action string, params url.Values, out any) error {
+	if err := c.usable(ctx); err != nil {
+		return err
+	}
 	if !validAction(action) {
 		return &ValidationError{Field: "action", Reason: fmt.Sprintf("%q is not an action name", action)}
 	}
@@ -215,6 +225,32 @@ func (c *Client) Call(ctx context.Context, action string, params url.Values, out
 	}
 	_, err := c.send(ctx, action, []byte(p.Encode()), out)
 	return err
+}
+
+// usable refuses a client that New did not make, a client whose
+// configuration failed (NewFromConfig) and a nil context, before anything
+// is built or sent.
+func (c *Client) usable(ctx context.Context) error {
+	switch {
+	case c == nil || (c.http == nil && c.initErr == nil):
+		return &ValidationError{Field: "Client", Reason: "was not created by New or NewFromConfig"}
+	case c.initErr != nil:
+		return c.initErr
+	case ctx == nil:
+		return &ValidationError{Field: "ctx", Reason: "is nil"}
+	}
+	return nil
+}
+
+// operationError names the action that failed in the SDK's shape
+// ("operation error EC2: DetachNetworkInterface, ..."); errors.As and
+// errors.Is see through it to this package's error types.
+func (c *Client) operationError(action string, err error) error {
+	service := "EC2"
+	if c != nil && c.service != "" {
+		service = c.service
+	}
+	return &smithy.OperationError{ServiceID: service, OperationName: action, Err: err}
 }
 
 // validAction reports whether action looks like a Query action name.
@@ -243,111 +279,6 @@ type attemptResult struct {
 	signedOffset time.Duration   // the clock offset the request was signed with
 	creds        aws.Credentials // what the request was signed with
 }
-
-// send runs the retry loop for one action whose form body is built. It
-// drives the retryer as the SDK's retry middleware does: an attempt token
-// before each attempt (adaptive mode waits there), IsErrorRetryable, a
-// retry token from the client-wide quota, RetryDelay, and the tokens
-// released with each attempt's outcome. Around it, it adds what the SDK's
-// other middleware do: the x-amz-retry-after clamp, one re-sign at the
-// server's time after a clock-skew error, one credentials refresh after an
-// expired-token error.
-func (c *Client) send(ctx context.Context, action string, body []byte, out any) (responseMeta, error) {
-	if c == nil || (c.http == nil && c.initErr == nil) {
-		return responseMeta{}, &ValidationError{Field: "Client", Reason: "was not created by New or NewFromConfig"}
-	}
-	if c.initErr != nil {
-		return responseMeta{}, c.initErr
-	}
-	if ctx == nil {
-		return responseMeta{}, &ValidationError{Field: "ctx", Reason: "is nil"}
-	}
-	hash := payloadHash(body)
-	maxAttempts := c.retryer.MaxAttempts()
-	releaseRetry := nopRelease
-	skewCorrected, credsRefreshed := false, false
-	var last error
-	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			// Short-circuit as the SDK does, before a token is taken.
-			if last == nil {
-				return responseMeta{}, &TransportError{Err: err}
-			}
-			return responseMeta{}, &RetryError{Attempts: attempt - 1, Reason: reasonContextEnded, Err: last, cause: err}
-		}
-		releaseAttempt, err := c.retryer.GetAttemptToken(ctx)
-		if err != nil {
-			// Adaptive mode waits here for its client-side rate limit; the
-			// wait ended with the context.
-			if last == nil {
-				return responseMeta{}, &TransportError{Err: fmt.Errorf("wait for the client-side rate limit: %w", err)}
-			}
-			return responseMeta{}, &RetryError{Attempts: attempt - 1, Reason: reasonContextEnded, Err: last, cause: err}
-		}
-		res, err := c.attempt(ctx, action, body, hash, out)
-		_ = releaseRetry(err)
-		_ = releaseAttempt(err)
-		releaseRetry = nopRelease
-		if err == nil {
-			return res.meta, nil
-		}
-		last = err
-		// stop ends the call: the bare error after a single attempt,
-		// else a *RetryError saying why, with cause in its chain.
-		stop := func(reason string, cause error) (responseMeta, error) {
-			if attempt == 1 && cause == nil {
-				return res.meta, last
-			}
-			return res.meta, &RetryError{Attempts: attempt, Reason: reason, Err: last, cause: cause}
-		}
-		if ctx.Err() != nil {
-			return stop(reasonContextEnded, ctx.Err())
-		}
-		exhausted := maxAttempts > 0 && attempt >= maxAttempts
-
-		var ae *APIError
-		if errors.As(err, &ae) && !exhausted {
-			// A request signed at a wrong clock: once per call, sign again at
-			// the server's time, at once, without spending retry tokens.
-			if skewCode(ae.Code) && !skewCorrected && c.signer.correctSkew(res.header, res.signedOffset) {
-				skewCorrected = true
-				c.log(ctx, "enidetach: clock skew corrected, retrying", slog.String("code", ae.Code))
-				continue
-			}
-			// Expired temporary credentials: once per call, fetch new ones.
-			if !credsRefreshed && c.creds != nil && (ae.Code == "ExpiredToken" || ae.Code == "ExpiredTokenException" ||
-				(ae.Code == "RequestExpired" && res.creds.SessionToken != "")) {
-				credsRefreshed = true
-				c.expireCredentials(ctx, res.creds)
-				c.log(ctx, "enidetach: credentials expired, refreshing", slog.String("code", ae.Code))
-				continue
-			}
-		}
-
-		if !c.retryer.IsErrorRetryable(err) {
-			return stop(reasonNotRetryable, nil)
-		}
-		if exhausted {
-			return stop(reasonMaxAttempts, &retry.MaxAttemptsError{Attempt: attempt, Err: err})
-		}
-		if releaseRetry, err = c.retryer.GetRetryToken(ctx, err); err != nil {
-			// Said even after one attempt: the caller should know that the
-			// client stopped retrying because many calls are failing.
-			return res.meta, &RetryError{Attempts: attempt, Reason: reasonQuotaExhausted, Err: last, cause: err}
-		}
-		delay, err := c.retryer.RetryDelay(attempt, last)
-		if err != nil {
-			return res.meta, &RetryError{Attempts: attempt, Reason: reasonNotRetryable, Err: last, cause: err}
-		}
-		delay = honourRetryAfter(delay, res.header)
-		c.log(ctx, "enidetach: retrying", slog.Int("attempt", attempt), slog.Duration("backoff", delay), slog.String("error", last.Error()))
-		if err := c.sleep(ctx, delay); err != nil {
-			return stop(reasonContextEnded, err)
-		}
-	}
-}
-
-func nopRelease(error) error { return nil }
 
 // attempt sends one signed request and decodes its answer.
 func (c *Client) attempt(ctx context.Context, action string, body []byte, hash string, out any) (attemptResult, error) {
@@ -436,64 +367,6 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 	}
 	c.logAttempt(ctx, action, req, resp, start, err)
 	return res, err
-}
-
-// withholdBody strips the body and the decoder's message from a
-// *ResponseError of a client whose answers may hold credentials.
-func withholdBody(err error) error {
-	var re *ResponseError
-	if !errors.As(err, &re) {
-		return err
-	}
-	w := &ResponseError{StatusCode: re.StatusCode, RequestID: re.RequestID, withheld: true}
-	if re.Err == errBodyTooLarge {
-		w.Err = errBodyTooLarge
-	} else if re.Err != nil {
-		w.Err = errWithheldBody
-	}
-	return w
-}
-
-// expireCredentials drops the cached credentials after a request signed
-// with used was refused as expired, unless the cache already holds others:
-// when many calls in flight meet one expiry, the first drops them, and the
-// rest find the fresh ones and use them. Retrieving while holding the lock
-// makes the others wait for that one refresh instead of starting their own.
-func (c *Client) expireCredentials(ctx context.Context, used aws.Credentials) {
-	c.refreshMu.Lock()
-	defer c.refreshMu.Unlock()
-	cur, err := c.creds.Retrieve(ctx)
-	if err != nil || (cur.AccessKeyID == used.AccessKeyID && cur.SecretAccessKey == used.SecretAccessKey && cur.SessionToken == used.SessionToken) {
-		c.creds.Invalidate()
-	}
-}
-
-// log writes a debug record when a logger is set.
-func (c *Client) log(ctx context.Context, msg string, attrs ...slog.Attr) {
-	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
-}
-
-// logAttempt writes one debug record per attempt, with secrets redacted.
-func (c *Client) logAttempt(ctx context.Context, action string, req *http.Request, resp *http.Response, start time.Time, err error) {
-	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("action", action),
-		slog.String("url", req.URL.String()),
-		slog.Any("request_headers", redactHeaders(req.Header)),
-		slog.Duration("duration", time.Since(start)),
-	}
-	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", requestIDFromHeader(resp.Header)))
-	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
-	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "enidetach: attempt", attrs...)
 }
 
 // userAgent returns the User-Agent header value.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach/ec2test"
 	"github.com/google/go-cmp/cmp"
 )
@@ -547,4 +548,54 @@ func TestOneRefreshPerExpiry(t *testing.T) {
 	if n := retrievals.Load(); n > 2 {
 		t.Errorf("%d credential retrievals for 64 calls meeting one expiry, want at most 2", n)
 	}
+}
+
+// TestErrorsNameTheOperation: every error a call returns says which action
+// failed, in the SDK's shape, and errors.As still reaches the error inside.
+func TestErrorsNameTheOperation(t *testing.T) {
+	t.Parallel()
+	c, srv := newTestClient(t, nil)
+	srv.Inject(ec2test.Unavailable(), 3)
+	_, retryErr := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
+	_, apiErr := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-00000000000000000"})
+	_, validationErr := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{})
+	var nilClient *Client
+	callErr := nilClient.Call(context.Background(), "DescribeNetworkInterfaces", nil, nil)
+	broken := newTestClientWith(t, doFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("refused") }))
+	transportErr := broken.Call(context.Background(), "DescribeNetworkInterfaces", nil, nil)
+
+	for _, tc := range []struct {
+		err       error
+		operation string
+		inner     any
+	}{
+		{retryErr, "DetachNetworkInterface", new(*RetryError)},
+		{apiErr, "DetachNetworkInterface", new(*APIError)},
+		{validationErr, "DetachNetworkInterface", new(*ValidationError)},
+		{callErr, "DescribeNetworkInterfaces", new(*ValidationError)},
+		{transportErr, "DescribeNetworkInterfaces", new(*TransportError)},
+	} {
+		var oe *smithy.OperationError
+		if !errors.As(tc.err, &oe) || oe.ServiceID != "EC2" || oe.OperationName != tc.operation {
+			t.Errorf("error %v does not name EC2 %s", tc.err, tc.operation)
+			continue
+		}
+		if !strings.HasPrefix(tc.err.Error(), "operation error EC2: "+tc.operation+", ") {
+			t.Errorf("error text %q", tc.err)
+		}
+		if !errors.As(tc.err, tc.inner) {
+			t.Errorf("error %v: errors.As to %T fails", tc.err, tc.inner)
+		}
+	}
+}
+
+// newTestClientWith returns a client whose requests go through hc.
+func newTestClientWith(t *testing.T, hc HTTPClient) *Client {
+	t.Helper()
+	c, err := newClient(Options{Region: "us-east-1", BaseEndpoint: "http://127.0.0.1:9/", MaxAttempts: 1,
+		Credentials: staticCreds("AKID", "secret"), HTTPClient: hc}, testEnv(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

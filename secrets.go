@@ -79,6 +79,22 @@ func (e *withheldError) Error() string {
 	return e.what + " (content withheld: it may hold credentials)"
 }
 
+// withholdBody strips the body and the decoder's message from a
+// *ResponseError of a client whose answers may hold credentials.
+func withholdBody(err error) error {
+	var re *ResponseError
+	if !errors.As(err, &re) {
+		return err
+	}
+	w := &ResponseError{StatusCode: re.StatusCode, RequestID: re.RequestID, withheld: true}
+	if re.Err == errBodyTooLarge {
+		w.Err = errBodyTooLarge
+	} else if re.Err != nil {
+		w.Err = errWithheldBody
+	}
+	return w
+}
+
 // redactHeaders returns a copy of h safe to log: the signature and the
 // session token are replaced, the access key ID is kept for diagnosis.
 func redactHeaders(h http.Header) map[string]string {
