@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +74,42 @@ func floorCaller(tb testing.TB, s *server, id string) caller {
 	}
 }
 
+// signedFloorCaller is the signed floor of issue 14: the least a client
+// that signs every request with the SDK's SigV4 signer can do per call. A
+// bare net/http POST of the same body with enidetach's headers
+// (Content-Type, User-Agent, X-Amz-Date, Authorization), signed per call by
+// one reused v4.Signer (so its signing-key cache is warm, as enidetach's
+// is) over a payload hash computed per call, with static credentials; the
+// response body is read and closed, nothing is decoded or checked.
+func signedFloorCaller(s *server, id string) caller {
+	body := []byte("Action=DetachNetworkInterface&AttachmentId=" + id + "&Version=2016-11-15")
+	url := s.URL + "/"
+	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	signer := v4.NewSigner()
+	creds := aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey, Source: "static"}
+	userAgent := "enidetach/" + enidetach.Version + " lang/go#" + strings.TrimPrefix(runtime.Version(), "go") +
+		" md/GOOS#" + runtime.GOOS + " md/GOARCH#" + runtime.GOARCH
+	return func(ctx context.Context) error {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		r.Header["Content-Type"] = []string{"application/x-www-form-urlencoded"}
+		sum := sha256.Sum256(body)
+		if err := signer.SignHTTP(ctx, creds, r, hex.EncodeToString(sum[:]), "ec2", region, time.Now()); err != nil {
+			return err
+		}
+		r.Header["User-Agent"] = []string{userAgent}
+		resp, err := client.Do(r)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return err
+	}
+}
+
 // expect checks the outcome: success for okID, NotFound for missingID.
 func expect(id string, err error) error {
 	if id == okID {
@@ -91,7 +129,7 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// callers returns the three contenders for a server and an attachment.
+// callers returns the contenders for a server and an attachment.
 func callers(tb testing.TB, s *server, id string) []struct {
 	name string
 	call caller
@@ -103,6 +141,7 @@ func callers(tb testing.TB, s *server, id string) []struct {
 		{"enidetach", oursCaller(newOurs(tb, s), id)},
 		{"sdk", sdkCaller(newSDK(s), id)},
 		{"floor", floorCaller(tb, s, id)},
+		{"signedfloor", signedFloorCaller(s, id)},
 	}
 }
 
