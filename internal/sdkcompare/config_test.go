@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -158,11 +157,7 @@ func noSleep(context.Context, time.Duration) error { return nil }
 // TODO(issue 11): once enidetach.Options.Retryer exists, replace the body
 // with `o.Retryer = r; return nil`.
 func setRetryer(o *enidetach.Options, r aws.RetryerV2) error {
-	f := reflect.ValueOf(o).Elem().FieldByName("Retryer")
-	if !f.IsValid() || !reflect.TypeOf(r).AssignableTo(f.Type()) {
-		return errors.New("enidetach.Options has no Retryer field of type aws.RetryerV2 yet (issue 11)")
-	}
-	f.Set(reflect.ValueOf(r))
+	o.Retryer = r
 	return nil
 }
 
@@ -437,7 +432,7 @@ func TestConfigMatchesSDK(t *testing.T) {
 				if tc.noNew != "" {
 					t.Skip(tc.noNew)
 				}
-				opts := enidetach.Options{HTTPClient: httpClient, Sleep: noSleep}
+				opts := enidetach.Options{HTTPClient: httpClient}
 				if tc.opts != nil {
 					tc.opts(&opts)
 				}
@@ -458,7 +453,7 @@ func TestConfigMatchesSDK(t *testing.T) {
 				compareOutcome(t, newWant, ours, err)
 			})
 			t.Run("NewFromConfig", func(t *testing.T) {
-				c := enidetach.NewFromConfig(cfg, func(o *enidetach.Options) { o.Sleep = noSleep })
+				c := enidetach.NewFromConfig(cfg)
 				err := oursDetach(ctx, c)
 				compareOutcome(t, want, rec.take(), err)
 			})
