@@ -207,3 +207,35 @@ func TestFastPathTakesCommonShapes(t *testing.T) {
 		}
 	}
 }
+
+// The decode benchmarks: the fast path must stay allocation-free apart from
+// the strings it returns (the request ID); the fallbacks show what it saves.
+func BenchmarkDecodeResult(b *testing.B) {
+	for _, name := range []string{"success.xml", "success_extra_elements.xml"} {
+		body := readTestdata(b, name)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var r detachResult
+				if err := decodeResult(body, "DetachNetworkInterface", &r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDecodeError(b *testing.B) {
+	h := http.Header{"X-Amzn-Requestid": {"hdr"}}
+	for _, name := range []string{"error_ec2.xml", "error_awsquery.xml", "error_proxy.html"} {
+		body := readTestdata(b, name)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := decodeError(400, h, body, nil); err == nil {
+					b.Fatal("no error")
+				}
+			}
+		})
+	}
+}
