@@ -118,38 +118,6 @@ func TestSuccessBodiesThatAreNotResults(t *testing.T) {
 	}
 }
 
-// TestBodyLimit checks that no more than 1 MiB of a body is read.
-func TestBodyLimit(t *testing.T) {
-	t.Parallel()
-	var buf bytes.Buffer
-	src := &countingReader{n: 50 << 20}
-	_, err := readBody(src, &buf)
-	if !errors.Is(err, errBodyTooLarge) {
-		t.Fatalf("err = %v, want errBodyTooLarge", err)
-	}
-	if src.read > maxBodySize+1+32*1024 {
-		t.Errorf("read %d bytes of a 50 MB body, want at most about 1 MiB", src.read)
-	}
-	if buf.Cap() > 4*maxBodySize {
-		t.Errorf("buffer grew to %d bytes", buf.Cap())
-	}
-}
-
-// countingReader yields n bytes of 'x' and counts what was read.
-type countingReader struct{ n, read int }
-
-func (r *countingReader) Read(p []byte) (int, error) {
-	if r.read >= r.n {
-		return 0, errors.New("EOF not expected: the reader should have stopped")
-	}
-	k := min(len(p), r.n-r.read)
-	for i := range p[:k] {
-		p[i] = 'x'
-	}
-	r.read += k
-	return k, nil
-}
-
 func TestAPIErrorFault(t *testing.T) {
 	t.Parallel()
 	for status, want := range map[int]smithy.ErrorFault{400: smithy.FaultClient, 412: smithy.FaultClient, 499: smithy.FaultClient, 500: smithy.FaultServer, 503: smithy.FaultServer, 0: smithy.FaultUnknown} {
