@@ -138,12 +138,14 @@ func (doc *detachResponse) result(r *detachResult) error {
 	return nil
 }
 
-// parseReturn reads the trimmed text of <return>, an xsd:boolean. It takes
-// what the SDK takes for the <return> of other EC2 actions
-// (strconv.ParseBool: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false,
-// False), and true and false in any letter case, as earlier versions did.
-// No text (a missing or self-closed <return>) is true: a success response
-// means the detach was accepted. It does not allocate.
+// parseReturn reads the text of <return>, an xsd:boolean, once the caller
+// has trimmed white space (xsd:boolean collapses it; the SDK, which parses
+// the untrimmed text, would refuse " true "). It takes what the SDK takes
+// for the <return> of other EC2 actions (strconv.ParseBool: 1, t, T, TRUE,
+// true, True, 0, f, F, FALSE, false, False), and true and false in any
+// letter case, as earlier versions did. No text (a missing or self-closed
+// <return>) is true: a success response means the detach was accepted. It
+// does not allocate.
 func parseReturn(text []byte) (value, ok bool) {
 	switch string(text) {
 	case "", "1", "t", "T", "TRUE", "true", "True":
