@@ -236,6 +236,7 @@ func TestDetachNetworkInterfaceDecodesResponses(t *testing.T) {
 		{"success_no_return.xml", nil, DetachNetworkInterfaceOutput{Return: true, RequestID: "moto-7a62c49f"}},
 		{"success_self_closed.xml", http.Header{"X-Amzn-Requestid": {"from-header"}}, DetachNetworkInterfaceOutput{Return: true, RequestID: "from-header"}},
 		{"success_extra_elements.xml", nil, DetachNetworkInterfaceOutput{Return: false, RequestID: "req-1"}},
+		{"success_return_1.xml", nil, DetachNetworkInterfaceOutput{Return: true, RequestID: "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
