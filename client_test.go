@@ -112,8 +112,12 @@ func TestConnectionsAreReused(t *testing.T) {
 		}
 		_, _ = c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: id})
 	}
-	if n := conns.Load(); n != 1 {
-		t.Errorf("200 sequential calls opened %d connections, want 1", n)
+	// One connection, give or take a race inside net/http: the transport
+	// returns a drained connection to its pool from another goroutine, and
+	// on a loaded machine the next call may dial before it is back. Bodies
+	// left unread would cost a connection per call.
+	if n := conns.Load(); n > 3 {
+		t.Errorf("200 sequential calls opened %d connections, want 1 (at most 3)", n)
 	}
 }
 

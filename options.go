@@ -78,7 +78,8 @@ type Options struct {
 	// MaxAttempts bounds the requests per call, first included; 1 disables
 	// retries. 0: AWS_MAX_ATTEMPTS, the profile's max_attempts, then the
 	// retryer's own (3). Set with a Retryer, it overrides the Retryer's, as
-	// ec2.Options.RetryMaxAttempts does.
+	// ec2.Options.RetryMaxAttempts does; the environment and profile never
+	// override a Retryer, as they do not override config.WithRetryer.
 	MaxAttempts int
 
 	// MaxBackoff caps the delay between attempts of the retryer built when
@@ -162,7 +163,10 @@ func fillDefaults(opts *Options, env environ, prof profile) (caBundle string, er
 			}
 		}
 	}
-	if opts.MaxAttempts == 0 {
+	// A retryer given by the caller is not overridden by the environment
+	// or the profile, as config.WithRetryer is not: only MaxAttempts, set
+	// in code, applies over it.
+	if opts.MaxAttempts == 0 && opts.Retryer == nil {
 		if v, from := setting("AWS_MAX_ATTEMPTS", "max_attempts"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
@@ -171,7 +175,7 @@ func fillDefaults(opts *Options, env environ, prof profile) (caBundle string, er
 			opts.MaxAttempts = n
 		}
 	}
-	if opts.RetryMode == "" {
+	if opts.RetryMode == "" && opts.Retryer == nil {
 		if v, from := setting("AWS_RETRY_MODE", "retry_mode"); v != "" {
 			mode, err := aws.ParseRetryMode(v)
 			if err != nil {
