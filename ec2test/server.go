@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -76,17 +77,23 @@ func WithKeys(keys ...Key) Option {
 // headers and the detaching delay (default time.Now).
 func WithClock(clock func() time.Time) Option { return func(s *Server) { s.clock = clock } }
 
-// WithAttachments replaces the default seed (see NewServer) with these
-// attachments. An attachment without a NetworkInterfaceID or InstanceID
-// gets one made up from its AttachmentID.
+// WithAttachments replaces the default seed (see DefaultSeed) with these
+// attachments alone. An attachment without a NetworkInterfaceID or
+// InstanceID gets one made up from its AttachmentID; interfaces and
+// instances it names are created in the region's first zone.
 func WithAttachments(atts ...Attachment) Option {
-	return func(s *Server) {
-		s.interfaces = map[string]*netInterface{}
-		for _, a := range atts {
-			s.AddAttachment(a)
-		}
-	}
+	return func(s *Server) { s.seed = &Seed{Attachments: atts} }
 }
+
+// WithSeed replaces the default seed (see DefaultSeed) with seed: the
+// state the server starts with and Reset restores. To add to the built-in
+// set, append to DefaultSeed(region).
+func WithSeed(seed Seed) Option { return func(s *Server) { s.seed = &seed } }
+
+// WithAttachingDuration keeps an attachment made by AttachNetworkInterface
+// "attaching" this long, by the server's clock, before it becomes
+// "attached" (default 0: at once).
+func WithAttachingDuration(d time.Duration) Option { return func(s *Server) { s.attaching = d } }
 
 // WithDetachingDuration keeps a detached interface "detaching" this long,
 // by the server's clock, before it becomes "available" (default 0: at once).
@@ -101,23 +108,28 @@ type Server struct {
 	// BaseEndpoint or --endpoint-url.
 	URL string
 
-	ts        *httptest.Server
-	region    string
-	clock     func() time.Time
-	detaching time.Duration
+	ts          *httptest.Server
+	region      string
+	clock       func() time.Time
+	detaching   time.Duration
+	attaching   time.Duration
+	seed        *Seed          // nil: DefaultSeed(region)
+	initialKeys map[string]Key // the keys the options gave, for Reset
 
 	mu         sync.Mutex
 	keys       map[string]Key
+	instances  map[string]*Instance     // by instance ID
 	interfaces map[string]*netInterface // by network interface ID
+	nextHost   map[string]int           // last private IP host number by subnet
 	requests   []Request
 	faults     []pendingFault
 }
 
-// NewServer starts a server on 127.0.0.1. Without WithAttachments it is
-// seeded with instance i-0123456789abcdef0 holding a primary interface at
-// device index 0 (attachment eni-attach-00000000000000000) and a secondary
-// one at index 1 (attachment eni-attach-0123456789abcdef0). Close it when
-// done.
+// NewServer starts a server on 127.0.0.1, seeded with DefaultSeed unless
+// WithSeed or WithAttachments says otherwise: among others instance
+// i-0123456789abcdef0 holding a primary interface at device index 0
+// (attachment eni-attach-00000000000000000) and a secondary one at index 1
+// (attachment eni-attach-0123456789abcdef0). Close it when done.
 func NewServer(opts ...Option) *Server {
 	s := newServer(opts)
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
@@ -151,17 +163,33 @@ func NewServerAt(addr string, opts ...Option) (*Server, error) {
 
 func newServer(opts []Option) *Server {
 	s := &Server{
-		region:     "us-east-1",
-		clock:      time.Now,
-		keys:       map[string]Key{DefaultAccessKeyID: {AccessKeyID: DefaultAccessKeyID, SecretAccessKey: DefaultSecretAccessKey}},
-		interfaces: map[string]*netInterface{},
+		region: "us-east-1",
+		clock:  time.Now,
+		keys:   map[string]Key{DefaultAccessKeyID: {AccessKeyID: DefaultAccessKeyID, SecretAccessKey: DefaultSecretAccessKey}},
 	}
-	s.AddAttachment(Attachment{AttachmentID: "eni-attach-00000000000000000", NetworkInterfaceID: "eni-00000000000000000", InstanceID: "i-0123456789abcdef0", DeviceIndex: 0})
-	s.AddAttachment(Attachment{AttachmentID: "eni-attach-0123456789abcdef0", NetworkInterfaceID: "eni-0123456789abcdef0", InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
 	for _, o := range opts {
 		o(s)
 	}
+	s.initialKeys = maps.Clone(s.keys)
+	if s.seed == nil {
+		seed := DefaultSeed(s.region)
+		s.seed = &seed
+	}
+	s.applySeed(*s.seed, s.clock())
 	return s
+}
+
+// Reset restores the state the server started with: the seed's instances,
+// interfaces and attachments, the keys the options gave (undoing AddKey and
+// ExpireKey); it drops pending faults and recorded requests. When serving,
+// POST /_ec2test/reset does the same for other processes.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = maps.Clone(s.initialKeys)
+	s.faults = nil
+	s.requests = nil
+	s.applySeed(*s.seed, s.clock())
 }
 
 // Close shuts the server down, waiting for requests in flight.
