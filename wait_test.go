@@ -114,7 +114,7 @@ func TestWaitUntilDetached(t *testing.T) {
 		if wt.Last.State.AttachmentStatus != "detaching" || wt.Last.Polls < 2 || res == nil {
 			t.Errorf("last state = %+v", wt.Last)
 		}
-		if time.Since(start) > 400*time.Millisecond {
+		if time.Since(start) > 2*time.Second {
 			t.Errorf("returned after %v", time.Since(start))
 		}
 	})
@@ -130,7 +130,7 @@ func TestWaitUntilDetached(t *testing.T) {
 		if !errors.As(err, &wt) || !errors.Is(err, context.DeadlineExceeded) || res.Detached || wt.Last.Polls < 2 {
 			t.Fatalf("got (%+v, %v), want a *WaitTimeoutError after several polls", res, err)
 		}
-		if el := time.Since(start); el > 300*time.Millisecond {
+		if el := time.Since(start); el > 2*time.Second {
 			t.Errorf("took %v for a 100ms maximum wait", el)
 		}
 	})
