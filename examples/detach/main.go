@@ -32,6 +32,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach"
 )
 
@@ -306,19 +307,22 @@ func describe(err error, res *result) (*errorJSON, int) {
 	)
 	switch {
 	case errors.As(err, &ve):
-		e.Kind = "validation"
+		e.Kind, e.Message = "validation", ve.Error()
 		return e, exitUsage
 	case errors.As(err, &ce):
-		e.Kind = "credentials"
+		e.Kind, e.Message = "credentials", ce.Error()
 		return e, exitUsage
 	case errors.As(err, &wt):
 		e.Kind = "timeout"
 		e.Message = fmt.Sprintf("the interface was not available after %s and %d polls", wt.Last.Elapsed.Round(time.Millisecond), wt.Last.Polls)
 		return e, exitPending
 	}
+	var oe *smithy.OperationError
 	switch {
+	case errors.As(err, &oe):
+		e.Action = oe.OperationName
 	case errors.As(err, &pe):
-		e.Action = "DescribeNetworkInterfaces"
+		e.Action = "DescribeNetworkInterfaces" // a poll
 	case res.AttachmentID == "" || errors.As(err, &na):
 		e.Action = "DescribeNetworkInterfaces" // the lookup
 	default:
@@ -326,11 +330,11 @@ func describe(err error, res *result) (*errorJSON, int) {
 	}
 	switch {
 	case errors.As(err, &na):
-		e.Kind, e.RequestID = "not-found", na.RequestID
+		e.Kind, e.Message, e.RequestID = "not-found", na.Error(), na.RequestID
 	case errors.As(err, &ae):
 		e.Kind, e.Code, e.Message, e.StatusCode, e.RequestID = "api", ae.Code, ae.Message, ae.StatusCode, ae.RequestID
 	case errors.As(err, &re):
-		e.Kind, e.StatusCode, e.RequestID = "response", re.StatusCode, re.RequestID
+		e.Kind, e.Message, e.StatusCode, e.RequestID = "response", re.Error(), re.StatusCode, re.RequestID
 	default:
 		e.Kind = "transport"
 	}

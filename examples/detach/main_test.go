@@ -33,11 +33,15 @@ var (
 	requestIDPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 	elapsedPattern   = regexp.MustCompile(`"elapsedSeconds":[0-9.e-]+`)
 	durationPattern  = regexp.MustCompile(`after [0-9.]+m?s and`)
+	// How a transport failure is worded is the library's business; its
+	// kind and cause are the command's.
+	refusedPattern = regexp.MustCompile(`"message":"(?:[^"\\]|\\.)*connection refused"`)
 )
 
 func normalize(s string) string {
 	s = requestIDPattern.ReplaceAllString(s, "REQUEST-ID")
 	s = elapsedPattern.ReplaceAllString(s, `"elapsedSeconds":"ELAPSED"`)
+	s = refusedPattern.ReplaceAllString(s, `"message":"... connection refused"`)
 	return durationPattern.ReplaceAllString(s, "after ELAPSED and")
 }
 
