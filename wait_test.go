@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach/ec2test"
 	"github.com/google/go-cmp/cmp"
 )
@@ -395,6 +396,7 @@ func TestDetachAndWaitSaysWhichStepFailed(t *testing.T) {
 	if res != nil || !isCode(err, "OperationNotPermitted") {
 		t.Errorf("refused detach: got (%+v, %v), want no result and OperationNotPermitted", res, err)
 	}
+	checkOperation(t, err, "DetachNetworkInterface")
 	res, err = c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}, func(o *WaitOptions) {
 		o.OnPoll = func(r WaitResult) {
 			if r.Polls == 1 {
@@ -407,5 +409,17 @@ func TestDetachAndWaitSaysWhichStepFailed(t *testing.T) {
 	}
 	if res.Detach == nil || !res.Detach.Return || res.Detach.RequestID == "" || res.Polls != 2 || res.Detached {
 		t.Errorf("failed poll: result = %+v, want the accepted detach and 2 polls", res)
+	}
+	checkOperation(t, err, "DescribeNetworkInterfaces")
+}
+
+// checkOperation checks that the *smithy.OperationError in err, if any,
+// names the action: the wait passes each call's error on as it is.
+// TODO(lead): require the OperationError once every call returns one.
+func checkOperation(t *testing.T, err error, action string) {
+	t.Helper()
+	var oe *smithy.OperationError
+	if errors.As(err, &oe) && (oe.ServiceID != "EC2" || oe.OperationName != action) {
+		t.Errorf("error names %s %s, want EC2 %s: %v", oe.ServiceID, oe.OperationName, action, err)
 	}
 }
