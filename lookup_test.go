@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -130,6 +131,26 @@ func TestLookupAttachmentFollowsPages(t *testing.T) {
 			`<attachment><attachmentId>eni-attach-1</attachmentId><instanceId>i-1</instanceId><deviceIndex>2</deviceIndex><networkCardIndex>1</networkCardIndex><status>attached</status></attachment>` +
 			`</item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`,
 	}
+	c, requests := newScriptedClient(t, pages...)
+	st, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-1", DeviceIndex: 2, NetworkCardIndex: 1})
+	if err != nil || st.AttachmentID != "eni-attach-1" || st.NetworkCardIndex != 1 {
+		t.Fatalf("got (%+v, %v)", st, err)
+	}
+	r := requests()
+	if len(r) != 2 {
+		t.Fatalf("requests = %v", r)
+	}
+	if r[0].Get("MaxResults") != "1000" || r[0].Has("NextToken") || r[1].Get("NextToken") != "t1" ||
+		r[1].Get("Filter.1.Value.1") != "i-1" || r[1].Get("Filter.2.Value.1") != "2" {
+		t.Errorf("requests = %v", r)
+	}
+}
+
+// newScriptedClient returns a client for a server that answers each
+// request with the next of answers (an error document gets status 400),
+// the last one repeated, and a function that returns the forms received.
+func newScriptedClient(t *testing.T, answers ...string) (*Client, func() []url.Values) {
+	t.Helper()
 	var mu sync.Mutex
 	var got []url.Values
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -137,22 +158,23 @@ func TestLookupAttachmentFollowsPages(t *testing.T) {
 		q, _ := url.ParseQuery(string(b))
 		mu.Lock()
 		got = append(got, q)
-		n := len(got)
+		answer := answers[min(len(got), len(answers))-1]
 		mu.Unlock()
-		_, _ = io.WriteString(w, pages[min(n, len(pages))-1])
+		if strings.HasPrefix(answer, "<Response>") {
+			w.WriteHeader(http.StatusBadRequest)
+		}
+		_, _ = io.WriteString(w, answer)
 	}))
-	defer ts.Close()
+	t.Cleanup(ts.Close)
 	c, err := newClient(Options{Region: "us-east-1", BaseEndpoint: ts.URL, Credentials: staticCreds("AKID", "SECRET")}, testEnv(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-1", DeviceIndex: 2, NetworkCardIndex: 1})
-	if err != nil || st.AttachmentID != "eni-attach-1" || st.NetworkCardIndex != 1 {
-		t.Fatalf("got (%+v, %v)", st, err)
-	}
-	if len(got) != 2 || got[0].Get("MaxResults") != "1000" || got[0].Has("NextToken") || got[1].Get("NextToken") != "t1" ||
-		got[1].Get("Filter.1.Value.1") != "i-1" || got[1].Get("Filter.2.Value.1") != "2" {
-		t.Errorf("requests = %v", got)
+	c.sleep = noSleep
+	return c, func() []url.Values {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]url.Values(nil), got...)
 	}
 }
 

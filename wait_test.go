@@ -423,3 +423,26 @@ func checkOperation(t *testing.T, err error, action string) {
 		t.Errorf("error names %s %s, want EC2 %s: %v", oe.ServiceID, oe.OperationName, action, err)
 	}
 }
+
+// TestWaitDeletedInterface: an interface that a poll showed and the next
+// one does not find was deleted, which detached it; one never seen is a
+// wrong ID, and an error.
+func TestWaitDeletedInterface(t *testing.T) {
+	t.Parallel()
+	detaching := `<DescribeNetworkInterfacesResponse><requestId>r1</requestId><networkInterfaceSet><item><networkInterfaceId>eni-1</networkInterfaceId><status>in-use</status>` +
+		`<attachment><attachmentId>eni-attach-1</attachmentId><instanceId>i-1</instanceId><deviceIndex>1</deviceIndex><status>detaching</status></attachment>` +
+		`</item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`
+	notFound := `<Response><Errors><Error><Code>InvalidNetworkInterfaceID.NotFound</Code><Message>The networkInterface ID 'eni-1' does not exist</Message></Error></Errors><RequestID>r2</RequestID></Response>`
+
+	c, _ := newScriptedClient(t, detaching, notFound)
+	res, err := c.WaitUntilDetached(context.Background(), "eni-attach-1")
+	if err != nil || !res.Detached || res.State != (InterfaceState{NetworkInterfaceID: "eni-1"}) || res.Polls != 2 {
+		t.Errorf("deleted: got (%+v, %v), want detached with no status", res, err)
+	}
+
+	c, _ = newScriptedClient(t, notFound)
+	res, err = c.WaitUntilDetached(context.Background(), "eni-attach-1", func(o *WaitOptions) { o.NetworkInterfaceID = "eni-1" })
+	if !isCode(err, "InvalidNetworkInterfaceID.NotFound") || res == nil || res.Detached {
+		t.Errorf("never seen: got (%+v, %v), want the NotFound error", res, err)
+	}
+}
