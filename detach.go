@@ -90,13 +90,17 @@ func (in *DetachNetworkInterfaceInput) body() []byte {
 // ErrAttachmentNotFound or IncorrectState although the interface was
 // detached.
 func (c *Client) DetachNetworkInterface(ctx context.Context, in *DetachNetworkInterfaceInput) (*DetachNetworkInterfaceOutput, error) {
+	const action = "DetachNetworkInterface"
+	if err := c.usable(ctx); err != nil {
+		return nil, c.operationError(action, err)
+	}
 	if err := in.validate(); err != nil {
-		return nil, err
+		return nil, c.operationError(action, err)
 	}
 	r := &detachResult{}
-	meta, err := c.send(ctx, "DetachNetworkInterface", in.body(), r)
+	meta, err := c.send(ctx, action, in.body(), r)
 	if err != nil {
-		return nil, err
+		return nil, c.operationError(action, err)
 	}
 	r.out.Return = r.ret || !r.hasReturn
 	r.out.RequestID = r.requestID

@@ -87,15 +87,15 @@ func TestDetachNetworkInterfaceServiceErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, srv := newTestClient(t, []ec2test.Option{ec2test.WithKeys(ec2test.Key{AccessKeyID: denied, SecretAccessKey: "denied-secret", Denied: true})},
-				func(o *Options) { o.Sleep = noSleep })
+			c, srv := newTestClient(t, []ec2test.Option{ec2test.WithKeys(ec2test.Key{AccessKeyID: denied, SecretAccessKey: "denied-secret", Denied: true})})
 			if tc.key != "" {
 				var err error
-				c, err = newClient(Options{Region: srv.Region(), BaseEndpoint: srv.URL, Sleep: noSleep,
+				c, err = newClient(Options{Region: srv.Region(), BaseEndpoint: srv.URL,
 					Credentials: staticCreds(tc.key, "denied-secret")}, testEnv(t))
 				if err != nil {
 					t.Fatal(err)
 				}
+				c.sleep = noSleep
 			}
 			if tc.prepare != nil {
 				tc.prepare(c, srv)

@@ -54,6 +54,7 @@ func newFakeClockClient(t *testing.T, detaching time.Duration, realTime bool) (*
 		}
 	})
 	c.jitter = func() float64 { return 1 }
+	c.sleep = sleepContext // newTestClient skips backoffs
 	if fc != nil {
 		c.sleep = fc.Sleep
 	}
