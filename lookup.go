@@ -70,10 +70,16 @@ func (e *NoAttachmentError) Error() string {
 //		func(o *enidetach.WaitOptions) { o.NetworkInterfaceID = att.NetworkInterfaceID })
 //
 // When there is no such attachment the error is a *NoAttachmentError. An
-// attachment that is already "detaching" is returned as found.
+// attachment that is already "detaching" is returned as found. Errors are
+// wrapped in a *smithy.OperationError naming DescribeNetworkInterfaces, as
+// every call's are.
 func (c *Client) LookupAttachment(ctx context.Context, in *LookupAttachmentInput) (*InterfaceState, error) {
+	const action = "DescribeNetworkInterfaces"
+	if err := c.usable(ctx); err != nil {
+		return nil, c.operationError(action, err)
+	}
 	if err := in.validate(); err != nil {
-		return nil, err
+		return nil, c.operationError(action, err)
 	}
 	var params url.Values
 	if in.NetworkInterfaceID != "" {
@@ -88,7 +94,7 @@ func (c *Client) LookupAttachment(ctx context.Context, in *LookupAttachmentInput
 	var calls int
 	items, requestID, err := c.describeInterfaces(ctx, params, &calls)
 	if err != nil {
-		return nil, err
+		return nil, err // Call named the operation
 	}
 	notFound := &NoAttachmentError{Input: *in, RequestID: requestID}
 	for _, it := range items {
@@ -109,7 +115,7 @@ func (c *Client) LookupAttachment(ctx context.Context, in *LookupAttachmentInput
 		st := it.state()
 		return &st, nil
 	}
-	return nil, notFound
+	return nil, c.operationError(action, notFound)
 }
 
 // validate checks the input before anything is sent.
@@ -189,8 +195,8 @@ func (c *Client) describeInterfaces(ctx context.Context, params url.Values, call
 			return items, out.RequestID, nil
 		}
 		if page == maxDescribePages {
-			return nil, "", &ResponseError{StatusCode: 200, RequestID: out.RequestID,
-				Err: fmt.Errorf("DescribeNetworkInterfaces still has a next page after %d pages", maxDescribePages)}
+			return nil, "", c.operationError("DescribeNetworkInterfaces", &ResponseError{StatusCode: 200, RequestID: out.RequestID,
+				Err: fmt.Errorf("still a next page after %d pages", maxDescribePages)})
 		}
 		params.Set("NextToken", out.NextToken)
 	}

@@ -86,9 +86,10 @@ func TestLookupAttachmentNotFound(t *testing.T) {
 		if na.Input != tc.in || !cmp.Equal(na.Interface, tc.iface) || na.RequestID == "" {
 			t.Errorf("%s: error = %+v (interface %+v)", tc.name, na, na.Interface)
 		}
-		if tc.errString != "" && err.Error() != tc.errString {
-			t.Errorf("%s: error text %q, want %q", tc.name, err, tc.errString)
+		if tc.errString != "" && na.Error() != tc.errString {
+			t.Errorf("%s: error text %q, want %q", tc.name, na, tc.errString)
 		}
+		checkOperation(t, err, "DescribeNetworkInterfaces")
 	}
 
 	// An interface that does not exist is EC2's own answer.
@@ -97,6 +98,7 @@ func TestLookupAttachmentNotFound(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Code != "InvalidNetworkInterfaceID.NotFound" {
 		t.Errorf("unknown interface: %v, want InvalidNetworkInterfaceID.NotFound", err)
 	}
+	checkOperation(t, err, "DescribeNetworkInterfaces")
 }
 
 func TestLookupAttachmentValidation(t *testing.T) {

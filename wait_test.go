@@ -414,13 +414,14 @@ func TestDetachAndWaitSaysWhichStepFailed(t *testing.T) {
 	checkOperation(t, err, "DescribeNetworkInterfaces")
 }
 
-// checkOperation checks that the *smithy.OperationError in err, if any,
-// names the action: the wait passes each call's error on as it is.
-// TODO(lead): require the OperationError once every call returns one.
+// checkOperation checks that err is a *smithy.OperationError naming the
+// action: the wait passes each call's error on as it is.
 func checkOperation(t *testing.T, err error, action string) {
 	t.Helper()
 	var oe *smithy.OperationError
-	if errors.As(err, &oe) && (oe.ServiceID != "EC2" || oe.OperationName != action) {
+	if !errors.As(err, &oe) {
+		t.Errorf("%v: not a *smithy.OperationError", err)
+	} else if oe.ServiceID != "EC2" || oe.OperationName != action {
 		t.Errorf("error names %s %s, want EC2 %s: %v", oe.ServiceID, oe.OperationName, action, err)
 	}
 }

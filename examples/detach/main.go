@@ -184,7 +184,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	res, err := detach(ctx, f, stderr)
 	status := exitOK
 	if err != nil {
-		res.Error, status = describe(err, res)
+		res.Error, status = describe(err)
 	}
 	print(stdout, stderr, res, f.asJSON)
 	return status
@@ -272,11 +272,7 @@ func detach(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
 	res.Detached, res.AlreadyDetached, res.Polls = wr.Detached, wr.AlreadyDetached, wr.Polls
 	elapsed := wr.Elapsed.Round(time.Millisecond).Seconds()
 	res.ElapsedSeconds = &elapsed
-	if err != nil && wt == nil {
-		// The detach was accepted; a poll failed.
-		return res, &pollError{err}
-	}
-	return res, err
+	return res, err // a poll's error names DescribeNetworkInterfaces
 }
 
 // observe records a state seen by the lookup.
@@ -286,15 +282,8 @@ func (r *result) observe(st enidetach.InterfaceState) {
 	r.Status, r.AttachmentStatus = st.Status, st.AttachmentStatus
 }
 
-// pollError marks an error of DescribeNetworkInterfaces after an accepted
-// detach.
-type pollError struct{ err error }
-
-func (e *pollError) Error() string { return e.err.Error() }
-func (e *pollError) Unwrap() error { return e.err }
-
 // describe turns an error into its JSON form and the exit status.
-func describe(err error, res *result) (*errorJSON, int) {
+func describe(err error) (*errorJSON, int) {
 	e := &errorJSON{Message: err.Error()}
 	var (
 		ve *enidetach.ValidationError
@@ -303,7 +292,7 @@ func describe(err error, res *result) (*errorJSON, int) {
 		na *enidetach.NoAttachmentError
 		ae *enidetach.APIError
 		re *enidetach.ResponseError
-		pe *pollError
+		oe *smithy.OperationError
 	)
 	switch {
 	case errors.As(err, &ve):
@@ -317,16 +306,8 @@ func describe(err error, res *result) (*errorJSON, int) {
 		e.Message = fmt.Sprintf("the interface was not available after %s and %d polls", wt.Last.Elapsed.Round(time.Millisecond), wt.Last.Polls)
 		return e, exitPending
 	}
-	var oe *smithy.OperationError
-	switch {
-	case errors.As(err, &oe):
-		e.Action = oe.OperationName
-	case errors.As(err, &pe):
-		e.Action = "DescribeNetworkInterfaces" // a poll
-	case res.AttachmentID == "" || errors.As(err, &na):
-		e.Action = "DescribeNetworkInterfaces" // the lookup
-	default:
-		e.Action = "DetachNetworkInterface"
+	if errors.As(err, &oe) {
+		e.Action = oe.OperationName // the lookup, the detach or a poll
 	}
 	switch {
 	case errors.As(err, &na):
