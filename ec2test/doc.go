@@ -38,9 +38,20 @@
 //     or after WithDetachingDuration by the server's clock (WithClock)
 //
 // Force is accepted and counted (InterfaceState.ForcedDetaches).
-// DescribeNetworkInterfaces takes NetworkInterfaceId.N and the filters
-// network-interface-id, status, attachment.attachment-id,
-// attachment.instance-id, attachment.status and attachment.device-index.
+//
+// DescribeNetworkInterfaces answers each interface with the fields EC2
+// gives (subnet, VPC, zone, description, owner, status, MAC address,
+// private IP and DNS name, interface type, and the attachment's ID,
+// instance, owner, device and network card index, status, attach time and
+// delete-on-termination). It takes NetworkInterfaceId.N (an ID that is not
+// eni- and 8 or 17 hex digits: InvalidNetworkInterfaceId.Malformed, a
+// well-formed unknown one: InvalidNetworkInterfaceID.NotFound), the filters
+// network-interface-id, subnet-id, vpc-id, availability-zone, status,
+// description, private-ip-address, mac-address, owner-id, interface-type,
+// attachment.attachment-id, attachment.instance-id,
+// attachment.device-index, attachment.network-card-index and
+// attachment.status (values may use * and ?), and MaxResults (5 to 1000,
+// not with NetworkInterfaceId.N) with NextToken.
 //
 // # Faults and records
 //

@@ -104,8 +104,13 @@ func story(ctx context.Context, srv *ec2test.Server, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "   refused (%s)\n", code(err))
 
-	step(3, "detach "+secondary)
-	out, err := client.DetachNetworkInterface(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: secondary})
+	step(3, "find what is attached at device index 1 of i-0123456789abcdef0, and detach it")
+	att, err := client.LookupAttachment(ctx, &enidetach.LookupAttachmentInput{InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
+	if err != nil {
+		return fmt.Errorf("lookup: %v", err)
+	}
+	fmt.Fprintf(w, "   found %s (interface %s, %s)\n", att.AttachmentID, att.NetworkInterfaceID, att.AttachmentStatus)
+	out, err := client.DetachNetworkInterface(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: att.AttachmentID})
 	if err != nil {
 		return fmt.Errorf("detach: %v", err)
 	}

@@ -21,7 +21,8 @@ func TestDemoStory(t *testing.T) {
 	if status := run(context.Background(), nil, &stdout, &stderr); status != 0 {
 		t.Fatalf("status %d\n%s\n%s", status, stdout.String(), stderr.String())
 	}
-	for _, want := range []string{"permitted (DryRunOperation)", "refused (UnauthorizedOperation)", "return=true request id",
+	for _, want := range []string{"permitted (DryRunOperation)", "refused (UnauthorizedOperation)",
+		"found eni-attach-0123456789abcdef0 (interface eni-0123456789abcdef0, attached)", "return=true request id",
 		"available after", "InvalidAttachmentID.NotFound: already gone", "OperationNotPermitted:", "after 2 throttled attempts", "already detached"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout.String())
