@@ -183,11 +183,15 @@ func TestDescribeErrors(t *testing.T) {
 	}
 }
 
+// manyID is the ID of the i-th interface of manyInterfaces, distinct from
+// the built-in seed's.
+func manyID(i int) string { return fmt.Sprintf("eni-0f%015x", i+1) }
+
 // manyInterfaces seeds n available interfaces in zone a.
 func manyInterfaces(n int) ec2test.Seed {
 	var seed ec2test.Seed
 	for i := 0; i < n; i++ {
-		seed.NetworkInterfaces = append(seed.NetworkInterfaces, ec2test.NetworkInterface{NetworkInterfaceID: fmt.Sprintf("eni-%017x", i+1)})
+		seed.NetworkInterfaces = append(seed.NetworkInterfaces, ec2test.NetworkInterface{NetworkInterfaceID: manyID(i)})
 	}
 	return seed
 }
@@ -221,7 +225,7 @@ func TestDescribePages(t *testing.T) {
 	}
 	var want []string
 	for i := 0; i < 12; i++ {
-		want = append(want, fmt.Sprintf("eni-%017x", i+1))
+		want = append(want, manyID(i))
 	}
 	if diff := cmp.Diff(want, seen); diff != "" {
 		t.Errorf("interfaces over all pages (-want +got):\n%s", diff)

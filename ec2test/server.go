@@ -36,7 +36,10 @@ const maxRequestBody = 1 << 20
 
 // Key is an access key the server accepts.
 type Key struct {
-	AccessKeyID     string
+	// AccessKeyID identifies the key in the Authorization header.
+	AccessKeyID string
+	// SecretAccessKey is what requests signed with the key are verified
+	// with.
 	SecretAccessKey string
 	// SessionToken, when set, must be sent as X-Amz-Security-Token.
 	SessionToken string
@@ -49,14 +52,22 @@ type Key struct {
 
 // Request is one request the server received, for assertions.
 type Request struct {
-	Time        time.Time  // the server's clock when it arrived
-	Action      string     // the Action parameter
-	Params      url.Values // every form parameter
-	AccessKeyID string     // from the Authorization header, verified or not
-	UserAgent   string
-	StatusCode  int    // the status answered (0 for a dropped connection)
-	ErrorCode   string // the EC2 error code answered, or ""
-	Fault       string // the injected fault that answered, or ""
+	// Time is the server's clock when the request arrived.
+	Time time.Time
+	// Action is the Action parameter.
+	Action string
+	// Params holds every form parameter.
+	Params url.Values
+	// AccessKeyID is from the Authorization header, verified or not.
+	AccessKeyID string
+	// UserAgent is the User-Agent header.
+	UserAgent string
+	// StatusCode is the status answered (0 for a dropped connection).
+	StatusCode int
+	// ErrorCode is the EC2 error code answered, or "".
+	ErrorCode string
+	// Fault is the name of the injected fault that answered, or "".
+	Fault string
 }
 
 // Option configures a Server.

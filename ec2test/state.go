@@ -69,10 +69,17 @@ type NetworkInterface struct {
 // An interface or instance it names that is not seeded otherwise is made
 // up, in the zone of the other (or the region's first zone).
 type Attachment struct {
-	AttachmentID       string // eni-attach- and 8 or 17 hex digits
-	NetworkInterfaceID string // eni-...; default: eni- and the attachment ID's digits
-	InstanceID         string // i-...; default: i- and the attachment ID's digits
-	DeviceIndex        int    // 0 is the primary interface, which cannot be detached
+	// AttachmentID is eni-attach- and 8 or 17 hex digits.
+	AttachmentID string
+	// NetworkInterfaceID is the interface attached (default: eni- and the
+	// attachment ID's digits).
+	NetworkInterfaceID string
+	// InstanceID is the instance attached to (default: i- and the
+	// attachment ID's digits).
+	InstanceID string
+	// DeviceIndex is the interface's slot on its network card; 0 on card 0
+	// is the primary interface, which cannot be detached.
+	DeviceIndex int
 	// NetworkCardIndex is the network card (0 unless the instance type has
 	// several).
 	NetworkCardIndex int
