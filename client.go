@@ -40,6 +40,9 @@ type Client struct {
 	endpointURL    string
 	region         string
 	http           HTTPClient
+	transport      *http.Transport // the default client's transport, called directly; nil with Options.HTTPClient
+	contentType    []string        // header values shared by every request when transport is set:
+	userAgentValue []string        // net/http only reads them
 	creds          *aws.CredentialsCache // nil: requests are not signed
 	credsSource    string                // names the credentials' source in errors
 	refreshMu      sync.Mutex            // serialises decisions to drop expired credentials
@@ -86,12 +89,7 @@ func newClient(opts Options, env environ) (*Client, error) {
 	if err := checkOptions(&opts); err != nil {
 		return nil, err
 	}
-	if opts.HTTPClient == nil {
-		if opts.HTTPClient, err = defaultHTTPClient(caBundle); err != nil {
-			return nil, err
-		}
-	}
-	c, err := build(opts, "Options.Credentials")
+	c, err := build(opts, "Options.Credentials", caBundle)
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +115,8 @@ func newClient(opts Options, env environ) (*Client, error) {
 
 // build makes a client of EC2 from complete options, whatever their
 // source; a nil opts.Credentials leaves it unsigned. credsSource names
-// opts.Credentials in errors.
-func build(opts Options, credsSource string) (*Client, error) {
+// opts.Credentials in errors; caBundle is the default HTTP client's.
+func build(opts Options, credsSource, caBundle string) (*Client, error) {
 	if err := checkOptions(&opts); err != nil {
 		return nil, err
 	}
@@ -129,12 +127,15 @@ func build(opts Options, credsSource string) (*Client, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
+	var transport *http.Transport
 	if opts.HTTPClient == nil {
-		if opts.HTTPClient, err = defaultHTTPClient(""); err != nil {
+		hc, err := defaultHTTPClient(caBundle)
+		if err != nil {
 			return nil, err
 		}
+		opts.HTTPClient, transport = hc, hc.Transport.(*http.Transport)
 	}
-	c := newBaseClient("EC2", apiVersion, endpoint.String(), region, opts)
+	c := newBaseClient("EC2", apiVersion, endpoint, region, opts, transport)
 	c.retryer = newRetryer(opts)
 	c.setCredentials(opts.Credentials)
 	c.credsSource = credsSource
@@ -143,21 +144,27 @@ func build(opts Options, credsSource string) (*Client, error) {
 
 // newBaseClient returns a client of service, with everything but its
 // retryer and credentials, which differ between EC2 and STS clients.
-func newBaseClient(service, version, endpointURL, region string, opts Options) *Client {
+// transport, when not nil, is opts.HTTPClient's and is called directly.
+func newBaseClient(service, version string, endpoint *url.URL, region string, opts Options, transport *http.Transport) *Client {
 	c := &Client{
 		service:        service,
 		version:        version,
-		endpointURL:    endpointURL,
+		endpointURL:    endpoint.String(),
 		region:         region,
 		http:           opts.HTTPClient,
+		transport:      transport,
+		contentType:    []string{"application/x-www-form-urlencoded"},
 		clock:          opts.Clock,
 		attemptTimeout: opts.AttemptTimeout,
 		logger:         opts.Logger,
 		userAgent:      userAgent(opts.AppID),
-		signer:         newRequestSigner(strings.ToLower(service), region, opts.Clock),
-		sleep:          sleepContext,
-		jitter:         defaultJitter,
+		// SigV4 escapes the path; "/" is its own escape, so the signer
+		// may skip the work and sign the same bytes.
+		signer: newRequestSigner(strings.ToLower(service), region, opts.Clock, endpoint.Path != "/"),
+		sleep:  sleepContext,
+		jitter: defaultJitter,
 	}
+	c.userAgentValue = []string{c.userAgent}
 	c.buffers.New = func() any { return new(bytes.Buffer) }
 	return c
 }
@@ -307,16 +314,16 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 	if err != nil {
 		return res, &TransportError{Err: err}
 	}
-	req.Header["Content-Type"] = []string{"application/x-www-form-urlencoded"}
+	req.Header["Content-Type"] = c.headerValue(c.contentType)
 	if c.creds != nil {
 		if res.signedOffset, err = c.signer.sign(ctx, req, hash, res.creds); err != nil {
 			return res, &TransportError{Err: fmt.Errorf("sign request: %w", err)}
 		}
 	}
-	req.Header["User-Agent"] = []string{c.userAgent}
+	req.Header["User-Agent"] = c.headerValue(c.userAgentValue)
 
 	start := time.Now()
-	resp, err := c.http.Do(req)
+	resp, err := c.do(req)
 	if err == nil && resp == nil {
 		err = errNoResponse
 	}
@@ -367,6 +374,31 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 	}
 	c.logAttempt(ctx, action, req, resp, start, err)
 	return res, err
+}
+
+// headerValue returns v to set as a request header: v itself when the
+// client's own transport sends the request (it only reads headers), a copy
+// for an Options.HTTPClient, which might change it in place.
+func (c *Client) headerValue(v []string) []string {
+	if c.transport != nil {
+		return v
+	}
+	return []string{v[0]}
+}
+
+// do sends req. With the default HTTP client it calls its transport's
+// RoundTrip directly, skipping what http.Client adds that this client does
+// not use (redirects are not followed either way, and there is no cookie
+// jar or client timeout); errors are wrapped as http.Client wraps them.
+func (c *Client) do(req *http.Request) (*http.Response, error) {
+	if c.transport == nil {
+		return c.http.Do(req)
+	}
+	resp, err := c.transport.RoundTrip(req)
+	if err != nil {
+		return nil, &url.Error{Op: "Post", URL: c.endpointURL, Err: err}
+	}
+	return resp, nil
 }
 
 // userAgent returns the User-Agent header value.

@@ -52,7 +52,10 @@ var _ smithy.APIError = (*APIError)(nil)
 
 // Error formats the error as "api error Code: Message (status N, request id R)".
 func (e *APIError) Error() string {
+	// One allocation: the SDK's retryables format the error while they
+	// classify it, so this is on the error path of every call.
 	var b strings.Builder
+	b.Grow(len("api error : (status 000, request id )") + len(e.Code) + len(e.Message) + len(e.RequestID) + 8)
 	b.WriteString("api error ")
 	b.WriteString(e.Code)
 	if e.Message != "" {
@@ -62,8 +65,9 @@ func (e *APIError) Error() string {
 	if e.StatusCode != 0 || e.RequestID != "" {
 		b.WriteString(" (")
 		if e.StatusCode != 0 {
+			var num [20]byte
 			b.WriteString("status ")
-			b.WriteString(strconv.Itoa(e.StatusCode))
+			b.Write(strconv.AppendInt(num[:0], int64(e.StatusCode), 10))
 		}
 		if e.RequestID != "" {
 			if e.StatusCode != 0 {

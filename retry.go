@@ -2,7 +2,6 @@ package enidetach
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -70,8 +69,9 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 		}
 		exhausted := maxAttempts > 0 && attempt >= maxAttempts
 
-		var ae *APIError
-		if errors.As(err, &ae) && !exhausted {
+		// attempt returns its own error types unwrapped: a type assertion
+		// finds the service's answer without errors.As's allocation.
+		if ae, ok := err.(*APIError); ok && !exhausted {
 			// A request signed at a wrong clock: once per call, sign again at
 			// the server's time, at once, without spending retry tokens.
 			if skewCode(ae.Code) && !skewCorrected && c.signer.correctSkew(res.header, res.signedOffset) {

@@ -129,7 +129,8 @@ func (c *Client) stsClient(opts Options, env environ, prof profile, creds aws.Cr
 	if err != nil {
 		return nil, err
 	}
-	s := newBaseClient("STS", stsAPIVersion, endpoint.String(), region, opts)
+	opts.HTTPClient = c.http
+	s := newBaseClient("STS", stsAPIVersion, endpoint, region, opts, c.transport)
 	s.retryer = newRetryer(opts)
 	s.withholdBodies = true
 	s.setCredentials(creds)
