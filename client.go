@@ -40,9 +40,9 @@ type Client struct {
 	endpointURL    string
 	region         string
 	http           HTTPClient
-	transport      *http.Transport // the default client's transport, called directly; nil with Options.HTTPClient
-	contentType    []string        // header values shared by every request when transport is set:
-	userAgentValue []string        // net/http only reads them
+	transport      *http.Transport       // the default client's transport, called directly; nil with Options.HTTPClient
+	contentType    []string              // header values shared by every request when transport is set:
+	userAgentValue []string              // net/http only reads them
 	creds          *aws.CredentialsCache // nil: requests are not signed
 	credsSource    string                // names the credentials' source in errors
 	refreshMu      sync.Mutex            // serialises decisions to drop expired credentials
