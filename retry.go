@@ -2,8 +2,6 @@ package enidetach
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -13,106 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 )
 
-// The retry policy is the SDK's own aws/retry package. This file holds the
-// glue: the loop that drives the retryer (Client.send), which retryer a
-// client gets, and what the SDK's other middleware add around it.
-
-// send runs the retry loop for one action whose form body is built. It
-// drives the retryer as the SDK's retry middleware does: an attempt token
-// before each attempt (adaptive mode waits there), IsErrorRetryable, a
-// retry token from the client-wide quota, RetryDelay, and the tokens
-// released with each attempt's outcome. Around it, it adds what the SDK's
-// other middleware do: the x-amz-retry-after clamp, one re-sign at the
-// server's time after a clock-skew error, one credentials refresh after an
-// expired-token error.
-func (c *Client) send(ctx context.Context, action string, body []byte, out any) (responseMeta, error) {
-	hash := payloadHash(body)
-	maxAttempts := c.retryer.MaxAttempts()
-	releaseRetry := nopRelease
-	skewCorrected, credsRefreshed := false, false
-	var last error
-	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			// Short-circuit as the SDK does, before a token is taken.
-			if last == nil {
-				return responseMeta{}, &TransportError{Err: err}
-			}
-			return responseMeta{}, &RetryError{Attempts: attempt - 1, Reason: reasonContextEnded, Err: last, cause: err}
-		}
-		releaseAttempt, err := c.retryer.GetAttemptToken(ctx)
-		if err != nil {
-			// Adaptive mode waits here for its client-side rate limit; the
-			// wait ended with the context.
-			if last == nil {
-				return responseMeta{}, &TransportError{Err: fmt.Errorf("wait for the client-side rate limit: %w", err)}
-			}
-			return responseMeta{}, &RetryError{Attempts: attempt - 1, Reason: reasonContextEnded, Err: last, cause: err}
-		}
-		res, err := c.attempt(ctx, action, body, hash, out)
-		_ = releaseRetry(err)
-		_ = releaseAttempt(err)
-		releaseRetry = nopRelease
-		if err == nil {
-			return res.meta, nil
-		}
-		last = err
-		// stop ends the call: the bare error after a single attempt,
-		// else a *RetryError saying why, with cause in its chain.
-		stop := func(reason string, cause error) (responseMeta, error) {
-			if attempt == 1 && cause == nil {
-				return res.meta, last
-			}
-			return res.meta, &RetryError{Attempts: attempt, Reason: reason, Err: last, cause: cause}
-		}
-		if ctx.Err() != nil {
-			return stop(reasonContextEnded, ctx.Err())
-		}
-		exhausted := maxAttempts > 0 && attempt >= maxAttempts
-
-		// attempt returns its own error types unwrapped: a type assertion
-		// finds the service's answer without errors.As's allocation.
-		if ae, ok := err.(*APIError); ok && !exhausted {
-			// A request signed at a wrong clock: once per call, sign again at
-			// the server's time, at once, without spending retry tokens.
-			if skewCode(ae.Code) && !skewCorrected && c.signer.correctSkew(res.header, res.signedOffset) {
-				skewCorrected = true
-				c.log(ctx, "enidetach: clock skew corrected, retrying", slog.String("code", ae.Code))
-				continue
-			}
-			// Expired temporary credentials: once per call, fetch new ones.
-			if !credsRefreshed && c.creds != nil && (ae.Code == "ExpiredToken" || ae.Code == "ExpiredTokenException" ||
-				(ae.Code == "RequestExpired" && res.creds.SessionToken != "")) {
-				credsRefreshed = true
-				c.expireCredentials(ctx, res.creds)
-				c.log(ctx, "enidetach: credentials expired, refreshing", slog.String("code", ae.Code))
-				continue
-			}
-		}
-
-		if !c.retryer.IsErrorRetryable(err) {
-			return stop(reasonNotRetryable, nil)
-		}
-		if exhausted {
-			return stop(reasonMaxAttempts, &retry.MaxAttemptsError{Attempt: attempt, Err: err})
-		}
-		if releaseRetry, err = c.retryer.GetRetryToken(ctx, err); err != nil {
-			// Said even after one attempt: the caller should know that the
-			// client stopped retrying because many calls are failing.
-			return res.meta, &RetryError{Attempts: attempt, Reason: reasonQuotaExhausted, Err: last, cause: err}
-		}
-		delay, err := c.retryer.RetryDelay(attempt, last)
-		if err != nil {
-			return res.meta, &RetryError{Attempts: attempt, Reason: reasonNotRetryable, Err: last, cause: err}
-		}
-		delay = honourRetryAfter(delay, res.header)
-		c.log(ctx, "enidetach: retrying", slog.Int("attempt", attempt), slog.Duration("backoff", delay), slog.String("error", last.Error()))
-		if err := c.sleep(ctx, delay); err != nil {
-			return stop(reasonContextEnded, err)
-		}
-	}
-}
-
-func nopRelease(error) error { return nil }
+// The retry policy is the SDK's own aws/retry package, driven by
+// Client.send (call.go). This file holds the glue: which retryer a client
+// gets, and what the SDK's other middleware add around it.
 
 // expireCredentials drops the cached credentials after a request signed
 // with used was refused as expired, unless the cache already holds others:
