@@ -36,7 +36,10 @@
 //     errors.As still finds the *APIError inside, and the typed cause
 //     (*retry.MaxAttemptsError, ratelimit.QuotaExceededError, the
 //     context's error).
-//   - *WaitTimeoutError: a wait ended before the interface was detached.
+//   - *WaitTimeoutError: a wait ended before the interface was detached;
+//     Last holds the last state seen.
+//   - *NoAttachmentError: LookupAttachment found no attachment where it
+//     looked.
 //
 // The dry-run idiom:
 //
