@@ -72,6 +72,10 @@ func resolve(t *testing.T, env mapEnv, opts Options) (aws.Credentials, *Client, 
 func TestCredentialSources(t *testing.T) {
 	t.Parallel()
 	const sharedCreds = "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = file-secret\n\n[other]\naws_access_key_id=AKIDOTHER\naws_secret_access_key=other-secret\n"
+	// A credentials file outside HOME, named by AWS_SHARED_CREDENTIALS_FILE.
+	namedDir := t.TempDir()
+	namedFile := filepath.Join(namedDir, "c")
+	writeFile(t, namedFile, sharedCreds)
 	tests := []struct {
 		name        string
 		config      string
@@ -97,7 +101,7 @@ func TestCredentialSources(t *testing.T) {
 			opts: Options{Profile: "cfg"}, wantKey: "AKIDCFG"},
 		{name: "credentials file beats config file", config: "[default]\naws_access_key_id = AKIDCFG\naws_secret_access_key = cfg-secret\n",
 			creds: sharedCreds, wantKey: "AKIDFILE"},
-		{name: "files named by variables", vars: []string{"AWS_SHARED_CREDENTIALS_FILE", "", "AWS_CONFIG_FILE", ""}, creds: sharedCreds, wantKey: "AKIDFILE"},
+		{name: "files named by variables", vars: []string{"AWS_SHARED_CREDENTIALS_FILE", namedFile, "AWS_CONFIG_FILE", filepath.Join(namedDir, "missing")}, wantKey: "AKIDFILE"},
 		{name: "comments, CRLF, spaces and duplicate keys",
 			creds:   "# comment\r\n; another\r\n[ default ]\r\n  aws_access_key_id   =   AKIDFIRST  \r\naws_secret_access_key=s1 ; trailing comment\r\naws_access_key_id = AKIDLAST\r\n",
 			wantKey: "AKIDLAST"},
@@ -107,11 +111,6 @@ func TestCredentialSources(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			env := credEnv(t, tc.config, tc.creds, tc.vars...)
-			if tc.name == "files named by variables" {
-				dir := t.TempDir()
-				writeFile(t, filepath.Join(dir, "c"), tc.creds)
-				env = mapEnv{"HOME": t.TempDir(), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "c"), "AWS_CONFIG_FILE": filepath.Join(dir, "missing")}
-			}
 			got, _, err := resolve(t, env, tc.opts)
 			if err != nil {
 				t.Fatal(err)

@@ -48,39 +48,54 @@ func runAWS(t *testing.T, srv *ec2test.Server, secret string, args ...string) (i
 
 func TestAWSCLI(t *testing.T) {
 	t.Parallel()
+	// detachFirst detaches before the CLI's first poll, so that its 20 s
+	// poll interval never comes into play.
+	detachFirst := func(t *testing.T, srv *ec2test.Server) {
+		if code, out := runAWS(t, srv, ec2test.DefaultSecretAccessKey, "ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0"); code != 0 {
+			t.Fatalf("detach: %d %s", code, out)
+		}
+	}
+	// wantInterface checks the interface's state after the CLI's call.
+	wantInterface := func(ok func(ec2test.InterfaceState) bool) func(*testing.T, *ec2test.Server) {
+		return func(t *testing.T, srv *ec2test.Server) {
+			if st, _ := srv.Interface("eni-0123456789abcdef0"); !ok(st) {
+				t.Errorf("interface after the CLI's call: %+v", st)
+			}
+		}
+	}
 	tests := []struct {
 		name     string
 		secret   string
 		args     []string
 		exit     int
 		contains string
+		before   func(*testing.T, *ec2test.Server)
+		after    func(*testing.T, *ec2test.Server)
 	}{
 		{"detach succeeds", ec2test.DefaultSecretAccessKey,
-			[]string{"ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0"}, 0, ""},
+			[]string{"ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0"}, 0, "",
+			nil, wantInterface(func(st ec2test.InterfaceState) bool { return st.Status == "available" })},
 		{"dry run", ec2test.DefaultSecretAccessKey,
-			[]string{"ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0", "--dry-run"}, 254, "DryRunOperation"},
+			[]string{"ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0", "--dry-run"}, 254, "DryRunOperation", nil, nil},
 		{"unknown attachment", ec2test.DefaultSecretAccessKey,
-			[]string{"ec2", "detach-network-interface", "--attachment-id", "eni-attach-0fffffffffffffff0"}, 254, "InvalidAttachmentID.NotFound"},
+			[]string{"ec2", "detach-network-interface", "--attachment-id", "eni-attach-0fffffffffffffff0"}, 254, "InvalidAttachmentID.NotFound", nil, nil},
 		{"wrong secret", "not-the-secret",
-			[]string{"ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0"}, 254, "SignatureDoesNotMatch"},
+			[]string{"ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0"}, 254, "SignatureDoesNotMatch", nil, nil},
 		{"force is accepted", ec2test.DefaultSecretAccessKey,
-			[]string{"ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0", "--force"}, 0, ""},
+			[]string{"ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0", "--force"}, 0, "",
+			nil, wantInterface(func(st ec2test.InterfaceState) bool { return st.ForcedDetaches == 1 })},
 		{"describe by attachment", ec2test.DefaultSecretAccessKey,
-			[]string{"ec2", "describe-network-interfaces", "--filters", "Name=attachment.attachment-id,Values=eni-attach-0123456789abcdef0"}, 0, `"NetworkInterfaceId": "eni-0123456789abcdef0"`},
+			[]string{"ec2", "describe-network-interfaces", "--filters", "Name=attachment.attachment-id,Values=eni-attach-0123456789abcdef0"}, 0, `"NetworkInterfaceId": "eni-0123456789abcdef0"`, nil, nil},
 		{"wait network-interface-available", ec2test.DefaultSecretAccessKey,
-			[]string{"ec2", "wait", "network-interface-available", "--network-interface-ids", "eni-0123456789abcdef0"}, 0, ""},
+			[]string{"ec2", "wait", "network-interface-available", "--network-interface-ids", "eni-0123456789abcdef0"}, 0, "", detachFirst, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := ec2test.NewServer()
 			defer srv.Close()
-			if tc.name == "wait network-interface-available" {
-				// Detached before the CLI's first poll, so its 20 s poll
-				// interval never comes into play.
-				if code, out := runAWS(t, srv, tc.secret, "ec2", "detach-network-interface", "--attachment-id", "eni-attach-0123456789abcdef0"); code != 0 {
-					t.Fatalf("detach: %d %s", code, out)
-				}
+			if tc.before != nil {
+				tc.before(t, srv)
 			}
 			code, out := runAWS(t, srv, tc.secret, tc.args...)
 			if code != tc.exit || !strings.Contains(out, tc.contains) {
@@ -90,15 +105,8 @@ func TestAWSCLI(t *testing.T) {
 			if len(reqs) == 0 || reqs[0].AccessKeyID != ec2test.DefaultAccessKeyID {
 				t.Errorf("records = %+v", reqs)
 			}
-			if tc.name == "detach succeeds" {
-				if st, _ := srv.Interface("eni-0123456789abcdef0"); st.Status != "available" {
-					t.Errorf("interface after the CLI's detach: %+v", st)
-				}
-			}
-			if tc.name == "force is accepted" {
-				if st, _ := srv.Interface("eni-0123456789abcdef0"); st.ForcedDetaches != 1 {
-					t.Errorf("forced detach not recorded: %+v", st)
-				}
+			if tc.after != nil {
+				tc.after(t, srv)
 			}
 		})
 	}
@@ -126,11 +134,12 @@ func TestBotocore(t *testing.T) {
 	py := testenv.RequireBotocore(t)
 	tests := []struct {
 		name, attachment, dry, secret, want string
+		recorded                            bool // check the server's record of the one request
 	}{
-		{"detach", "eni-attach-0123456789abcdef0", "false", ec2test.DefaultSecretAccessKey, "ok "},
-		{"dry run", "eni-attach-0123456789abcdef0", "true", ec2test.DefaultSecretAccessKey, "error DryRunOperation 412"},
-		{"not found", "eni-attach-0fffffffffffffff0", "false", ec2test.DefaultSecretAccessKey, "error InvalidAttachmentID.NotFound 400"},
-		{"wrong secret", "eni-attach-0123456789abcdef0", "false", "wrong", "error SignatureDoesNotMatch 403"},
+		{"detach", "eni-attach-0123456789abcdef0", "false", ec2test.DefaultSecretAccessKey, "ok ", true},
+		{"dry run", "eni-attach-0123456789abcdef0", "true", ec2test.DefaultSecretAccessKey, "error DryRunOperation 412", false},
+		{"not found", "eni-attach-0fffffffffffffff0", "false", ec2test.DefaultSecretAccessKey, "error InvalidAttachmentID.NotFound 400", false},
+		{"wrong secret", "eni-attach-0123456789abcdef0", "false", "wrong", "error SignatureDoesNotMatch 403", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,7 +156,7 @@ func TestBotocore(t *testing.T) {
 			if !strings.HasPrefix(out.String(), tc.want) {
 				t.Errorf("botocore printed %q, want %q", out.String(), tc.want)
 			}
-			if tc.name == "detach" {
+			if tc.recorded {
 				reqs := srv.Requests()
 				if len(reqs) != 1 || reqs[0].StatusCode != 200 || reqs[0].Params.Get("AttachmentId") != tc.attachment {
 					t.Errorf("records = %+v", reqs)

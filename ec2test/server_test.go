@@ -73,31 +73,31 @@ func TestSignatureChecks(t *testing.T) {
 	srv := ec2test.NewServer(ec2test.WithClock(func() time.Time { return now }),
 		ec2test.WithKeys(ec2test.Key{AccessKeyID: "ASIATOKEN", SecretAccessKey: "s", SessionToken: "tok"}))
 	defer srv.Close()
+	// A verified signature reaches the action: a dry run answers
+	// DryRunOperation and leaves the state alone; an unknown attachment
+	// answers NotFound.
+	const dryRun = "Action=DetachNetworkInterface&AttachmentId=eni-attach-0123456789abcdef0&DryRun=true&Version=2016-11-15"
+	const unknown = "Action=DetachNetworkInterface&AttachmentId=eni-attach-0fffffffffffffff0&Version=2016-11-15"
 	tests := []struct {
 		name   string
 		key    ec2test.Key
 		at     time.Time
+		form   string
 		status int
 		code   string
 	}{
-		{"valid", defaultKey, now, 200, ""},
-		{"valid at 14 minutes off", defaultKey, now.Add(14 * time.Minute), 200, ""},
-		{"no Authorization", ec2test.Key{}, now, 401, "AuthFailure"},
-		{"unknown access key", ec2test.Key{AccessKeyID: "AKIAUNKNOWN", SecretAccessKey: "x"}, now, 401, "AuthFailure"},
-		{"wrong secret", ec2test.Key{AccessKeyID: ec2test.DefaultAccessKeyID, SecretAccessKey: "wrong"}, now, 403, "SignatureDoesNotMatch"},
-		{"16 minutes late", defaultKey, now.Add(-16 * time.Minute), 400, "RequestExpired"},
-		{"16 minutes early", defaultKey, now.Add(16 * time.Minute), 400, "RequestExpired"},
-		{"missing session token", ec2test.Key{AccessKeyID: "ASIATOKEN", SecretAccessKey: "s"}, now, 401, "AuthFailure"},
-		{"with session token", ec2test.Key{AccessKeyID: "ASIATOKEN", SecretAccessKey: "s", SessionToken: "tok"}, now, 400, "InvalidAttachmentID.NotFound"},
+		{"valid", defaultKey, now, dryRun, 412, "DryRunOperation"},
+		{"valid at 14 minutes off", defaultKey, now.Add(14 * time.Minute), dryRun, 412, "DryRunOperation"},
+		{"no Authorization", ec2test.Key{}, now, detachForm, 401, "AuthFailure"},
+		{"unknown access key", ec2test.Key{AccessKeyID: "AKIAUNKNOWN", SecretAccessKey: "x"}, now, detachForm, 401, "AuthFailure"},
+		{"wrong secret", ec2test.Key{AccessKeyID: ec2test.DefaultAccessKeyID, SecretAccessKey: "wrong"}, now, detachForm, 403, "SignatureDoesNotMatch"},
+		{"16 minutes late", defaultKey, now.Add(-16 * time.Minute), detachForm, 400, "RequestExpired"},
+		{"16 minutes early", defaultKey, now.Add(16 * time.Minute), detachForm, 400, "RequestExpired"},
+		{"missing session token", ec2test.Key{AccessKeyID: "ASIATOKEN", SecretAccessKey: "s"}, now, detachForm, 401, "AuthFailure"},
+		{"with session token", ec2test.Key{AccessKeyID: "ASIATOKEN", SecretAccessKey: "s", SessionToken: "tok"}, now, unknown, 400, "InvalidAttachmentID.NotFound"},
 	}
 	for _, tc := range tests {
-		form := detachForm
-		if tc.name == "with session token" {
-			form = strings.Replace(form, "0123456789abcdef0", "0fffffffffffffff0", 1)
-		} else if tc.status == 200 {
-			form = "Action=DetachNetworkInterface&AttachmentId=eni-attach-0123456789abcdef0&DryRun=true&Version=2016-11-15"
-			tc.status, tc.code = 412, "DryRunOperation"
-		}
+		form := tc.form
 		got := send(t, srv, tc.key, form, tc.at, "")
 		if got.status != tc.status || got.code != tc.code {
 			t.Errorf("%s: %d %s, want %d %s\n%s", tc.name, got.status, got.code, tc.status, tc.code, got.body)

@@ -193,16 +193,17 @@ func TestTextOutput(t *testing.T) {
 		name           string
 		args           []string
 		status         int
-		stdout, stderr string
+		stdout, stderr string // the start of stdout, the end of stderr
+		stdoutHas      string // also somewhere in stdout
 	}{
 		{"refused", []string{"-attachment-id", "eni-attach-00000000000000000"}, 1, "",
-			"detach: DetachNetworkInterface refused by EC2: OperationNotPermitted: The network interface at device index 0 and networkCard index 0 cannot be detached. (status 400, request id REQUEST-ID)\n"},
+			"detach: DetachNetworkInterface refused by EC2: OperationNotPermitted: The network interface at device index 0 and networkCard index 0 cannot be detached. (status 400, request id REQUEST-ID)\n", ""},
 		{"wait", []string{"-instance-id", ec2test.InstanceA, "-device-index", "1", "-wait"}, 0,
-			"detached eni-attach-0123456789abcdef0 (interface eni-0123456789abcdef0): available after 1 polls", ""},
+			"detached eni-attach-0123456789abcdef0 (interface eni-0123456789abcdef0): available after 1 polls", "", "(request id REQUEST-ID)"},
 		{"already", []string{"-network-interface-id", ec2test.FailoverInterface, "-wait", "-idempotent"}, 0,
-			"- was already detached (interface eni-0123456789abcdef0)\n", ""},
+			"- was already detached (interface eni-0123456789abcdef0)\n", "", ""},
 		{"lookup not found", []string{"-instance-id", ec2test.InstanceB, "-device-index", "2"}, 1, "",
-			"detach: enidetach: no network interface is attached to instance i-0123456789abcdef1 at device index 2, network card 0\n"},
+			"detach: enidetach: no network interface is attached to instance i-0123456789abcdef1 at device index 2, network card 0\n", ""},
 	}
 	for _, tc := range tests {
 		status, stdout, stderr := runCmd(append(append([]string{}, base...), tc.args...)...)
@@ -210,8 +211,8 @@ func TestTextOutput(t *testing.T) {
 		if status != tc.status || !strings.HasPrefix(stdout, tc.stdout) || !strings.HasSuffix(stderr, tc.stderr) {
 			t.Errorf("%s: exit %d\nstdout: %q\nstderr: %q\nwant exit %d, stdout %q, stderr ending %q", tc.name, status, stdout, stderr, tc.status, tc.stdout, tc.stderr)
 		}
-		if tc.name == "wait" && !strings.Contains(stdout, "(request id REQUEST-ID)") {
-			t.Errorf("wait: no request id in %q", stdout)
+		if !strings.Contains(stdout, tc.stdoutHas) {
+			t.Errorf("%s: %q not in stdout %q", tc.name, tc.stdoutHas, stdout)
 		}
 	}
 }
