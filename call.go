@@ -134,7 +134,7 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 		if err := ctx.Err(); err != nil {
 			// Short-circuit as the SDK does, before a token is taken.
 			if last == nil {
-				return responseMeta{}, &TransportError{Err: err}
+				return responseMeta{}, &TransportError{Err: err, callerEnded: true}
 			}
 			return responseMeta{}, &RetryError{Attempts: attempt - 1, Reason: reasonContextEnded, Err: last, cause: err}
 		}
@@ -143,7 +143,7 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			// Adaptive mode waits here for its client-side rate limit; the
 			// wait ended with the context.
 			if last == nil {
-				return responseMeta{}, &TransportError{Err: fmt.Errorf("wait for the client-side rate limit: %w", err)}
+				return responseMeta{}, &TransportError{Err: fmt.Errorf("wait for the client-side rate limit: %w", err), callerEnded: ctx.Err() != nil}
 			}
 			return responseMeta{}, &RetryError{Attempts: attempt - 1, Reason: reasonContextEnded, Err: last, cause: err}
 		}
@@ -182,7 +182,7 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			if !credsRefreshed && c.creds != nil && (ae.Code == "ExpiredToken" || ae.Code == "ExpiredTokenException" ||
 				(ae.Code == "RequestExpired" && res.creds.SessionToken != "")) {
 				credsRefreshed = true
-				c.expireCredentials(ctx, res.creds)
+				c.expireCredentials(res.creds)
 				c.log(ctx, "enidetach: credentials expired, refreshing", slog.String("code", ae.Code))
 				continue
 			}
@@ -257,7 +257,7 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close() // a client may return both; the error wins
 		}
-		te := &TransportError{Err: err, attemptTimedOut: timedOut()}
+		te := &TransportError{Err: err, attemptTimedOut: timedOut(), callerEnded: parent.Err() != nil}
 		c.logAttempt(ctx, action, req, nil, start, te)
 		return res, te
 	}
@@ -285,7 +285,8 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 		// The connection broke, or the attempt timed out, while the body
 		// was arriving: whatever the status line said, the answer was lost
 		// (an error body could have said RequestLimitExceeded).
-		err = &TransportError{Err: fmt.Errorf("read response body (status %d): %w", resp.StatusCode, readErr), attemptTimedOut: timedOut()}
+		err = &TransportError{Err: fmt.Errorf("read response body (status %d): %w", resp.StatusCode, readErr),
+			attemptTimedOut: timedOut(), callerEnded: parent.Err() != nil}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		err = decodeError(resp.StatusCode, res.header, data, readErr)
 	case readErr != nil:

@@ -42,7 +42,8 @@ type Client struct {
 	userAgentValue []string              // net/http only reads them
 	creds          *aws.CredentialsCache // nil: requests are not signed
 	credsSource    string                // names the credentials' source in errors
-	refreshMu      sync.Mutex            // serialises decisions to drop expired credentials
+	refreshMu      sync.Mutex            // guards expired
+	expired        aws.Credentials       // the credentials last dropped as expired
 	withholdBodies bool                  // answers may hold credentials (STS): never show a body
 	signer         *requestSigner
 	userAgent      string

@@ -568,6 +568,10 @@ func TestErrorsNameTheOperation(t *testing.T) {
 	_, validationErr := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{})
 	var nilClient *Client
 	callErr := nilClient.Call(context.Background(), "DescribeNetworkInterfaces", nil, nil)
+	_, nilWaitErr := nilClient.WaitUntilDetached(context.Background(), secondary)
+	_, nilDetachWaitErr := nilClient.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
+	_, nilLookupErr := nilClient.LookupAttachment(context.Background(), &LookupAttachmentInput{NetworkInterfaceID: "eni-0123456789abcdef0"})
+	_, dryWaitErr := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary, DryRun: true})
 	broken := newTestClientWith(t, doFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("refused") }))
 	transportErr := broken.Call(context.Background(), "DescribeNetworkInterfaces", nil, nil)
 
@@ -580,6 +584,10 @@ func TestErrorsNameTheOperation(t *testing.T) {
 		{apiErr, "DetachNetworkInterface", new(*APIError)},
 		{validationErr, "DetachNetworkInterface", new(*ValidationError)},
 		{callErr, "DescribeNetworkInterfaces", new(*ValidationError)},
+		{nilWaitErr, "DescribeNetworkInterfaces", new(*ValidationError)},
+		{nilDetachWaitErr, "DetachNetworkInterface", new(*ValidationError)},
+		{nilLookupErr, "DescribeNetworkInterfaces", new(*ValidationError)},
+		{dryWaitErr, "DetachNetworkInterface", new(*ValidationError)},
 		{transportErr, "DescribeNetworkInterfaces", new(*TransportError)},
 	} {
 		var oe *smithy.OperationError

@@ -276,7 +276,7 @@ func (d *chainDeps) instanceRole(name, tried string) aws.CredentialsProvider {
 	if tried != "" {
 		notes = tried + "; instance metadata"
 	}
-	return &namedProvider{name: name, notes: notes, p: ec2rolecreds.New(func(o *ec2rolecreds.Options) {
+	return &namedProvider{name: name, notes: notes, untrusted: true, p: ec2rolecreds.New(func(o *ec2rolecreds.Options) {
 		o.Client = newIMDSClient(d.env)
 	})}
 }
@@ -312,26 +312,61 @@ func RegionFromInstanceMetadata(ctx context.Context) (string, error) {
 
 // namedProvider wraps a provider so its failures are *CredentialsError
 // naming it, with notes on what was tried before it, and never quote what
-// the source answered (see credentialsError).
+// the source answered (see credentialsError). It passes on the provider's
+// strategies for aws.CredentialsCache (ec2rolecreds keeps serving
+// credentials a while when IMDS fails at refresh time), as the SDK's cache
+// would see them unwrapped.
 type namedProvider struct {
 	name  string
 	notes string
 	p     aws.CredentialsProvider
+	// untrusted: the provider's messages quote what its source answered
+	// with success (ec2rolecreds puts IMDS's role listing into them), so
+	// only typed facts of a failure are shown (see untrustedFailure).
+	untrusted bool
 }
 
 // Retrieve implements aws.CredentialsProvider.
 func (n *namedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	c, err := n.p.Retrieve(ctx)
+	if err == nil && (c.AccessKeyID == "" || c.SecretAccessKey == "") {
+		err = errEmptyCredentials
+	}
 	if err != nil {
 		var ce *CredentialsError
 		if errors.As(err, &ce) {
 			return aws.Credentials{}, err
 		}
-		err = withholdDecodeFailure(err)
+		if n.untrusted {
+			err = untrustedFailure(err)
+		} else {
+			err = withholdDecodeFailure(err)
+		}
 		if n.notes != "" {
 			err = fmt.Errorf("no credentials found (%s: %w)", n.notes, err)
 		}
 		return aws.Credentials{}, &CredentialsError{Provider: n.name, Err: err}
+	}
+	return c, nil
+}
+
+// HandleFailToRefresh passes on the provider's own strategy, if any; else
+// the failure stands, as in aws.CredentialsCache.
+func (n *namedProvider) HandleFailToRefresh(ctx context.Context, prev aws.Credentials, err error) (aws.Credentials, error) {
+	if h, ok := n.p.(aws.HandleFailRefreshCredentialsCacheStrategy); ok {
+		return h.HandleFailToRefresh(ctx, prev, err)
+	}
+	return aws.Credentials{}, err
+}
+
+// AdjustExpiresBy passes on the provider's own strategy, if any; else it
+// moves the expiry by d, as aws.CredentialsCache does.
+func (n *namedProvider) AdjustExpiresBy(c aws.Credentials, d time.Duration) (aws.Credentials, error) {
+	if a, ok := n.p.(aws.AdjustExpiresByCredentialsCacheStrategy); ok {
+		return a.AdjustExpiresBy(c, d)
+	}
+	if c.CanExpire {
+		c.Expires = c.Expires.Add(d)
 	}
 	return c, nil
 }

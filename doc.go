@@ -17,8 +17,9 @@
 // # Errors
 //
 // Every error a call returns is a *smithy.OperationError naming the action
-// ("operation error EC2: DetachNetworkInterface, ..."), as the SDK's are;
-// inside it is one of these types, inspected with errors.As and errors.Is:
+// ("operation error EC2: DetachNetworkInterface, ..."), as the SDK's are,
+// but for a wait that runs out (a *WaitTimeoutError); inside it is one of
+// these types, inspected with errors.As and errors.Is:
 //
 //   - *APIError: the service's answer, with Code, Message, RequestID and
 //     StatusCode. It implements smithy.APIError. The sentinels

@@ -1,7 +1,6 @@
 package enidetach
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -183,6 +182,7 @@ type TransportError struct {
 	Err error
 
 	attemptTimedOut bool // Options.AttemptTimeout ended the attempt, not the caller's context
+	callerEnded     bool // the caller's context had ended when the attempt failed
 }
 
 // Error describes the failure.
@@ -192,10 +192,11 @@ func (e *TransportError) Error() string { return "enidetach: request failed: " +
 func (e *TransportError) Unwrap() error { return e.Err }
 
 // CanceledError reports whether the caller's context ended the request;
-// the SDK's retryables (aws/retry.NoRetryCanceledError) never retry it.
-func (e *TransportError) CanceledError() bool {
-	return !e.attemptTimedOut && (errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded))
-}
+// the SDK's retryables (aws/retry.NoRetryCanceledError) never retry it. It
+// is decided by the caller's context, as the SDK's HTTP client decides it:
+// a dial, response-header or http.Client timeout is not a cancellation, and
+// is retried.
+func (e *TransportError) CanceledError() bool { return e.callerEnded }
 
 // ConnectionError reports whether the request failed on the way, so that a
 // new attempt may succeed: the SDK's retryables

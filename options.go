@@ -90,7 +90,7 @@ type Options struct {
 	// out of it is retried. 0: only the call's context bounds attempts.
 	AttemptTimeout time.Duration
 
-	// Logger receives a debug record per attempt, with Authorization and
+	// Logger receives a debug record per request sent, with Authorization and
 	// X-Amz-Security-Token redacted. Nil: nothing is logged.
 	Logger *slog.Logger
 

@@ -16,17 +16,24 @@ import (
 // gets, and what the SDK's other middleware add around it.
 
 // expireCredentials drops the cached credentials after a request signed
-// with used was refused as expired, unless the cache already holds others:
-// when many calls in flight meet one expiry, the first drops them, and the
-// rest find the fresh ones and use them. Retrieving while holding the lock
-// makes the others wait for that one refresh instead of starting their own.
-func (c *Client) expireCredentials(ctx context.Context, used aws.Credentials) {
+// with used was refused as expired, unless they were dropped already: when
+// many calls in flight meet one expiry, the first drops them and the rest,
+// finding the same credentials already dropped, use the fresh ones the
+// cache fetches once. Nothing is fetched here, so the lock is never held
+// across network I/O or beyond any caller's deadline.
+func (c *Client) expireCredentials(used aws.Credentials) {
 	c.refreshMu.Lock()
 	defer c.refreshMu.Unlock()
-	cur, err := c.creds.Retrieve(ctx)
-	if err != nil || (cur.AccessKeyID == used.AccessKeyID && cur.SecretAccessKey == used.SecretAccessKey && cur.SessionToken == used.SessionToken) {
-		c.creds.Invalidate()
+	if sameCredentials(c.expired, used) {
+		return
 	}
+	c.expired = used
+	c.creds.Invalidate()
+}
+
+// sameCredentials reports whether a and b are the same keys and token.
+func sameCredentials(a, b aws.Credentials) bool {
+	return a.AccessKeyID == b.AccessKeyID && a.SecretAccessKey == b.SecretAccessKey && a.SessionToken == b.SessionToken
 }
 
 // retryAfterSlack bounds how far x-amz-retry-after may lengthen a backoff.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime"
 	"slices"
 	"strings"
@@ -155,6 +156,12 @@ func TestFaultMatrix(t *testing.T) {
 			}},
 		{name: "per-attempt timeout retries a stalled attempt", faults: []fault{{ec2test.Delay(10 * time.Second), 1}},
 			opts: func(o *Options, _ *ec2test.Server) { o.AttemptTimeout = 100 * time.Millisecond }, attempts: 2,
+			backoffs: upTo(transient1), check: wantSuccess},
+		// A timeout of the HTTP client's own (here http.Client.Timeout; the
+		// default transport's response-header and dial timeouts alike) is
+		// not the caller cancelling: it is retried.
+		{name: "HTTP client timeout retries a stalled attempt", faults: []fault{{ec2test.Delay(10 * time.Second), 1}},
+			opts: func(o *Options, _ *ec2test.Server) { o.HTTPClient = &http.Client{Timeout: 200 * time.Millisecond} }, attempts: 2,
 			backoffs: upTo(transient1), check: wantSuccess},
 		{name: "server clock 10 minutes ahead with AuthFailure", faults: []fault{{ec2test.SkewedClock(10 * time.Minute), 1}},
 			attempts: 2, check: func(t *testing.T, err error, c *Client) {
@@ -359,8 +366,10 @@ func TestOurErrorsUnderSDKRetryables(t *testing.T) {
 		{"refused connection", &TransportError{Err: dial}, true},
 		{"unexpected EOF", &TransportError{Err: io.ErrUnexpectedEOF}, true},
 		{"attempt timeout", &TransportError{Err: context.DeadlineExceeded, attemptTimedOut: true}, true},
-		{"caller's deadline", &TransportError{Err: context.DeadlineExceeded}, false},
-		{"cancelled", &TransportError{Err: fmt.Errorf("Post: %w", context.Canceled)}, false},
+		{"caller's deadline", &TransportError{Err: context.DeadlineExceeded, callerEnded: true}, false},
+		{"cancelled", &TransportError{Err: fmt.Errorf("Post: %w", context.Canceled), callerEnded: true}, false},
+		{"response header timeout", &TransportError{Err: &url.Error{Op: "Post", Err: errors.New("net/http: timeout awaiting response headers")}}, true},
+		{"http.Client timeout", &TransportError{Err: &url.Error{Op: "Post", Err: fmt.Errorf("Client.Timeout exceeded: %w", context.DeadlineExceeded)}}, true},
 		{"unknown host", &TransportError{Err: &net.DNSError{Err: "no such host", IsNotFound: true}}, false},
 		{"bad certificate", &TransportError{Err: x509.UnknownAuthorityError{}}, false},
 		{"nil response", &TransportError{Err: errNoResponse}, false},

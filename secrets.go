@@ -1,15 +1,18 @@
 package enidetach
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // This file holds what keeps secrets out of errors, log records and
@@ -70,6 +73,32 @@ func withholdDecodeFailure(err error) error {
 		return &withheldError{what: "the credential process's output could not be parsed"}
 	}
 	return err
+}
+
+// untrustedFailure describes the failure of a provider whose messages may
+// quote what its source answered, from typed facts only: the HTTP status
+// of an error answer, a network failure (addresses and system errors, no
+// content), the context's end. Anything else is withheld. errors.Is and
+// errors.As still reach the network and context errors.
+func untrustedFailure(err error) error {
+	var (
+		respErr *smithyhttp.ResponseError
+		opErr   *net.OpError
+		dnsErr  *net.DNSError
+	)
+	switch {
+	case errors.As(err, &opErr):
+		return fmt.Errorf("could not reach the source: %w", opErr)
+	case errors.As(err, &dnsErr):
+		return fmt.Errorf("could not reach the source: %w", dnsErr)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("the source did not answer in time: %w", context.DeadlineExceeded)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("the retrieval was cancelled: %w", context.Canceled)
+	case errors.As(err, &respErr):
+		return &withheldError{what: fmt.Sprintf("the source answered HTTP %d", respErr.HTTPStatusCode())}
+	}
+	return &withheldError{what: "the source's answer could not be used"}
 }
 
 // withheldError is a decoding failure described without its input.

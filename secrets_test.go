@@ -14,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Known secrets that hostile or broken credential sources answer with; no
@@ -88,14 +91,18 @@ func TestCredentialSourcesNeitherLeakNorHide(t *testing.T) {
 		t.Cleanup(s.Close)
 		return s.URL
 	}
-	imds := func(credBody string) string {
+	// imdsListing is an IMDS whose role listing is listing and whose role
+	// path answers credBody, or 404 when credBody is empty.
+	imdsListing := func(listing, credBody string) string {
 		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case r.Method == http.MethodPut:
 				w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
 				_, _ = io.WriteString(w, "imds-token")
 			case r.URL.Path == "/latest/meta-data/iam/security-credentials/":
-				_, _ = io.WriteString(w, "agent-role")
+				_, _ = io.WriteString(w, listing)
+			case credBody == "":
+				http.NotFound(w, r)
 			default:
 				_, _ = io.WriteString(w, credBody)
 			}
@@ -103,6 +110,7 @@ func TestCredentialSourcesNeitherLeakNorHide(t *testing.T) {
 		t.Cleanup(s.Close)
 		return s.URL
 	}
+	imds := func(credBody string) string { return imdsListing("agent-role", credBody) }
 	roleProfile := "[default]\nrole_arn = arn:aws:iam::1:role/ops\nsource_profile = base\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n"
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	writeFile(t, tokenFile, leakToken)
@@ -142,6 +150,15 @@ func TestCredentialSourcesNeitherLeakNorHide(t *testing.T) {
 		{name: "instance role answer with a bad expiration",
 			vars:         []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT", imds(fmt.Sprintf(`{"Code":"Success","AccessKeyId":"ASIAI","SecretAccessKey":%q,"Token":%q,"Expiration":%q}`, leakSecret, leakToken, leakToken))},
 			wantProvider: "instance metadata (IMDSv2)"},
+		// ec2rolecreds quotes the role listing in its errors; a listing
+		// that holds the credentials document must not reach them.
+		{name: "instance role listing that holds the credentials",
+			vars:         []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT", imdsListing(fmt.Sprintf(`{"Code":"Success","AccessKeyId":"ASIAI","SecretAccessKey":%q,"Token":%q}`, leakSecret, leakToken), "")},
+			wantProvider: "instance metadata (IMDSv2)"},
+		// An answer without keys is the source's failure, named as such.
+		{name: "container answer without keys",
+			vars:         []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI", serve(200, `{"Token":"`+leakToken+`"}`)},
+			wantProvider: "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)"},
 		{name: "profile credential_source Ec2InstanceMetadata", config: "[default]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = Ec2InstanceMetadata\n",
 			vars:         []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT", imds(fmt.Sprintf(`{"Code":"Success","AccessKeyId":"ASIAI","SecretAccessKey":%q,"Token":"%s`, leakSecret, leakToken))},
 			wantProvider: `shared profile "default": credential_source Ec2InstanceMetadata`},
@@ -195,5 +212,41 @@ func TestEndpointUserInfoNeverShown(t *testing.T) {
 			continue
 		}
 		assertNoLeak(t, "New's error for AWS_ENDPOINT_URL_EC2", err.Error())
+	}
+}
+
+// refreshStrategies is a provider with the cache strategies ec2rolecreds
+// has.
+type refreshStrategies struct{ aws.CredentialsProvider }
+
+func (refreshStrategies) HandleFailToRefresh(_ context.Context, prev aws.Credentials, _ error) (aws.Credentials, error) {
+	return prev, nil
+}
+
+func (refreshStrategies) AdjustExpiresBy(c aws.Credentials, _ time.Duration) (aws.Credentials, error) {
+	c.Source = "adjusted"
+	return c, nil
+}
+
+// TestNamedProviderKeepsCacheStrategies: wrapping a provider to name it
+// must not hide what it tells aws.CredentialsCache (ec2rolecreds keeps
+// serving credentials a while when IMDS fails at refresh time), and a
+// provider without strategies gets the cache's defaults.
+func TestNamedProviderKeepsCacheStrategies(t *testing.T) {
+	t.Parallel()
+	prev := aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "s", CanExpire: true, Expires: time.Unix(1000, 0)}
+	with := &namedProvider{p: refreshStrategies{}}
+	if got, err := with.HandleFailToRefresh(context.Background(), prev, errors.New("imds down")); err != nil || got != prev {
+		t.Errorf("HandleFailToRefresh not passed on: %v %v", got, err)
+	}
+	if got, _ := with.AdjustExpiresBy(prev, time.Minute); got.Source != "adjusted" {
+		t.Errorf("AdjustExpiresBy not passed on: %+v", got)
+	}
+	without := &namedProvider{p: staticCreds("a", "b")}
+	if _, err := without.HandleFailToRefresh(context.Background(), prev, errors.New("down")); err == nil {
+		t.Error("without a strategy, a failed refresh must stand")
+	}
+	if got, _ := without.AdjustExpiresBy(prev, -time.Minute); !got.Expires.Equal(prev.Expires.Add(-time.Minute)) {
+		t.Errorf("without a strategy, the expiry moves as the cache moves it: %v", got.Expires)
 	}
 }

@@ -133,8 +133,11 @@ func (e *WaitTimeoutError) Unwrap() error { return e.Err }
 // a *WaitTimeoutError carrying the last state.
 func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, optFns ...func(*WaitOptions)) (*WaitResult, error) {
 	opts := waitOptions(optFns)
+	if err := c.usable(ctx); err != nil {
+		return nil, c.operationError("DescribeNetworkInterfaces", err)
+	}
 	if err := validateWait(ctx, attachmentID, opts); err != nil {
-		return nil, err
+		return nil, c.operationError("DescribeNetworkInterfaces", err)
 	}
 	return c.wait(ctx, attachmentID, opts, &WaitResult{}, c.now(), nil)
 }
@@ -148,15 +151,20 @@ func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, opt
 // accepted, it returns the result so far (with Detach set) and the error of
 // the poll that failed, or a *WaitTimeoutError.
 func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceInput, optFns ...func(*WaitOptions)) (*WaitResult, error) {
+	// Refused before anything is sent, named for the request that was not.
+	const action = "DetachNetworkInterface"
 	opts := waitOptions(optFns)
+	if err := c.usable(ctx); err != nil {
+		return nil, c.operationError(action, err)
+	}
 	if err := in.validate(); err != nil {
-		return nil, err
+		return nil, c.operationError(action, err)
 	}
 	if in.DryRun {
-		return nil, &ValidationError{Field: "DryRun", Reason: "a dry run detaches nothing to wait for; call DetachNetworkInterface"}
+		return nil, c.operationError(action, &ValidationError{Field: "DryRun", Reason: "a dry run detaches nothing to wait for; call DetachNetworkInterface"})
 	}
 	if err := validateWait(ctx, in.AttachmentID, opts); err != nil {
-		return nil, err
+		return nil, c.operationError(action, err)
 	}
 	start := c.now()
 	res := &WaitResult{}

@@ -169,6 +169,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errFlagPrinted):
+		if wantsJSON(args) {
+			// The flag package told the human on stderr; a script still
+			// gets its one object.
+			print(stdout, stderr, &result{Error: &errorJSON{Kind: "validation", Message: "bad flags: see stderr"}}, true)
+		}
 		return exitUsage
 	case err != nil:
 		if f.asJSON {
@@ -183,11 +188,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := detach(ctx, f, stderr)
 	status := exitOK
-	if err != nil {
+	accepted := res.Return != nil && *res.Return
+	switch {
+	case err != nil:
 		res.Error, status = describe(err)
+		if status == exitRefused && accepted {
+			// EC2 accepted the detach; what failed came after (a poll):
+			// the interface may still be detaching, not refused.
+			status = exitPending
+		}
+	case res.Return != nil && !*res.Return && !res.Detached:
+		// A 200 saying return=false: EC2 did not report the detach as done.
+		res.Error = &errorJSON{Kind: "response", Action: "DetachNetworkInterface", RequestID: res.RequestID,
+			Message: "EC2 answered return=false: the detach was not accepted"}
+		status = exitRefused
 	}
 	print(stdout, stderr, res, f.asJSON)
 	return status
+}
+
+// wantsJSON reports whether args ask for -json, for a command line the
+// flag package refused before it could say.
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-json", "--json", "-json=true", "--json=true", "-json=1", "--json=1":
+			return true
+		}
+	}
+	return false
 }
 
 // detach does the work: lookup, detach, wait. The result holds what was

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -85,6 +88,22 @@ func TestJSONOutcomes(t *testing.T) {
 	at := func(s *ec2test.Server, args ...string) []string {
 		return append([]string{"-json", "-endpoint", s.URL, "-region", s.Region()}, args...)
 	}
+	// stub answers a detach with detachBody and every other action with
+	// EC2's UnauthorizedOperation: a role that may detach but not describe.
+	stub := func(detachBody string, args ...string) []string {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.FormValue("Action") == "DetachNetworkInterface" {
+				_, _ = io.WriteString(w, detachBody)
+				return
+			}
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>denied-1</RequestID></Response>`)
+		}))
+		t.Cleanup(s.Close)
+		return append([]string{"-json", "-endpoint", s.URL, "-region", "us-east-1", "-attachment-id", ec2test.FailoverAttachment}, args...)
+	}
+	const accepted = `<DetachNetworkInterfaceResponse><requestId>detach-1</requestId><return>true</return></DetachNetworkInterfaceResponse>`
+	const notAccepted = `<DetachNetworkInterfaceResponse><requestId>detach-2</requestId><return>false</return></DetachNetworkInterfaceResponse>`
 	tests := []struct {
 		name   string
 		args   []string
@@ -104,6 +123,12 @@ func TestJSONOutcomes(t *testing.T) {
 		{"wait-by-attachment", at(slow, "-attachment-id", ec2test.FailoverAttachment, "-wait", "-max-wait", "300ms"), 3},
 		{"transport", []string{"-json", "-endpoint", "http://127.0.0.1:1", "-region", "us-east-1", "-attachment-id", ec2test.FailoverAttachment, "-timeout", "2s"}, 1},
 		{"usage", []string{"-json", "-attachment-id", ec2test.FailoverAttachment, "-idempotent"}, 2},
+		{"bad-flag", []string{"-json", "-no-such-flag"}, 2},
+		// A 200 saying return=false did not detach anything: not exit 0.
+		{"return-false", stub(notAccepted), 1},
+		// Accepted, then the polls are refused: the interface may still be
+		// detaching, which is exit 3, not "refused" (1).
+		{"poll-refused-after-detach", stub(accepted, "-wait"), 3},
 	}
 	for _, tc := range tests {
 		status, stdout, stderr := runCmd(tc.args...)
