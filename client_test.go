@@ -25,6 +25,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach/ec2test"
 	"github.com/google/go-cmp/cmp"
 )
@@ -111,8 +112,12 @@ func TestConnectionsAreReused(t *testing.T) {
 		}
 		_, _ = c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: id})
 	}
-	if n := conns.Load(); n != 1 {
-		t.Errorf("200 sequential calls opened %d connections, want 1", n)
+	// One connection, give or take a race inside net/http: the transport
+	// returns a drained connection to its pool from another goroutine, and
+	// on a loaded machine the next call may dial before it is back. Bodies
+	// left unread would cost a connection per call.
+	if n := conns.Load(); n > 3 {
+		t.Errorf("200 sequential calls opened %d connections, want 1 (at most 3)", n)
 	}
 }
 
@@ -213,11 +218,12 @@ func TestNewFromConfig(t *testing.T) {
 	if c.initErr != nil {
 		t.Fatal(c.initErr)
 	}
-	if c.maxAttempts != 5 || c.Region() != "eu-west-3" || !strings.HasSuffix(c.userAgent, "app/sdk-user") {
-		t.Errorf("client = attempts %d region %s ua %s", c.maxAttempts, c.Region(), c.userAgent)
+	if c.retryer.MaxAttempts() != 5 || c.Region() != "eu-west-3" || !strings.HasSuffix(c.userAgent, "app/sdk-user") {
+		t.Errorf("client = attempts %d region %s ua %s", c.retryer.MaxAttempts(), c.Region(), c.userAgent)
 	}
 	srv.Inject(ec2test.Throttle(), 4)
-	c = NewFromConfig(cfg, func(o *Options) { o.Sleep = noSleep })
+	c = NewFromConfig(cfg)
+	c.sleep = noSleep
 	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"}); err != nil {
 		t.Fatalf("with 5 attempts, 4 throttles then success: %v", err)
 	}
@@ -240,7 +246,6 @@ func TestDebugLogRedactsSecrets(t *testing.T) {
 	c, srv := newTestClient(t, nil, func(o *Options) {
 		o.Logger = logger
 		o.Credentials = credentials.NewStaticCredentialsProvider(ec2test.DefaultAccessKeyID, ec2test.DefaultSecretAccessKey, testSessionToken)
-		o.Sleep = noSleep
 	})
 	srv.AddKey(ec2test.Key{AccessKeyID: ec2test.DefaultAccessKeyID, SecretAccessKey: ec2test.DefaultSecretAccessKey, SessionToken: testSessionToken})
 	srv.Inject(ec2test.Throttle(), 1)
@@ -405,4 +410,196 @@ func TestMisusedClientAndOut(t *testing.T) {
 			t.Errorf("client %v: %v, want a *ValidationError", bad, err)
 		}
 	}
+}
+
+// TestAttemptTimeoutDuringErrorBody: a 4xx whose body outlasts
+// Options.AttemptTimeout lost its code (it could have been
+// RequestLimitExceeded), so it is a timed-out attempt and retried, not a
+// final ResponseError.
+func TestAttemptTimeoutDuringErrorBody(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, "<Response><Errors><Error><Code>RequestLimit")
+			w.(http.Flusher).Flush()
+			<-r.Context().Done() // the rest never comes
+			return
+		}
+		_, _ = w.Write(readTestdata(t, "success.xml"))
+	}))
+	defer srv.Close()
+	c := clientFor(t, &recordingServer{Server: srv}, func(o *Options) { o.AttemptTimeout = 200 * time.Millisecond })
+	out, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
+	if err != nil || !out.Return {
+		t.Fatalf("got (%+v, %v), want success on the second attempt", out, err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d attempts, want 2", n)
+	}
+}
+
+// doFunc adapts a function to HTTPClient.
+type doFunc func(*http.Request) (*http.Response, error)
+
+func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestMisbehavingSeams: an HTTPClient or a credentials provider that breaks
+// its contract gets a typed error, never a panic or an unsigned request.
+func TestMisbehavingSeams(t *testing.T) {
+	t.Parallel()
+	in := &DetachNetworkInterfaceInput{AttachmentID: secondary}
+	newC := func(opts Options) *Client {
+		opts.Region, opts.BaseEndpoint, opts.MaxAttempts = "us-east-1", "http://127.0.0.1:9/", 1
+		if opts.Credentials == nil {
+			opts.Credentials = staticCreds("AKID", "secret")
+		}
+		c, err := newClient(opts, testEnv(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+
+	c := newC(Options{HTTPClient: doFunc(func(*http.Request) (*http.Response, error) { return nil, nil })})
+	_, err := c.DetachNetworkInterface(context.Background(), in)
+	var te *TransportError
+	if !errors.As(err, &te) || !errors.Is(err, errNoResponse) {
+		t.Errorf("Do returning (nil, nil): error = %v, want a *TransportError", err)
+	}
+
+	// A response without header or body is an answer with an empty body.
+	c = newC(Options{HTTPClient: doFunc(func(*http.Request) (*http.Response, error) { return &http.Response{StatusCode: 503}, nil })})
+	_, err = c.DetachNetworkInterface(context.Background(), in)
+	var re *ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 503 {
+		t.Errorf("bare response: error = %v, want a *ResponseError with status 503", err)
+	}
+
+	for _, creds := range []aws.Credentials{{AccessKeyID: "AKID"}, {SecretAccessKey: "secret"}, {}} {
+		sent := false
+		c = newC(Options{
+			HTTPClient: doFunc(func(*http.Request) (*http.Response, error) { sent = true; return nil, errors.New("unreachable") }),
+			Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+				return creds, nil
+			}),
+		})
+		_, err = c.DetachNetworkInterface(context.Background(), in)
+		var ce *CredentialsError
+		if !errors.As(err, &ce) || ce.Provider != "Options.Credentials" || sent {
+			t.Errorf("empty credentials %+v: error = %v, sent %v; want a *CredentialsError and nothing sent", creds.AccessKeyID, err, sent)
+		}
+	}
+
+	// Anonymous credentials send an unsigned request, as the SDK does.
+	var auth []string
+	c = newC(Options{
+		HTTPClient: doFunc(func(r *http.Request) (*http.Response, error) {
+			auth = r.Header["Authorization"]
+			return nil, errors.New("unreachable")
+		}),
+		Credentials: aws.AnonymousCredentials{},
+	})
+	_, _ = c.DetachNetworkInterface(context.Background(), in)
+	if auth != nil {
+		t.Errorf("anonymous credentials signed the request: %v", auth)
+	}
+}
+
+// TestOneRefreshPerExpiry: 64 calls in flight that all meet ExpiredToken
+// fetch new credentials about once, not once per failure.
+func TestOneRefreshPerExpiry(t *testing.T) {
+	t.Parallel()
+	var retrievals atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if strings.Contains(r.Header.Get("Authorization"), "Credential=AKID1/") {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `<Response><Errors><Error><Code>ExpiredToken</Code><Message>expired</Message></Error></Errors></Response>`)
+			return
+		}
+		_, _ = w.Write(readTestdata(t, "success.xml"))
+	}))
+	defer srv.Close()
+	release := make(chan struct{})
+	c := clientFor(t, &recordingServer{Server: srv}, func(o *Options) {
+		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			n := retrievals.Add(1)
+			if n == 1 {
+				<-release // hold the first retrieval until every call waits for it
+			}
+			return aws.Credentials{AccessKeyID: fmt.Sprintf("AKID%d", n), SecretAccessKey: "secret", SessionToken: "token"}, nil
+		})
+	})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := retrievals.Load(); n > 2 {
+		t.Errorf("%d credential retrievals for 64 calls meeting one expiry, want at most 2", n)
+	}
+}
+
+// TestErrorsNameTheOperation: every error a call returns says which action
+// failed, in the SDK's shape, and errors.As still reaches the error inside.
+func TestErrorsNameTheOperation(t *testing.T) {
+	t.Parallel()
+	c, srv := newTestClient(t, nil)
+	srv.Inject(ec2test.Unavailable(), 3)
+	_, retryErr := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
+	_, apiErr := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-00000000000000000"})
+	_, validationErr := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{})
+	var nilClient *Client
+	callErr := nilClient.Call(context.Background(), "DescribeNetworkInterfaces", nil, nil)
+	broken := newTestClientWith(t, doFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("refused") }))
+	transportErr := broken.Call(context.Background(), "DescribeNetworkInterfaces", nil, nil)
+
+	for _, tc := range []struct {
+		err       error
+		operation string
+		inner     any
+	}{
+		{retryErr, "DetachNetworkInterface", new(*RetryError)},
+		{apiErr, "DetachNetworkInterface", new(*APIError)},
+		{validationErr, "DetachNetworkInterface", new(*ValidationError)},
+		{callErr, "DescribeNetworkInterfaces", new(*ValidationError)},
+		{transportErr, "DescribeNetworkInterfaces", new(*TransportError)},
+	} {
+		var oe *smithy.OperationError
+		if !errors.As(tc.err, &oe) || oe.ServiceID != "EC2" || oe.OperationName != tc.operation {
+			t.Errorf("error %v does not name EC2 %s", tc.err, tc.operation)
+			continue
+		}
+		if !strings.HasPrefix(tc.err.Error(), "operation error EC2: "+tc.operation+", ") {
+			t.Errorf("error text %q", tc.err)
+		}
+		if !errors.As(tc.err, tc.inner) {
+			t.Errorf("error %v: errors.As to %T fails", tc.err, tc.inner)
+		}
+	}
+}
+
+// newTestClientWith returns a client whose requests go through hc.
+func newTestClientWith(t *testing.T, hc HTTPClient) *Client {
+	t.Helper()
+	c, err := newClient(Options{Region: "us-east-1", BaseEndpoint: "http://127.0.0.1:9/", MaxAttempts: 1,
+		Credentials: staticCreds("AKID", "secret"), HTTPClient: hc}, testEnv(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -64,7 +64,7 @@ func newDefaultCredentials(d *chainDeps) (aws.CredentialsProvider, error) {
 			if roleARN == "" {
 				return nil, &ValidationError{Field: "AWS_ROLE_ARN", Reason: "is required with AWS_WEB_IDENTITY_TOKEN_FILE"}
 			}
-			return d.webIdentity(tokenFile, roleARN, d.env.get("AWS_ROLE_SESSION_NAME"))
+			return d.webIdentity("web identity (AWS_WEB_IDENTITY_TOKEN_FILE)", tokenFile, roleARN, d.env.get("AWS_ROLE_SESSION_NAME"))
 		}
 		d.tried = append(d.tried, "web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set")
 	}
@@ -127,7 +127,7 @@ func (d *chainDeps) fromProfile(p profile, visited map[string]bool) (aws.Credent
 		if roleARN == "" {
 			return nil, bad("web_identity_token_file needs role_arn")
 		}
-		return d.webIdentity(p.get("web_identity_token_file"), roleARN, p.get("role_session_name"))
+		return d.webIdentity(profileSource(p, "web_identity_token_file"), p.get("web_identity_token_file"), roleARN, p.get("role_session_name"))
 	case p.get("sso_session") != "" || p.get("sso_start_url") != "" || p.get("sso_account_id") != "":
 		return nil, bad("uses AWS IAM Identity Center (SSO), which enidetach does not support; " +
 			"export credentials (aws configure export-credentials) or pass Options.Credentials")
@@ -135,7 +135,7 @@ func (d *chainDeps) fromProfile(p profile, visited map[string]bool) (aws.Credent
 		return nil, bad("uses a console login session (login_session), which enidetach does not support; " +
 			"export credentials or pass Options.Credentials")
 	case p.get("credential_process") != "":
-		base = processcreds.NewProvider(p.get("credential_process"))
+		base = &namedProvider{name: profileSource(p, "credential_process"), p: processcreds.NewProvider(p.get("credential_process"))}
 	default:
 		d.tried = append(d.tried, profileNote(p))
 		base, err = d.containerOrInstance()
@@ -150,6 +150,11 @@ func (d *chainDeps) fromProfile(p profile, visited map[string]bool) (aws.Credent
 		return d.assumeRole(p, base)
 	}
 	return base, nil
+}
+
+// profileSource names a source configured in profile p, for errors.
+func profileSource(p profile, key string) string {
+	return fmt.Sprintf("shared profile %q: %s", p.name, key)
 }
 
 // profileNote says why the shared files gave no credentials.
@@ -180,9 +185,9 @@ func (d *chainDeps) fromCredentialSource(p profile) (aws.CredentialsProvider, er
 		}
 		return nil, &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "credential_source Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"}
 	case "Ec2InstanceMetadata":
-		return d.instanceRole(), nil
+		return d.instanceRole(profileSource(p, "credential_source Ec2InstanceMetadata"), ""), nil
 	case "EcsContainer":
-		prov, ok, err := d.container()
+		prov, ok, err := d.container(profileSource(p, "credential_source EcsContainer"))
 		if err == nil && !ok {
 			err = &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "credential_source EcsContainer but AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set"}
 		}
@@ -195,21 +200,23 @@ func (d *chainDeps) fromCredentialSource(p profile) (aws.CredentialsProvider, er
 // containerOrInstance is the end of the chain: container credentials when
 // their variables are set, else the instance role.
 func (d *chainDeps) containerOrInstance() (aws.CredentialsProvider, error) {
-	prov, ok, err := d.container()
+	prov, ok, err := d.container("")
 	if err != nil || ok {
 		return prov, err
 	}
 	d.tried = append(d.tried, "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI not set")
-	return d.instanceRole(), nil
+	return d.instanceRole("instance metadata (IMDSv2)", strings.Join(d.tried, "; ")), nil
 }
 
-// container returns the container credentials provider when configured.
-// A full URI must be https, or http to a loopback address or the ECS/EKS
+// container returns the container credentials provider when configured,
+// named name in errors (empty: by the variable that configured it). A full
+// URI must be https, or http to a loopback address or the ECS/EKS
 // credential addresses, as the SDK requires.
-func (d *chainDeps) container() (aws.CredentialsProvider, bool, error) {
+func (d *chainDeps) container(name string) (aws.CredentialsProvider, bool, error) {
 	var endpoint string
 	if rel := d.env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
 		endpoint = ecsCredentialsHost + rel
+		name = firstNonEmpty(name, "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)")
 	} else if full := d.env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"); full != "" {
 		u, err := url.Parse(full)
 		if err != nil || u.Hostname() == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -219,11 +226,12 @@ func (d *chainDeps) container() (aws.CredentialsProvider, bool, error) {
 			return nil, false, &ValidationError{Field: "AWS_CONTAINER_CREDENTIALS_FULL_URI", Reason: fmt.Sprintf("host %q is not allowed over http: only loopback and the ECS/EKS credential addresses are", u.Hostname())}
 		}
 		endpoint = full
+		name = firstNonEmpty(name, "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)")
 	} else {
 		return nil, false, nil
 	}
 	token, tokenFile := d.env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN"), d.env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
-	return &namedProvider{name: "container", p: endpointcreds.New(endpoint, func(o *endpointcreds.Options) {
+	return &namedProvider{name: name, p: endpointcreds.New(endpoint, func(o *endpointcreds.Options) {
 		o.AuthorizationToken = token
 		if tokenFile != "" {
 			// Read at every retrieval: EKS Pod Identity rotates the file.
@@ -250,17 +258,25 @@ func containerHostAllowed(host string) bool {
 		ip.Equal(net.ParseIP("169.254.170.23")) || ip.Equal(net.ParseIP("fd00:ec2::23")))
 }
 
-// instanceRole returns the IMDSv2 instance-role provider, honouring
-// AWS_EC2_METADATA_DISABLED and AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE).
-func (d *chainDeps) instanceRole() aws.CredentialsProvider {
-	tried := strings.Join(d.tried, "; ")
+// instanceRole returns the IMDSv2 instance-role provider named name,
+// honouring AWS_EC2_METADATA_DISABLED and
+// AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE). tried, when set, lists the
+// sources of the default chain that gave nothing before it.
+func (d *chainDeps) instanceRole(name, tried string) aws.CredentialsProvider {
 	if strings.EqualFold(d.env.get("AWS_EC2_METADATA_DISABLED"), "true") {
+		msg := "instance metadata: disabled by AWS_EC2_METADATA_DISABLED"
+		if tried != "" {
+			msg = "no credentials found (" + tried + "; " + msg + ")"
+		}
 		return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{}, &CredentialsError{Provider: "default chain", Err: errors.New("no credentials found (" +
-				tried + "; instance metadata: disabled by AWS_EC2_METADATA_DISABLED)")}
+			return aws.Credentials{}, &CredentialsError{Provider: name, Err: errors.New(msg)}
 		})
 	}
-	return &namedProvider{name: "default chain", notes: tried + "; instance metadata", p: ec2rolecreds.New(func(o *ec2rolecreds.Options) {
+	notes := ""
+	if tried != "" {
+		notes = tried + "; instance metadata"
+	}
+	return &namedProvider{name: name, notes: notes, p: ec2rolecreds.New(func(o *ec2rolecreds.Options) {
 		o.Client = newIMDSClient(d.env)
 	})}
 }
@@ -295,7 +311,8 @@ func RegionFromInstanceMetadata(ctx context.Context) (string, error) {
 }
 
 // namedProvider wraps a provider so its failures are *CredentialsError
-// naming it, with notes on what was tried before it.
+// naming it, with notes on what was tried before it, and never quote what
+// the source answered (see credentialsError).
 type namedProvider struct {
 	name  string
 	notes string
@@ -306,6 +323,11 @@ type namedProvider struct {
 func (n *namedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	c, err := n.p.Retrieve(ctx)
 	if err != nil {
+		var ce *CredentialsError
+		if errors.As(err, &ce) {
+			return aws.Credentials{}, err
+		}
+		err = withholdDecodeFailure(err)
 		if n.notes != "" {
 			err = fmt.Errorf("no credentials found (%s: %w)", n.notes, err)
 		}

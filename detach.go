@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/url"
-	"strings"
 )
 
 // maxAttachmentIDLen bounds AttachmentID. Real IDs are "eni-attach-" and 17
@@ -35,9 +34,11 @@ type DetachNetworkInterfaceInput struct {
 // DetachNetworkInterfaceOutput is the result of a successful
 // DetachNetworkInterface call.
 type DetachNetworkInterfaceOutput struct {
-	// Return is the service's <return> value. EC2 answers true; when a
-	// service omits the element (some emulators do), a success response still
-	// means the detach was accepted, and Return is true.
+	// Return is the service's <return> value, an xsd:boolean (1 and 0 are
+	// read too, as are the other forms strconv.ParseBool reads). EC2 answers
+	// true; when a service omits the element or leaves it empty (some
+	// emulators do), a success response still means the detach was accepted,
+	// and Return is true.
 	Return bool
 
 	// RequestID identifies the request for AWS support: the body's
@@ -90,88 +91,77 @@ func (in *DetachNetworkInterfaceInput) body() []byte {
 // ErrAttachmentNotFound or IncorrectState although the interface was
 // detached.
 func (c *Client) DetachNetworkInterface(ctx context.Context, in *DetachNetworkInterfaceInput) (*DetachNetworkInterfaceOutput, error) {
+	const action = "DetachNetworkInterface"
+	if err := c.usable(ctx); err != nil {
+		return nil, c.operationError(action, err)
+	}
 	if err := in.validate(); err != nil {
-		return nil, err
+		return nil, c.operationError(action, err)
 	}
 	r := &detachResult{}
-	meta, err := c.send(ctx, "DetachNetworkInterface", in.body(), r)
+	meta, err := c.send(ctx, action, in.body(), r)
 	if err != nil {
-		return nil, err
+		return nil, c.operationError(action, err)
 	}
-	r.out.Return = r.ret || !r.hasReturn
-	r.out.RequestID = r.requestID
 	if r.out.RequestID == "" {
 		r.out.RequestID = meta.requestID
 	}
 	return &r.out, nil
 }
 
-// detachResult decodes <DetachNetworkInterfaceResponse> without reflection;
-// it holds the output so that a call allocates one value for both.
+// detachResult is what DetachNetworkInterface decodes into: decodeResult
+// fills out, through the fast path or detachResponse, so that a call
+// allocates one value for both.
 type detachResult struct {
-	requestID string
-	ret       bool
-	hasReturn bool
-	out       DetachNetworkInterfaceOutput
+	out DetachNetworkInterfaceOutput
 }
 
-func (r *detachResult) unmarshalResult(d *xml.Decoder, start xml.StartElement) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "requestId":
-				s, err := elementText(d)
-				if err != nil {
-					return err
-				}
-				r.requestID = s
-			case "return":
-				s, err := elementText(d)
-				if err != nil {
-					return err
-				}
-				switch strings.ToLower(s) {
-				case "true":
-					r.ret, r.hasReturn = true, true
-				case "false":
-					r.ret, r.hasReturn = false, true
-				case "":
-					// <return/>: treated as absent.
-				default:
-					return fmt.Errorf("<return> is %q, want true or false", snippet([]byte(s)))
-				}
-			default:
-				if err := d.Skip(); err != nil {
-					return err
-				}
-			}
-		case xml.EndElement:
-			return nil // the decoder has checked it closes start
-		}
-	}
+// detachResponse is <DetachNetworkInterfaceResponse> for encoding/xml.
+// Names match exactly, in any namespace; other elements are skipped.
+type detachResponse struct {
+	XMLName   xml.Name       `xml:"DetachNetworkInterfaceResponse"`
+	RequestID xmlTextElement `xml:"requestId"`
+	Return    xmlTextElement `xml:"return"`
 }
 
-// elementText returns the trimmed text of the element just opened and
-// consumes its end; nested elements are refused.
-func elementText(d *xml.Decoder) (string, error) {
-	var b strings.Builder
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return "", err
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			b.Write(t)
-		case xml.StartElement:
-			return "", fmt.Errorf("unexpected element <%s> in text element", t.Name.Local)
-		case xml.EndElement:
-			return strings.TrimSpace(b.String()), nil
-		}
+// result fills r from the document as the fast path does.
+func (doc *detachResponse) result(r *detachResult) error {
+	id, err := doc.RequestID.text("requestId")
+	if err != nil {
+		return err
 	}
+	text, err := doc.Return.text("return")
+	if err != nil {
+		return err
+	}
+	ret, ok := parseReturn(text)
+	if !ok {
+		return fmt.Errorf("<return> is %q, want an xsd:boolean", snippet(text))
+	}
+	r.out = DetachNetworkInterfaceOutput{Return: ret, RequestID: string(id)}
+	return nil
+}
+
+// parseReturn reads the text of <return>, an xsd:boolean, once the caller
+// has trimmed white space (xsd:boolean collapses it; the SDK, which parses
+// the untrimmed text, would refuse " true "). It takes what the SDK takes
+// for the <return> of other EC2 actions (strconv.ParseBool: 1, t, T, TRUE,
+// true, True, 0, f, F, FALSE, false, False), and true and false in any
+// letter case, as earlier versions did. No text (a missing or self-closed
+// <return>) is true: a success response means the detach was accepted. It
+// does not allocate.
+func parseReturn(text []byte) (value, ok bool) {
+	switch string(text) {
+	case "", "1", "t", "T", "TRUE", "true", "True":
+		return true, true
+	case "0", "f", "F", "FALSE", "false", "False":
+		return false, true
+	}
+	switch {
+	case asciiEqualFold(text, "true"):
+		return true, true
+	case asciiEqualFold(text, "false"):
+		return false, true
+	}
+	return false, false
 }

@@ -87,15 +87,15 @@ func TestDetachNetworkInterfaceServiceErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, srv := newTestClient(t, []ec2test.Option{ec2test.WithKeys(ec2test.Key{AccessKeyID: denied, SecretAccessKey: "denied-secret", Denied: true})},
-				func(o *Options) { o.Sleep = noSleep })
+			c, srv := newTestClient(t, []ec2test.Option{ec2test.WithKeys(ec2test.Key{AccessKeyID: denied, SecretAccessKey: "denied-secret", Denied: true})})
 			if tc.key != "" {
 				var err error
-				c, err = newClient(Options{Region: srv.Region(), BaseEndpoint: srv.URL, Sleep: noSleep,
+				c, err = newClient(Options{Region: srv.Region(), BaseEndpoint: srv.URL,
 					Credentials: staticCreds(tc.key, "denied-secret")}, testEnv(t))
 				if err != nil {
 					t.Fatal(err)
 				}
+				c.sleep = noSleep
 			}
 			if tc.prepare != nil {
 				tc.prepare(c, srv)
@@ -236,6 +236,7 @@ func TestDetachNetworkInterfaceDecodesResponses(t *testing.T) {
 		{"success_no_return.xml", nil, DetachNetworkInterfaceOutput{Return: true, RequestID: "moto-7a62c49f"}},
 		{"success_self_closed.xml", http.Header{"X-Amzn-Requestid": {"from-header"}}, DetachNetworkInterfaceOutput{Return: true, RequestID: "from-header"}},
 		{"success_extra_elements.xml", nil, DetachNetworkInterfaceOutput{Return: false, RequestID: "req-1"}},
+		{"success_return_1.xml", nil, DetachNetworkInterfaceOutput{Return: true, RequestID: "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

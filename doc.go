@@ -16,20 +16,30 @@
 //
 // # Errors
 //
-// Every error is one of these types, inspected with errors.As and errors.Is:
+// Every error a call returns is a *smithy.OperationError naming the action
+// ("operation error EC2: DetachNetworkInterface, ..."), as the SDK's are;
+// inside it is one of these types, inspected with errors.As and errors.Is:
 //
 //   - *APIError: the service's answer, with Code, Message, RequestID and
 //     StatusCode. It implements smithy.APIError. The sentinels
 //     ErrDryRunOperation, ErrUnauthorizedOperation, ErrAttachmentNotFound and
 //     ErrRequestLimitExceeded match it by code.
 //   - *ValidationError: input or options refused before anything was sent.
-//   - *TransportError: no response (connection, timeout, cancelled context;
-//     errors.Is(err, context.DeadlineExceeded) works through it).
+//   - *TransportError: no complete answer (connection, a body cut off or
+//     timed out, timeout, cancelled context; errors.Is(err,
+//     context.DeadlineExceeded) works through it).
 //   - *ResponseError: a response that is not an EC2 answer, such as an HTML
 //     page from a proxy, with its status and the start of its body.
-//   - *CredentialsError: credentials could not be retrieved.
-//   - *RetryError: the call stopped after several attempts; it wraps the last
-//     attempt's error, so errors.As still finds the *APIError inside.
+//   - *CredentialsError: credentials could not be retrieved; Provider names
+//     the source as the default chain resolved it.
+//   - *RetryError: retrying stopped; it wraps the last attempt's error, so
+//     errors.As still finds the *APIError inside, and the typed cause
+//     (*retry.MaxAttemptsError, ratelimit.QuotaExceededError, the
+//     context's error).
+//   - *WaitTimeoutError: a wait ended before the interface was detached;
+//     Last holds the last state seen.
+//   - *NoAttachmentError: LookupAttachment found no attachment where it
+//     looked.
 //
 // The dry-run idiom:
 //
@@ -50,14 +60,17 @@
 //
 // # Retries
 //
-// Calls are retried as the AWS SDK's standard mode does: up to
-// Options.MaxAttempts attempts (3), full-jitter exponential backoff (50 ms
-// base, 1 s after throttling, at most Options.MaxBackoff), x-amz-retry-after
-// honoured, and a client-wide retry quota so that an outage does not turn
-// into a retry storm. 5xx, 429, throttling codes and broken connections are
-// retried; a cancelled or expired context never is. A request refused for a
-// wrong clock is signed again once at the server's time, and expired
-// temporary credentials are refreshed once.
+// The retry policy is the SDK's own aws/retry package: Options.Retryer, or
+// retry.NewStandard (retry.NewAdaptiveMode with Options.RetryMode adaptive)
+// built from Options.MaxAttempts (3) and Options.MaxBackoff (20 s). The
+// client drives it as the SDK's retry middleware does: full-jitter backoff
+// (50 ms base, 1 s after throttling), a client-wide retry quota so that an
+// outage does not turn into a retry storm, and in adaptive mode a
+// client-side rate limit once throttled. 5xx, throttling codes and requests
+// that failed on the way are retried; a cancelled or expired context never
+// is. Around it, as the SDK's other middleware: x-amz-retry-after is
+// honoured, a request refused for a wrong clock is signed again once at the
+// server's time, and expired temporary credentials are refreshed once.
 //
 // A detach whose response was lost is retried, and the retry may then answer
 // InvalidAttachmentID.NotFound (or IncorrectState) although the interface was
@@ -85,6 +98,15 @@
 // refreshed five minutes before they expire.
 //
 // Endpoint: Options.BaseEndpoint, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL,
-// else https://ec2.{region}.{dnsSuffix} for the region's partition, with
-// the FIPS and dual-stack variants.
+// the profile's services section and endpoint_url, else
+// https://ec2.{region}.{dnsSuffix} for the region's partition, with the
+// FIPS and dual-stack variants (options, AWS_USE_FIPS_ENDPOINT and
+// AWS_USE_DUALSTACK_ENDPOINT, the profile's use_fips_endpoint and
+// use_dualstack_endpoint). Retries: AWS_MAX_ATTEMPTS and AWS_RETRY_MODE, the
+// profile's max_attempts and retry_mode. CA bundle: AWS_CA_BUNDLE, the
+// profile's ca_bundle. Everywhere the option wins over the environment, and
+// the environment over the profile, as in the SDK.
+//
+// NewFromConfig takes all of this from an SDK aws.Config instead, as
+// ec2.NewFromConfig does, without importing the SDK's config package.
 package enidetach

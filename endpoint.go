@@ -1,6 +1,7 @@
 package enidetach
 
 import (
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -72,6 +73,11 @@ func serviceEndpoint(service, region string, fips, dualStack bool) string {
 // allowed to loopback hosts, or anywhere when allowInsecure is set: the
 // request carries a signature and possibly a session token.
 func parseBaseEndpoint(field, raw string, allowInsecure bool) (*url.URL, error) {
+	// Checked before parsing: url.Parse's errors quote the whole URL,
+	// password included.
+	if hasUserInfo(raw) {
+		return nil, &ValidationError{Field: field, Reason: "must not contain user information"}
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, &ValidationError{Field: field, Reason: "is not a URL: " + err.Error()}
@@ -108,4 +114,52 @@ func quoteOrEmpty(s string) string {
 		return "nothing"
 	}
 	return `"` + s + `"`
+}
+
+// resolveEndpoint returns the endpoint and the signing region. A FIPS
+// pseudo-region turns UseFIPSEndpoint on and is replaced by its region.
+func resolveEndpoint(opts *Options) (*url.URL, string, error) {
+	if r := mapFIPSRegion(opts.Region); r != opts.Region {
+		opts.Region, opts.UseFIPSEndpoint = r, true
+	}
+	region := opts.Region
+	if region != "" && !validRegion(region) {
+		return nil, "", &ValidationError{Field: "Options.Region", Reason: fmt.Sprintf("%q is not a valid region name (lower-case letters, digits and hyphens)", region)}
+	}
+	if opts.BaseEndpoint != "" {
+		if opts.UseFIPSEndpoint || opts.UseDualStackEndpoint {
+			return nil, "", &ValidationError{Field: "Options.BaseEndpoint", Reason: "cannot be combined with UseFIPSEndpoint or UseDualStackEndpoint"}
+		}
+		u, err := parseBaseEndpoint("Options.BaseEndpoint", opts.BaseEndpoint, opts.AllowInsecureHTTP)
+		if err != nil {
+			return nil, "", err
+		}
+		if region == "" {
+			region = "us-east-1"
+		}
+		return u, region, nil
+	}
+	if region == "" {
+		return nil, "", &ValidationError{Field: "Options.Region", Reason: "no region found (tried Options.Region, AWS_REGION, AWS_DEFAULT_REGION and the shared config profile's region)"}
+	}
+	u, err := url.Parse(serviceEndpoint("ec2", region, opts.UseFIPSEndpoint, opts.UseDualStackEndpoint))
+	if err != nil {
+		return nil, "", &ValidationError{Field: "Options.Region", Reason: err.Error()}
+	}
+	return u, region, nil
+}
+
+// mapFIPSRegion returns the region a FIPS pseudo-region stands for
+// ("fips-us-east-1", "us-east-1-fips", "fips-us-gov-west-1"), as the SDK
+// maps it (internal/endpoints.MapFIPSRegion), and any other region as it
+// is. Unlike the SDK, which sends to the mapped region's FIPS endpoint but
+// signs for the pseudo-region, requests are signed for the mapped region,
+// as botocore signs them: the credential scope must name a real region.
+func mapFIPSRegion(region string) string {
+	if !strings.Contains(region, "fips-") && !strings.Contains(region, "-fips") {
+		return region
+	}
+	region = strings.ReplaceAll(region, "-fips-", "-")
+	region = strings.ReplaceAll(region, "fips-", "")
+	return strings.ReplaceAll(region, "-fips", "")
 }

@@ -1,7 +1,12 @@
 package enidetach
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 
@@ -47,7 +52,10 @@ var _ smithy.APIError = (*APIError)(nil)
 
 // Error formats the error as "api error Code: Message (status N, request id R)".
 func (e *APIError) Error() string {
+	// One allocation: the SDK's retryables format the error while they
+	// classify it, so this is on the error path of every call.
 	var b strings.Builder
+	b.Grow(len("api error : (status 000, request id )") + len(e.Code) + len(e.Message) + len(e.RequestID) + 8)
 	b.WriteString("api error ")
 	b.WriteString(e.Code)
 	if e.Message != "" {
@@ -57,8 +65,9 @@ func (e *APIError) Error() string {
 	if e.StatusCode != 0 || e.RequestID != "" {
 		b.WriteString(" (")
 		if e.StatusCode != 0 {
+			var num [20]byte
 			b.WriteString("status ")
-			b.WriteString(strconv.Itoa(e.StatusCode))
+			b.Write(strconv.AppendInt(num[:0], int64(e.StatusCode), 10))
 		}
 		if e.RequestID != "" {
 			if e.StatusCode != 0 {
@@ -90,6 +99,10 @@ func (e *APIError) ErrorFault() smithy.ErrorFault {
 	}
 }
 
+// HTTPStatusCode returns the HTTP status, through which the SDK's
+// retryables (aws/retry) classify the error.
+func (e *APIError) HTTPStatusCode() int { return e.StatusCode }
+
 // Is reports whether target is an *APIError with the same code, so that
 // errors.Is(err, ErrDryRunOperation) matches any DryRunOperation answer.
 func (e *APIError) Is(target error) bool {
@@ -120,9 +133,13 @@ type ResponseError struct {
 	// RequestID is taken from the x-amzn-requestid header, if any.
 	RequestID string
 	// Snippet is the start of the body, at most 256 bytes, for diagnosis.
+	// It is empty when the body came from a credentials source (STS): such
+	// a body may hold credentials, and is never shown.
 	Snippet string
 	// Err is the decoding failure, if any.
 	Err error
+
+	withheld bool // the body may hold credentials: neither it nor the decoder's message is shown
 }
 
 // Error gives the status, the request ID, the decoding failure and the
@@ -139,9 +156,12 @@ func (e *ResponseError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
-	if e.Snippet != "" {
+	switch {
+	case e.withheld:
+		b.WriteString("; body withheld: it may hold credentials")
+	case e.Snippet != "":
 		fmt.Fprintf(&b, "; body starts %q", e.Snippet)
-	} else {
+	default:
 		b.WriteString("; empty body")
 	}
 	return b.String()
@@ -149,6 +169,10 @@ func (e *ResponseError) Error() string {
 
 // Unwrap returns the decoding failure.
 func (e *ResponseError) Unwrap() error { return e.Err }
+
+// HTTPStatusCode returns the HTTP status, through which the SDK's
+// retryables classify the error: a 5xx or 429 page from a proxy is retried.
+func (e *ResponseError) HTTPStatusCode() int { return e.StatusCode }
 
 // TransportError reports that no response was received: a connection that
 // could not be made or was dropped, a timeout, a cancelled context. The
@@ -166,6 +190,43 @@ func (e *TransportError) Error() string { return "enidetach: request failed: " +
 
 // Unwrap returns the underlying failure.
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// CanceledError reports whether the caller's context ended the request;
+// the SDK's retryables (aws/retry.NoRetryCanceledError) never retry it.
+func (e *TransportError) CanceledError() bool {
+	return !e.attemptTimedOut && (errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded))
+}
+
+// ConnectionError reports whether the request failed on the way, so that a
+// new attempt may succeed: the SDK's retryables
+// (aws/retry.RetryableConnectionError) retry it, as they retry every send
+// error of the SDK's own clients. An attempt that ran out of
+// Options.AttemptTimeout is one. A cancelled context, a name that does not
+// exist, a certificate or TLS failure and a broken HTTPClient are not.
+func (e *TransportError) ConnectionError() bool {
+	if e.attemptTimedOut {
+		return true
+	}
+	var (
+		dnsErr   *net.DNSError
+		certErr  *tls.CertificateVerificationError
+		authErr  x509.UnknownAuthorityError
+		hostErr  x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		recErr   tls.RecordHeaderError
+		alertErr tls.AlertError
+	)
+	switch {
+	case e.CanceledError(), errors.Is(e.Err, errNoResponse):
+		return false
+	case errors.As(e.Err, &dnsErr) && dnsErr.IsNotFound:
+		return false
+	case errors.As(e.Err, &certErr), errors.As(e.Err, &authErr), errors.As(e.Err, &hostErr),
+		errors.As(e.Err, &invalid), errors.As(e.Err, &recErr), errors.As(e.Err, &alertErr):
+		return false
+	}
+	return true
+}
 
 // CredentialsError reports that credentials could not be retrieved.
 type CredentialsError struct {
@@ -201,7 +262,11 @@ type RetryError struct {
 	// Err is the last attempt's error.
 	Err error
 
-	ctxErr error // the context's error when it stopped the retries
+	// cause is what stopped the retries, when it is not Err itself: a
+	// *retry.MaxAttemptsError when attempts ran out, the retry quota's
+	// error (a ratelimit.QuotaExceededError) when it was empty, the
+	// context's error when it ended.
+	cause error
 }
 
 // Error gives the attempt count, the reason and the last error.
@@ -216,11 +281,20 @@ func (e *RetryError) Error() string {
 // Unwrap returns the last attempt's error and, when the context stopped the
 // retries, the context's error.
 func (e *RetryError) Unwrap() []error {
-	if e.ctxErr != nil {
-		return []error{e.Err, e.ctxErr}
+	if e.cause != nil {
+		return []error{e.Err, e.cause}
 	}
 	return []error{e.Err}
 }
+
+// errEmptyCredentials is the failure of a provider that answered without an
+// access key ID or secret: a request signed with nothing would only be
+// refused, as AuthFailure, far from the cause.
+var errEmptyCredentials = errors.New("the provider returned an empty access key ID or secret access key")
+
+// errNoResponse is the failure of an HTTPClient whose Do returned neither a
+// response nor an error.
+var errNoResponse = errors.New("HTTPClient.Do returned neither a response nor an error")
 
 // Reasons a RetryError gives for stopping.
 const (

@@ -128,3 +128,34 @@ func ExampleClient_Call() {
 	}
 	// Output: eni-0123456789abcdef0 in-use
 }
+
+// Failover scripts hold an instance and a device index, or an interface ID,
+// rather than the attachment ID: LookupAttachment finds it, and the wait
+// then narrows to the interface.
+func ExampleClient_LookupAttachment() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+	ctx := context.Background()
+
+	att, err := client.LookupAttachment(ctx, &enidetach.LookupAttachmentInput{InstanceID: ec2test.InstanceA, DeviceIndex: 1})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(att.AttachmentID, att.NetworkInterfaceID, att.AttachmentStatus)
+
+	res, err := client.DetachAndWait(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: att.AttachmentID},
+		func(o *enidetach.WaitOptions) { o.NetworkInterfaceID = att.NetworkInterfaceID })
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("detached:", res.Detached, res.State.Status)
+
+	// Nothing is attached there any more: a typed error says so.
+	_, err = client.LookupAttachment(ctx, &enidetach.LookupAttachmentInput{InstanceID: ec2test.InstanceA, DeviceIndex: 1})
+	var none *enidetach.NoAttachmentError
+	fmt.Println("no attachment:", errors.As(err, &none))
+	// Output:
+	// eni-attach-0123456789abcdef0 eni-0123456789abcdef0 attached
+	// detached: true available
+	// no attachment: true
+}

@@ -1,10 +1,14 @@
 package enidetach
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ec2lite/enidetach/ec2test"
@@ -12,30 +16,51 @@ import (
 )
 
 // FuzzDecodeResult feeds any body to the success decoder: it must never
-// panic, and whenever the allocation-free fast path answers, encoding/xml
-// must give the same result.
+// panic; whenever the allocation-free fast path answers, xml.Unmarshal into
+// the fallback's own struct (detachResponse) must give the same result;
+// decodeResult must agree with that oracle except that it refuses text
+// before the root element; and any <return> that strconv.ParseBool (the
+// SDK's parser) reads must decode to the same value.
 func FuzzDecodeResult(f *testing.F) {
-	for _, name := range []string{"success.xml", "success_no_return.xml", "success_self_closed.xml", "success_extra_elements.xml"} {
+	for _, name := range []string{"success.xml", "success_no_return.xml", "success_self_closed.xml", "success_extra_elements.xml", "success_return_1.xml"} {
 		f.Add(readTestdata(f, name))
 	}
 	f.Add([]byte(`<DetachNetworkInterfaceResponse><requestId>a&amp;b</requestId><return>TRUE</return></DetachNetworkInterfaceResponse>`))
+	for _, ret := range []string{"1", "0", " \n\t1\n ", "t", "F", "True", "FALSE", "tRuE", "yes", "2", "01", "\u00a0true", "&#49;", "<![CDATA[0]]>", "<b>1</b>"} {
+		f.Add([]byte("<DetachNetworkInterfaceResponse><return>" + ret + "</return><requestId>r</requestId></DetachNetworkInterfaceResponse>"))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var fast detachResult
-		fastOK := fastDetachResult(body, &fast)
-		var slow detachResult
-		slowErr := decodeResultXML(body, "DetachNetworkInterface", &slow)
-		if fastOK {
-			if slowErr != nil {
-				t.Fatalf("fast path accepted %q, encoding/xml refused it: %v", body, slowErr)
-			}
-			if fast != slow {
-				t.Fatalf("body %q: fast %+v, encoding/xml %+v", body, fast, slow)
+		var doc detachResponse
+		var want detachResult
+		xmlErr := xml.Unmarshal(body, &doc)
+		wantErr := xmlErr
+		if xmlErr == nil {
+			wantErr = doc.result(&want)
+		}
+		if xmlErr == nil && len(doc.Return.Children)+len(doc.RequestID.Children) == 0 {
+			text := strings.TrimSpace(string(doc.Return.Text))
+			if v, err := strconv.ParseBool(text); err == nil && (wantErr != nil || want.out.Return != v) {
+				t.Fatalf("<return>%q: strconv.ParseBool gives %t, the decoder (%t, %v)", text, v, want.out.Return, wantErr)
 			}
 		}
-		var full detachResult
-		err := decodeResult(body, "DetachNetworkInterface", &full)
-		if (err == nil) != (slowErr == nil) || (err == nil && full != slow) {
-			t.Fatalf("body %q: decodeResult (%+v, %v), encoding/xml (%+v, %v)", body, full, err, slow, slowErr)
+		var fast detachResult
+		if fastDetachResult(body, &fast) {
+			if wantErr != nil {
+				t.Fatalf("fast path accepted %q, encoding/xml refused it: %v", body, wantErr)
+			}
+			if fast != want {
+				t.Fatalf("body %q: fast %+v, encoding/xml %+v", body, fast, want)
+			}
+		}
+		var got detachResult
+		err := decodeResult(body, "DetachNetworkInterface", &got)
+		switch {
+		case err == nil && (wantErr != nil || got != want):
+			t.Fatalf("body %q: decodeResult %+v, encoding/xml (%+v, %v)", body, got, want, wantErr)
+		case err != nil && wantErr == nil:
+			if _, rootErr := rootElement(xml.NewDecoder(bytes.NewReader(body))); rootErr == nil {
+				t.Fatalf("body %q: decodeResult refused it (%v), encoding/xml gave %+v", body, err, want)
+			}
 		}
 	})
 }

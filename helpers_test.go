@@ -44,7 +44,8 @@ func testEnv(t *testing.T) mapEnv {
 var fixedTime = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 // newTestClient starts an ec2test server and returns a client for it with
-// a hermetic environment; optFns adjust the options.
+// a hermetic environment and backoffs that are not waited; optFns adjust
+// the options.
 func newTestClient(t *testing.T, srvOpts []ec2test.Option, optFns ...func(*Options)) (*Client, *ec2test.Server) {
 	t.Helper()
 	srv := ec2test.NewServer(srvOpts...)
@@ -57,6 +58,7 @@ func newTestClient(t *testing.T, srvOpts []ec2test.Option, optFns ...func(*Optio
 	if err != nil {
 		t.Fatalf("newClient: %v", err)
 	}
+	c.sleep = noSleep // backoffs are not waited; tests that need time set their own
 	return c, srv
 }
 
@@ -111,7 +113,6 @@ func clientFor(t *testing.T, rs *recordingServer, optFns ...func(*Options)) *Cli
 		BaseEndpoint: rs.URL,
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""),
 		Clock:        func() time.Time { return fixedTime },
-		Sleep:        noSleep,
 	}
 	for _, fn := range optFns {
 		fn(&opts)
@@ -120,6 +121,7 @@ func clientFor(t *testing.T, rs *recordingServer, optFns ...func(*Options)) *Cli
 	if err != nil {
 		t.Fatalf("newClient: %v", err)
 	}
+	c.sleep = noSleep
 	return c
 }
 

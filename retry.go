@@ -2,61 +2,92 @@ package enidetach
 
 import (
 	"context"
-	"errors"
-	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
-	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 )
 
-// The SDK's standard retry mode (retry behaviour 2.1).
-const (
-	defaultMaxAttempts   = 3
-	defaultMaxBackoff    = 20 * time.Second
-	baseBackoff          = 50 * time.Millisecond
-	throttleBaseBackoff  = time.Second
-	retryAfterSlack      = 5 * time.Second
-	retryQuotaSize       = 500
-	retryCost            = 14
-	throttlingRetryCost  = 5
-	noRetrySuccessRefund = 1
-)
+// The retry policy is the SDK's own aws/retry package, driven by
+// Client.send (call.go). This file holds the glue: which retryer a client
+// gets, and what the SDK's other middleware add around it.
 
-// retryableStatus reports whether an HTTP status is retried whatever the
-// body says.
-func retryableStatus(status int) bool {
-	switch status {
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable,
-		http.StatusGatewayTimeout, http.StatusTooManyRequests:
-		return true
+// expireCredentials drops the cached credentials after a request signed
+// with used was refused as expired, unless the cache already holds others:
+// when many calls in flight meet one expiry, the first drops them, and the
+// rest find the fresh ones and use them. Retrieving while holding the lock
+// makes the others wait for that one refresh instead of starting their own.
+func (c *Client) expireCredentials(ctx context.Context, used aws.Credentials) {
+	c.refreshMu.Lock()
+	defer c.refreshMu.Unlock()
+	cur, err := c.creds.Retrieve(ctx)
+	if err != nil || (cur.AccessKeyID == used.AccessKeyID && cur.SecretAccessKey == used.SecretAccessKey && cur.SessionToken == used.SessionToken) {
+		c.creds.Invalidate()
 	}
-	return false
 }
 
-// throttlingCode reports whether an error code means "slow down"; such
-// errors are retried with the longer throttling backoff and cost fewer retry
-// tokens.
-func throttlingCode(code string) bool {
-	switch code {
-	case "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-		"TooManyRequestsException", "ProvisionedThroughputExceededException",
-		"TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-		"LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-		"EC2ThrottledException":
-		return true
+// retryAfterSlack bounds how far x-amz-retry-after may lengthen a backoff.
+const retryAfterSlack = 5 * time.Second
+
+// newRetryer returns opts.Retryer, with opts.MaxAttempts applied over it
+// when set (as ec2.Options.RetryMaxAttempts is), or else the SDK's standard
+// or adaptive retryer built from opts, as the SDK's clients build it.
+func newRetryer(opts Options) aws.RetryerV2 {
+	if opts.Retryer != nil {
+		if opts.MaxAttempts != 0 {
+			return retry.AddWithMaxAttempts(opts.Retryer, opts.MaxAttempts).(aws.RetryerV2)
+		}
+		return opts.Retryer
 	}
-	return false
+	standard := func(o *retry.StandardOptions) {
+		if opts.MaxAttempts != 0 {
+			o.MaxAttempts = opts.MaxAttempts
+		}
+		if opts.MaxBackoff != 0 {
+			o.MaxBackoff = opts.MaxBackoff
+		}
+	}
+	if opts.RetryMode == aws.RetryModeAdaptive {
+		return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+			o.StandardOptions = append(o.StandardOptions, standard)
+		})
+	}
+	return retry.NewStandard(standard)
 }
 
-// transientCode reports whether an error code is retried like a 5xx
-// whatever its status.
-func transientCode(code string) bool {
-	return code == "RequestTimeout" || code == "RequestTimeoutException"
+// retryerV2 adapts an aws.Retryer that lacks GetAttemptToken, as the SDK's
+// retry middleware adapts it.
+type retryerV2 struct{ aws.Retryer }
+
+// GetAttemptToken returns the retryer's initial token.
+func (r retryerV2) GetAttemptToken(context.Context) (func(error) error, error) {
+	return r.GetInitialToken(), nil
+}
+
+// asRetryerV2 returns r as an aws.RetryerV2.
+func asRetryerV2(r aws.Retryer) aws.RetryerV2 {
+	if v2, ok := r.(aws.RetryerV2); ok {
+		return v2
+	}
+	return retryerV2{r}
+}
+
+// honourRetryAfter applies an x-amz-retry-after header (milliseconds) to
+// the retryer's delay d, between d and d plus 5 s, as the SDK's retry
+// middleware does.
+func honourRetryAfter(d time.Duration, h http.Header) time.Duration {
+	v := h.Get("X-Amz-Retry-After")
+	if v == "" {
+		return d
+	}
+	ms, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || ms < 0 || ms > int64(time.Hour/time.Millisecond) {
+		return d
+	}
+	return min(max(time.Duration(ms)*time.Millisecond, d), d+retryAfterSlack)
 }
 
 // skewCode reports whether an error code can be the answer to a request
@@ -68,143 +99,6 @@ func skewCode(code string) bool {
 		return true
 	}
 	return false
-}
-
-// errorClass is how the retry policy sees an attempt's error.
-type errorClass int
-
-const (
-	classFinal     errorClass = iota // not retried
-	classTransient                   // retried with the normal backoff
-	classThrottle                    // retried with the throttling backoff
-)
-
-// classify decides whether err, the result of one attempt, is worth
-// retrying. A context that has ended is never retried.
-func classify(ctx context.Context, err error) errorClass {
-	if ctx.Err() != nil {
-		return classFinal
-	}
-	var ae *APIError
-	if errors.As(err, &ae) {
-		switch {
-		case throttlingCode(ae.Code) || ae.StatusCode == http.StatusTooManyRequests:
-			return classThrottle
-		case transientCode(ae.Code) || retryableStatus(ae.StatusCode):
-			return classTransient
-		}
-		return classFinal
-	}
-	var re *ResponseError
-	if errors.As(err, &re) {
-		if re.StatusCode == http.StatusTooManyRequests {
-			return classThrottle
-		}
-		if retryableStatus(re.StatusCode) {
-			return classTransient
-		}
-		return classFinal
-	}
-	var te *TransportError
-	if errors.As(err, &te) && (te.attemptTimedOut || connectionError(te.Err)) {
-		return classTransient
-	}
-	return classFinal
-}
-
-// connectionError reports whether err is a network failure that a new
-// attempt may not meet: a refused, reset or dropped connection, a timeout, a
-// temporary DNS failure. A name that does not exist is not retried, nor is a
-// TLS or certificate failure.
-func connectionError(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return !dnsErr.IsNotFound && (dnsErr.IsTemporary || dnsErr.IsTimeout)
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) {
-		return true
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return true
-	}
-	var timeout interface{ Timeout() bool }
-	if errors.As(err, &timeout) && timeout.Timeout() {
-		return true
-	}
-	// The HTTP/1 transport reports a connection closed under it in words only.
-	msg := err.Error()
-	return strings.Contains(msg, "connection reset") || strings.Contains(msg, "use of closed network connection") ||
-		strings.Contains(msg, "server closed idle connection")
-}
-
-// retryQuota is the client-wide retry token bucket. When many calls fail at
-// once, retries drain it and further failures are returned at once instead
-// of multiplying the load on a struggling service. It is lock-free: every
-// successful call refunds it, so it sits on the hot path.
-type retryQuota struct {
-	tokens atomic.Int64
-}
-
-func newRetryQuota() *retryQuota {
-	q := &retryQuota{}
-	q.tokens.Store(retryQuotaSize)
-	return q
-}
-
-// acquire takes cost tokens, or reports false when there are not enough.
-func (q *retryQuota) acquire(cost int) bool {
-	for {
-		t := q.tokens.Load()
-		if t < int64(cost) {
-			return false
-		}
-		if q.tokens.CompareAndSwap(t, t-int64(cost)) {
-			return true
-		}
-	}
-}
-
-// release returns n tokens, never above the bucket's size.
-func (q *retryQuota) release(n int) {
-	for {
-		t := q.tokens.Load()
-		if t >= retryQuotaSize {
-			return // the common case: a full bucket, nothing to write
-		}
-		if q.tokens.CompareAndSwap(t, min(t+int64(n), retryQuotaSize)) {
-			return
-		}
-	}
-}
-
-// backoff returns the full-jitter delay before retry number n (1 for the
-// first retry): rand[0,1) * min(base * 2^(n-1), maxBackoff), where base is
-// 1 s after throttling and 50 ms otherwise. An x-amz-retry-after header (in
-// milliseconds) is honoured between that delay and 5 s more.
-func backoff(n int, class errorClass, maxBackoff time.Duration, jitter float64, h http.Header) time.Duration {
-	base := baseBackoff
-	if class == classThrottle {
-		base = throttleBaseBackoff
-	}
-	ceiling := maxBackoff
-	if n-1 < 32 { // beyond that base<<(n-1) overflows and the cap applies anyway
-		ceiling = min(base<<(n-1), maxBackoff)
-	}
-	d := time.Duration(jitter * float64(ceiling))
-	if h != nil {
-		if v := h.Get("X-Amz-Retry-After"); v != "" {
-			if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms >= 0 && ms < int64(time.Hour/time.Millisecond) {
-				d = min(max(time.Duration(ms)*time.Millisecond, d), d+retryAfterSlack)
-			}
-		}
-	}
-	return d
 }
 
 // defaultJitter returns a uniform random number in [0,1).

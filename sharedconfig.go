@@ -40,6 +40,17 @@ type profile struct {
 // get returns a key of the profile, or "".
 func (p profile) get(key string) string { return p.values[key] }
 
+// serviceSetting returns key of service's sub-section in the services
+// section the profile names ("services = name" and "[services name]" in
+// the config file), or "".
+func (p profile) serviceSetting(service, key string) string {
+	name := p.get("services")
+	if name == "" || p.files == nil {
+		return ""
+	}
+	return p.files.config["services "+name][service+"."+key]
+}
+
 // homeDir returns the home directory the way the SDK finds it.
 func homeDir(env environ) string {
 	if h := env.get("HOME"); h != "" {
@@ -87,11 +98,15 @@ func readINI(path string, env environ) (map[string]map[string]string, error) {
 
 // parseINI parses the AWS shared file format: [section] headers, key = value
 // lines, comments from # or ; at the start of a line (or after white space
-// in a value), CRLF or LF line ends, the last duplicate key winning, and
-// indented continuation lines (nested sub-properties) skipped.
+// in a value), CRLF or LF line ends, the last duplicate key winning. An
+// indented "k = v" line after a key with an empty value is a nested
+// sub-property, kept as "key.k" (a services section's "ec2 =" followed by
+// "  endpoint_url = ..." gives "ec2.endpoint_url"); other indented lines are
+// skipped.
 func parseINI(data []byte) map[string]map[string]string {
 	sections := map[string]map[string]string{}
 	var cur map[string]string
+	parent := "" // the key whose value is empty: indented lines below it are its sub-properties
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for sc.Scan() {
@@ -110,11 +125,12 @@ func parseINI(data []byte) map[string]map[string]string {
 			if sections[name] == nil {
 				sections[name] = map[string]string{}
 			}
-			cur = sections[name]
+			cur, parent = sections[name], ""
 			continue
 		}
-		if cur == nil || raw[0] == ' ' || raw[0] == '\t' {
-			continue // keys outside a section, or a nested sub-property
+		indented := raw[0] == ' ' || raw[0] == '\t'
+		if cur == nil || (indented && parent == "") {
+			continue // keys outside a section, or a continuation line
 		}
 		eq := strings.IndexByte(line, '=')
 		if eq <= 0 {
@@ -126,6 +142,14 @@ func parseINI(data []byte) map[string]map[string]string {
 			if i := strings.Index(val, marker); i >= 0 {
 				val = strings.TrimSpace(val[:i])
 			}
+		}
+		if indented {
+			cur[parent+"."+key] = val
+			continue
+		}
+		parent = ""
+		if val == "" {
+			parent = key
 		}
 		cur[key] = val
 	}

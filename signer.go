@@ -29,8 +29,11 @@ type requestSigner struct {
 	offset  atomic.Int64 // server time minus local time, in nanoseconds
 }
 
-func newRequestSigner(service, region string, clock func() time.Time) *requestSigner {
-	return &requestSigner{signer: v4.NewSigner(), clock: clock, service: service, region: region}
+// newRequestSigner returns a signer for service in region; escapePath
+// false skips escaping a path that needs none ("/").
+func newRequestSigner(service, region string, clock func() time.Time, escapePath bool) *requestSigner {
+	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = !escapePath })
+	return &requestSigner{signer: signer, clock: clock, service: service, region: region}
 }
 
 // payloadHash returns the hex SHA-256 of body, which SigV4 signs.

@@ -52,17 +52,14 @@ func (p *assumeRoleProvider) Retrieve(ctx context.Context) (aws.Credentials, err
 	if p.tokenFile != "" {
 		tok, err := os.ReadFile(p.tokenFile)
 		if err != nil {
+			// The path only: the token itself is never shown.
 			return aws.Credentials{}, &CredentialsError{Provider: p.sourceName, Err: fmt.Errorf("read web identity token: %w", err)}
 		}
 		params.Set("WebIdentityToken", strings.TrimSpace(string(tok)))
 	}
 	var out stsResult
 	if err := p.sts.Call(ctx, p.action, params, &out); err != nil {
-		var ce *CredentialsError
-		if errors.As(err, &ce) {
-			return aws.Credentials{}, err
-		}
-		return aws.Credentials{}, &CredentialsError{Provider: p.sourceName, Err: err}
+		return aws.Credentials{}, credentialsError(p.sourceName, err)
 	}
 	c := out.Role
 	if p.action == "AssumeRoleWithWebIdentity" {
@@ -77,14 +74,15 @@ func (p *assumeRoleProvider) Retrieve(ctx context.Context) (aws.Credentials, err
 	}, nil
 }
 
-// webIdentity returns a provider for AssumeRoleWithWebIdentity.
-func (d *chainDeps) webIdentity(tokenFile, roleARN, sessionName string) (aws.CredentialsProvider, error) {
+// webIdentity returns a provider for AssumeRoleWithWebIdentity, named
+// source in errors.
+func (d *chainDeps) webIdentity(source, tokenFile, roleARN, sessionName string) (aws.CredentialsProvider, error) {
 	sts, err := d.sts(nil)
 	if err != nil {
 		return nil, err
 	}
 	return &assumeRoleProvider{
-		sts: sts, action: "AssumeRoleWithWebIdentity", tokenFile: tokenFile, sourceName: "web identity",
+		sts: sts, action: "AssumeRoleWithWebIdentity", tokenFile: tokenFile, sourceName: source,
 		params: url.Values{"RoleArn": {roleARN}, "RoleSessionName": {d.sessionNameOr(sessionName)}},
 	}, nil
 }
@@ -108,5 +106,34 @@ func (d *chainDeps) assumeRole(p profile, source aws.CredentialsProvider) (aws.C
 	if err != nil {
 		return nil, err
 	}
-	return &assumeRoleProvider{sts: sts, action: "AssumeRole", params: params, sourceName: "assume role " + p.get("role_arn")}, nil
+	return &assumeRoleProvider{sts: sts, action: "AssumeRole", params: params, sourceName: profileSource(p, "role_arn "+p.get("role_arn"))}, nil
+}
+
+// stsClient returns a client for STS that shares opts' HTTP client, retry
+// settings, clock and logger with the EC2 client c, signing with creds
+// (nil: unsigned). Its endpoint is the one configured for sts (see
+// configuredEndpoint), else sts.{region}.{dnsSuffix}; its answers may hold
+// credentials, so none of their bodies is ever shown.
+func (c *Client) stsClient(opts Options, env environ, prof profile, creds aws.CredentialsProvider) (*Client, error) {
+	region := firstNonEmpty(c.region, "us-east-1")
+	raw, err := configuredEndpoint("sts", env, prof)
+	if err != nil {
+		return nil, err
+	}
+	var endpoint *url.URL
+	if raw != "" {
+		endpoint, err = parseBaseEndpoint("AWS_ENDPOINT_URL_STS", raw, opts.AllowInsecureHTTP)
+	} else {
+		endpoint, err = url.Parse(serviceEndpoint("sts", region, opts.UseFIPSEndpoint, opts.UseDualStackEndpoint))
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts.HTTPClient = c.http
+	s := newBaseClient("STS", stsAPIVersion, endpoint, region, opts, c.transport)
+	s.retryer = newRetryer(opts)
+	s.withholdBodies = true
+	s.setCredentials(creds)
+	s.credsSource = "assume role source"
+	return s, nil
 }

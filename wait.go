@@ -8,32 +8,45 @@ import (
 	"time"
 )
 
-// Polling defaults of WaitUntilDetached.
+// The wait's schedule, chosen by the simulation in waitsim_test.go (see
+// BENCHMARKS.md): after the first poll, each delay is the time waited so far
+// divided by waitDelayDivisor, at least MinDelay and at most MaxDelay.
 const (
-	defaultWaitMinDelay = time.Second
+	defaultWaitMinDelay = 2 * time.Second
 	defaultWaitMaxDelay = 15 * time.Second
+	waitDelayDivisor    = 12
 )
+
+// pollDelay returns the delay before the next poll when waited has passed
+// since the wait began. It has no jitter: MinDelay is a floor and MaxDelay a
+// ceiling, exactly. Polls of many waiters still drift apart, since each
+// delay counts from the end of the previous poll's request.
+func pollDelay(waited, minDelay, maxDelay time.Duration) time.Duration {
+	return min(max(waited/waitDelayDivisor, minDelay), maxDelay)
+}
 
 // InterfaceState is a network interface as DescribeNetworkInterfaces shows it.
 type InterfaceState struct {
 	NetworkInterfaceID string
 	// Status is the interface's status: "in-use" while attached or
-	// detaching, "available" once detached.
+	// detaching, "available" once detached. Empty when it was not seen.
 	Status string
 	// AttachmentID, AttachmentStatus ("attached", "detaching", ...),
-	// InstanceID and DeviceIndex describe the attachment; they are empty
-	// once the attachment is gone.
+	// InstanceID, DeviceIndex and NetworkCardIndex describe the attachment;
+	// they are empty once the attachment is gone.
 	AttachmentID     string
 	AttachmentStatus string
 	InstanceID       string
 	DeviceIndex      int
+	NetworkCardIndex int
 }
 
 // WaitResult is the outcome of a wait.
 type WaitResult struct {
-	// State is the last state seen. When the attachment was already gone
-	// at the first poll and no interface ID was given, it holds only what
-	// is known: an empty NetworkInterfaceID.
+	// State is the state seen at the last poll, never an earlier one. When
+	// the attachment is gone it holds no attachment fields; when the last
+	// poll saw no interface at all (the attachment was gone at the first
+	// poll and no interface ID was known), it is empty.
 	State InterfaceState
 	// Detached reports that the attachment is gone or the interface is
 	// available.
@@ -42,37 +55,63 @@ type WaitResult struct {
 	// InvalidAttachmentID.NotFound and WaitOptions.Idempotent counted it as
 	// done.
 	AlreadyDetached bool
+	// Detach is DetachAndWait's detach, when the service accepted it: its
+	// Return and request ID. Nil for WaitUntilDetached and when the detach
+	// failed with an error that Idempotent let the wait go on after (see
+	// DetachError).
+	Detach *DetachNetworkInterfaceOutput
+	// DetachError is the error of DetachAndWait's detach that
+	// WaitOptions.Idempotent absorbed: InvalidAttachmentID.NotFound (then
+	// AlreadyDetached is set) or IncorrectState on an attachment seen
+	// detaching. errors.As finds the *APIError, with its request ID.
+	DetachError error
 	// Polls is the number of DescribeNetworkInterfaces calls made.
 	Polls int
-	// Elapsed is the time since the wait began.
+	// Elapsed is the time since the wait began (for DetachAndWait, since
+	// the detach was sent), on Options.Clock.
 	Elapsed time.Duration
 }
 
 // WaitOptions tunes WaitUntilDetached and DetachAndWait.
 type WaitOptions struct {
-	// NetworkInterfaceID, when known, narrows the polls to that interface.
+	// NetworkInterfaceID, when known, is polled by ID from the first poll
+	// on; it must be the attachment's interface (LookupAttachment gives
+	// both). Without it, the first poll finds the interface by attachment
+	// ID and later polls ask for that interface by ID.
 	NetworkInterfaceID string
-	// MinDelay is the delay before the second poll (the first is at once);
-	// it doubles up to MaxDelay, with jitter. Defaults: 1 s and 15 s.
+	// MinDelay and MaxDelay bound the delay between polls. The first poll
+	// is at once; after it, each delay is a twelfth of the time waited so
+	// far, at least MinDelay and at most MaxDelay, with no jitter. With the
+	// defaults, 2 s and 15 s, the wait polls every 2 s for the first 24 s,
+	// then less often, every 15 s from 3 minutes on: about 24 polls in the
+	// first minute and 4 a minute later, and a detach is noticed at most a
+	// twelfth of its duration (and at least 2 s) after it ends.
 	MinDelay, MaxDelay time.Duration
-	// MaxWait bounds the wait besides the context. 0: only the context.
+	// MaxWait bounds the polling, counted from its start, besides the
+	// context. 0: only the context.
 	MaxWait time.Duration
-	// Idempotent makes DetachAndWait treat InvalidAttachmentID.NotFound from
-	// the detach as already detached, and IncorrectState as a detach already
-	// in progress when the attachment is seen "detaching". A detach retried
-	// after a lost response, or run twice by a failover script, sees exactly
-	// these.
+	// Idempotent applies to DetachAndWait only (WaitUntilDetached sends no
+	// detach and ignores it). It treats InvalidAttachmentID.NotFound from
+	// the detach as already detached, and IncorrectState as a detach
+	// already in progress when the first poll sees the attachment
+	// "detaching". A detach retried after a lost response, or run twice by
+	// a failover script, sees exactly these.
 	Idempotent bool
-	// OnPoll, if set, is called after every poll with the state so far.
+	// OnPoll, if set, is called after every poll with the result so far.
 	OnPoll func(WaitResult)
 }
 
 // WaitTimeoutError reports that a wait ended, by WaitOptions.MaxWait or by
-// the context, before the interface was detached. It carries the last state
-// seen and wraps the context's error (context.DeadlineExceeded for MaxWait).
+// the context, before the interface was detached.
 type WaitTimeoutError struct {
+	// Last is the wait's result when it ended: the state seen at the last
+	// poll, the number of polls, the time elapsed and, for DetachAndWait,
+	// the accepted detach. Detached is false.
 	Last WaitResult
-	Err  error
+	// Err is context.DeadlineExceeded when MaxWait ended the wait, else the
+	// error of the caller's context (context.Canceled or
+	// context.DeadlineExceeded).
+	Err error
 }
 
 // Error gives the time waited, the polls and the last state seen.
@@ -82,28 +121,14 @@ func (e *WaitTimeoutError) Error() string {
 		e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
 }
 
-// Unwrap returns the context's error.
+// Unwrap returns Err.
 func (e *WaitTimeoutError) Unwrap() error { return e.Err }
-
-// describeResult decodes DescribeNetworkInterfaces.
-type describeResult struct {
-	Items []struct {
-		ID         string `xml:"networkInterfaceId"`
-		Status     string `xml:"status"`
-		Attachment *struct {
-			ID          string `xml:"attachmentId"`
-			Status      string `xml:"status"`
-			InstanceID  string `xml:"instanceId"`
-			DeviceIndex int    `xml:"deviceIndex"`
-		} `xml:"attachment"`
-	} `xml:"networkInterfaceSet>item"`
-}
 
 // WaitUntilDetached polls DescribeNetworkInterfaces until the attachment is
 // gone or its interface is "available", and returns the final state. The
-// first poll is at once, the next after WaitOptions.MinDelay, doubling up to
-// MaxDelay with jitter. Throttled polls are retried by the client; an error
-// that outlasts the retries ends the wait. An attachment that is not found
+// schedule is described at WaitOptions.MinDelay. Throttled polls are
+// retried by the client; an error that outlasts the retries ends the wait
+// and is returned with the result so far. An attachment that is not found
 // counts as detached. When ctx or MaxWait ends the wait first, the error is
 // a *WaitTimeoutError carrying the last state.
 func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, optFns ...func(*WaitOptions)) (*WaitResult, error) {
@@ -111,12 +136,17 @@ func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, opt
 	if err := validateWait(ctx, attachmentID, opts); err != nil {
 		return nil, err
 	}
-	return c.wait(ctx, attachmentID, opts, time.Now(), nil)
+	return c.wait(ctx, attachmentID, opts, &WaitResult{}, c.now(), nil)
 }
 
 // DetachAndWait detaches the interface, then waits until it is detached (see
 // WaitUntilDetached). With WaitOptions.Idempotent, a detach answered with
 // InvalidAttachmentID.NotFound counts as already done.
+//
+// The result says which step failed: when the detach fails, DetachAndWait
+// returns a nil result and the detach's error; once the detach was
+// accepted, it returns the result so far (with Detach set) and the error of
+// the poll that failed, or a *WaitTimeoutError.
 func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceInput, optFns ...func(*WaitOptions)) (*WaitResult, error) {
 	opts := waitOptions(optFns)
 	if err := in.validate(); err != nil {
@@ -128,27 +158,37 @@ func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceIn
 	if err := validateWait(ctx, in.AttachmentID, opts); err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	already := false
-	var detachErr error
-	if _, err := c.DetachNetworkInterface(ctx, in); err != nil {
-		var ae *APIError
-		switch {
-		case opts.Idempotent && errors.Is(err, ErrAttachmentNotFound):
-			already = true
-		case opts.Idempotent && errors.As(err, &ae) && ae.Code == "IncorrectState":
-			// Perhaps an earlier detach is still in progress: wait for it
-			// if the first poll shows the attachment detaching.
-			detachErr = err
-		default:
-			return nil, err
-		}
+	start := c.now()
+	res := &WaitResult{}
+	var unlessDetaching error
+	out, err := c.DetachNetworkInterface(ctx, in)
+	switch {
+	case err == nil:
+		res.Detach = out
+	case opts.Idempotent && errors.Is(err, ErrAttachmentNotFound):
+		res.AlreadyDetached, res.DetachError = true, err
+	case opts.Idempotent && isCode(err, "IncorrectState"):
+		// Perhaps an earlier detach is still in progress: wait for it if
+		// the first poll shows the attachment detaching.
+		res.DetachError, unlessDetaching = err, err
+	default:
+		return nil, err
 	}
-	res, err := c.wait(ctx, in.AttachmentID, opts, start, detachErr)
-	if res != nil {
-		res.AlreadyDetached = already
+	return c.wait(ctx, in.AttachmentID, opts, res, start, unlessDetaching)
+}
+
+// isCode reports whether err holds an *APIError with the code.
+func isCode(err error, code string) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Code == code
+}
+
+// now is the client's clock.
+func (c *Client) now() time.Time {
+	if c.clock == nil {
+		return time.Now()
 	}
-	return res, err
+	return c.clock()
 }
 
 func waitOptions(optFns []func(*WaitOptions)) WaitOptions {
@@ -173,6 +213,8 @@ func validateWait(ctx context.Context, attachmentID string, o WaitOptions) error
 		return &ValidationError{Field: "AttachmentID", Reason: "is required"}
 	case len(attachmentID) > maxAttachmentIDLen:
 		return &ValidationError{Field: "AttachmentID", Reason: fmt.Sprintf("is longer than %d bytes", maxAttachmentIDLen)}
+	case len(o.NetworkInterfaceID) > maxAttachmentIDLen:
+		return &ValidationError{Field: "WaitOptions.NetworkInterfaceID", Reason: fmt.Sprintf("is longer than %d bytes", maxAttachmentIDLen)}
 	case o.MinDelay < 0 || o.MaxDelay < o.MinDelay:
 		return &ValidationError{Field: "WaitOptions.MinDelay", Reason: "must be positive and at most MaxDelay"}
 	case o.MaxWait < 0:
@@ -181,53 +223,67 @@ func validateWait(ctx context.Context, attachmentID string, o WaitOptions) error
 	return nil
 }
 
-// wait runs the polling loop. With unlessDetaching set, the wait goes on
-// only if the first poll shows the attachment detaching or gone; otherwise
-// unlessDetaching is returned.
-func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, start time.Time, unlessDetaching error) (*WaitResult, error) {
+// wait runs the polling loop, filling res. With unlessDetaching set, the
+// wait goes on only if the first poll shows the attachment detaching or
+// gone; otherwise unlessDetaching is returned.
+func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, res *WaitResult, start time.Time, unlessDetaching error) (*WaitResult, error) {
 	parent := ctx
+	pollStart := c.now()
 	if o.MaxWait > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.MaxWait)
 		defer cancel()
 	}
-	params := url.Values{"Filter.1.Name": {"attachment.attachment-id"}, "Filter.1.Value.1": {attachmentID}}
-	if o.NetworkInterfaceID != "" {
-		params = url.Values{"NetworkInterfaceId.1": {o.NetworkInterfaceID}}
-	}
-	res := &WaitResult{}
 	// timeout reports the end of the wait with the caller's context error,
 	// or DeadlineExceeded from MaxWait.
 	timeout := func() (*WaitResult, error) {
-		res.Elapsed = time.Since(start)
+		res.Elapsed = c.now().Sub(start)
 		cause := parent.Err()
 		if cause == nil {
-			cause = ctx.Err()
+			cause = context.DeadlineExceeded
 		}
 		return res, &WaitTimeoutError{Last: *res, Err: cause}
 	}
-	delay := o.MinDelay
+	// The interface to poll by ID, and whether a poll has shown it: an
+	// interface that was seen and then is not found was deleted, which
+	// detached it; one never seen is an error (a wrong ID).
+	ifaceID, seen := o.NetworkInterfaceID, false
 	for {
-		var out describeResult
-		err := c.Call(ctx, "DescribeNetworkInterfaces", params, &out)
+		var items []describeItem
+		var err error
+		if ifaceID != "" {
+			items, _, err = c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {ifaceID}}, &res.Polls)
+			if err != nil && seen && isCode(err, "InvalidNetworkInterfaceID.NotFound") {
+				items, err = nil, nil
+			}
+		} else {
+			items, _, err = c.describeInterfaces(ctx, url.Values{"Filter.1.Name": {"attachment.attachment-id"}, "Filter.1.Value.1": {attachmentID}}, &res.Polls)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return timeout()
 			}
-			res.Elapsed = time.Since(start)
+			res.Elapsed = c.now().Sub(start)
 			return res, err
 		}
-		res.Polls++
-		res.Detached = true
-		for _, it := range out.Items {
-			st := InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status}
-			if a := it.Attachment; a != nil && a.ID == attachmentID {
-				st.AttachmentID, st.AttachmentStatus, st.InstanceID, st.DeviceIndex = a.ID, a.Status, a.InstanceID, a.DeviceIndex
-				res.Detached = it.Status == "available"
+		// Each poll replaces the state: nothing of an earlier poll is kept
+		// but the interface's ID.
+		res.State, res.Detached = InterfaceState{NetworkInterfaceID: ifaceID}, true
+		for _, it := range items {
+			ours := it.Attachment != nil && it.Attachment.ID == attachmentID
+			if (ifaceID != "" && it.ID != ifaceID) || (ifaceID == "" && !ours) {
+				continue
 			}
-			res.State = st
+			ifaceID, seen = it.ID, true
+			if ours {
+				res.State, res.Detached = it.state(), it.Status == "available"
+			} else {
+				// Another attachment, if any, is not ours: ours is gone.
+				res.State = InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status}
+			}
 		}
-		res.Elapsed = time.Since(start)
+		now := c.now()
+		res.Elapsed = now.Sub(start)
 		if o.OnPoll != nil {
 			o.OnPoll(*res)
 		}
@@ -240,11 +296,17 @@ func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, s
 			}
 			unlessDetaching = nil
 		}
-		// Equal jitter: between half the delay and all of it.
-		d := delay/2 + time.Duration(c.jitter()*float64(delay/2))
+		d := pollDelay(now.Sub(start), o.MinDelay, o.MaxDelay)
+		if o.MaxWait > 0 {
+			// Checked on the client's clock too, so that a wait on a fake
+			// clock ends as a real one does.
+			if left := pollStart.Add(o.MaxWait).Sub(now); d >= left {
+				_ = c.sleep(ctx, max(left, 0)) // ends at the deadline either way
+				return timeout()
+			}
+		}
 		if err := c.sleep(ctx, d); err != nil {
 			return timeout()
 		}
-		delay = min(delay*2, o.MaxDelay)
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/google/go-cmp/cmp"
 )
 
 // fakeClock is a clock shared by the fake server and the client's sleep,
@@ -29,20 +31,34 @@ func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 const secondary = "eni-attach-0123456789abcdef0"
 
 // newWaitClient returns a client and server sharing a fake clock, with
-// interfaces staying "detaching" for detaching.
+// interfaces staying "detaching" for detaching. With realTime, the server
+// and the client keep real time.
 func newWaitClient(t *testing.T, detaching time.Duration, realTime bool) (*Client, *ec2test.Server) {
+	c, srv, _ := newFakeClockClient(t, detaching, realTime)
+	return c, srv
+}
+
+// newFakeClockClient is newWaitClient that also returns the fake clock
+// (nil with realTime). Retries back off by their full delay, on the clock.
+func newFakeClockClient(t *testing.T, detaching time.Duration, realTime bool) (*Client, *ec2test.Server, *fakeClock) {
 	t.Helper()
-	fc := &fakeClock{now: time.Now()}
+	var fc *fakeClock
 	srvOpts := []ec2test.Option{ec2test.WithDetachingDuration(detaching)}
 	if !realTime {
+		fc = &fakeClock{now: time.Now()}
 		srvOpts = append(srvOpts, ec2test.WithClock(fc.Now))
 	}
-	return newTestClient(t, srvOpts, func(o *Options) {
-		o.RetryJitter = func() float64 { return 1 }
-		if !realTime {
-			o.Clock, o.Sleep = fc.Now, fc.Sleep
+	c, srv := newTestClient(t, srvOpts, func(o *Options) {
+		if fc != nil {
+			o.Clock = fc.Now
 		}
 	})
+	c.jitter = func() float64 { return 1 }
+	c.sleep = sleepContext // newTestClient skips backoffs
+	if fc != nil {
+		c.sleep = fc.Sleep
+	}
+	return c, srv, fc
 }
 
 func TestWaitUntilDetached(t *testing.T) {
@@ -58,7 +74,7 @@ func TestWaitUntilDetached(t *testing.T) {
 			t.Fatalf("got (%+v, %v), want detached after one poll", res, err)
 		}
 	})
-	t.Run("several polls with growing delays", func(t *testing.T) {
+	t.Run("polls every MinDelay at first", func(t *testing.T) {
 		t.Parallel()
 		c, srv := newWaitClient(t, 5*time.Second, false)
 		if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}); err != nil {
@@ -72,7 +88,7 @@ func TestWaitUntilDetached(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Polls at 0, 1, 3 and 7 s: detaching until 5 s.
+		// Polls at 0, 2, 4 and 6 s: detaching until 5 s.
 		if res.Polls != 4 || res.State.Status != "available" || res.State.NetworkInterfaceID != "eni-0123456789abcdef0" {
 			t.Errorf("result = %+v, want available after 4 polls", res)
 		}
@@ -100,7 +116,7 @@ func TestWaitUntilDetached(t *testing.T) {
 		if wt.Last.State.AttachmentStatus != "detaching" || wt.Last.Polls < 2 || res == nil {
 			t.Errorf("last state = %+v", wt.Last)
 		}
-		if time.Since(start) > 400*time.Millisecond {
+		if time.Since(start) > 2*time.Second {
 			t.Errorf("returned after %v", time.Since(start))
 		}
 	})
@@ -116,7 +132,7 @@ func TestWaitUntilDetached(t *testing.T) {
 		if !errors.As(err, &wt) || !errors.Is(err, context.DeadlineExceeded) || res.Detached || wt.Last.Polls < 2 {
 			t.Fatalf("got (%+v, %v), want a *WaitTimeoutError after several polls", res, err)
 		}
-		if el := time.Since(start); el > 300*time.Millisecond {
+		if el := time.Since(start); el > 2*time.Second {
 			t.Errorf("took %v for a 100ms maximum wait", el)
 		}
 	})
@@ -211,4 +227,224 @@ func TestDetachAndWait(t *testing.T) {
 			t.Errorf("%d requests sent", n)
 		}
 	})
+}
+
+const secondaryInterface = "eni-0123456789abcdef0"
+
+// TestWaitResultIsNeverStale: a poll that no longer finds the attachment
+// replaces the state; it never keeps the status of an earlier poll.
+func TestWaitResultIsNeverStale(t *testing.T) {
+	t.Parallel()
+	t.Run("detached by attachment ID", func(t *testing.T) {
+		t.Parallel()
+		c, _ := newWaitClient(t, 3*time.Second, false)
+		var seen []InterfaceState
+		res, err := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary},
+			func(o *WaitOptions) { o.OnPoll = func(r WaitResult) { seen = append(seen, r.State) } })
+		if err != nil || !res.Detached {
+			t.Fatalf("got (%+v, %v)", res, err)
+		}
+		want := InterfaceState{NetworkInterfaceID: secondaryInterface, Status: "available"}
+		if diff := cmp.Diff(want, res.State); diff != "" {
+			t.Errorf("final state (-want +got):\n%s", diff)
+		}
+		first := InterfaceState{NetworkInterfaceID: secondaryInterface, Status: "in-use", AttachmentID: secondary,
+			AttachmentStatus: "detaching", InstanceID: "i-0123456789abcdef0", DeviceIndex: 1}
+		if len(seen) < 2 || !cmp.Equal(seen[0], first) {
+			t.Errorf("states seen = %+v, want %+v first", seen, first)
+		}
+	})
+	t.Run("already gone at the first poll", func(t *testing.T) {
+		t.Parallel()
+		c, _ := newWaitClient(t, 0, false)
+		res, err := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0fffffffffffffff0"},
+			func(o *WaitOptions) { o.Idempotent = true })
+		if err != nil || !res.Detached || !res.AlreadyDetached {
+			t.Fatalf("got (%+v, %v)", res, err)
+		}
+		if res.State != (InterfaceState{}) || res.Detach != nil || !errors.Is(res.DetachError, ErrAttachmentNotFound) {
+			t.Errorf("result = %+v, want no state, no accepted detach, the NotFound kept", res)
+		}
+	})
+	t.Run("a timeout reports the last poll", func(t *testing.T) {
+		t.Parallel()
+		c, _ := newWaitClient(t, time.Hour, false)
+		res, err := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary},
+			func(o *WaitOptions) { o.MaxWait = time.Minute })
+		var wt *WaitTimeoutError
+		if !errors.As(err, &wt) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got (%+v, %v), want a *WaitTimeoutError", res, err)
+		}
+		if wt.Last.State.AttachmentStatus != "detaching" || wt.Last.Detached || wt.Last.Detach == nil || wt.Last.Detach.RequestID == "" {
+			t.Errorf("last = %+v", wt.Last)
+		}
+	})
+}
+
+// pollTimes runs a wait on a fake clock and returns when each poll was
+// sent, counted from the start of the wait.
+func pollTimes(t *testing.T, detaching time.Duration, jitter float64, optFn func(*WaitOptions)) ([]time.Duration, *WaitResult, error) {
+	t.Helper()
+	c, srv, fc := newFakeClockClient(t, detaching, false)
+	c.jitter = func() float64 { return jitter }
+	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}); err != nil {
+		t.Fatal(err)
+	}
+	start := fc.Now()
+	res, err := c.WaitUntilDetached(context.Background(), secondary, optFn)
+	var times []time.Duration
+	for _, r := range srv.Requests() {
+		if r.Action == "DescribeNetworkInterfaces" {
+			times = append(times, r.Time.Sub(start))
+		}
+	}
+	return times, res, err
+}
+
+// TestWaitMinDelayIsAFloor: MinDelay = MaxDelay gives polls exactly that
+// far apart, whatever the retry jitter.
+func TestWaitMinDelayIsAFloor(t *testing.T) {
+	t.Parallel()
+	times, res, err := pollTimes(t, time.Second, 0, func(o *WaitOptions) { o.MinDelay, o.MaxDelay = 150*time.Millisecond, 150*time.Millisecond })
+	if err != nil || !res.Detached {
+		t.Fatalf("got (%+v, %v)", res, err)
+	}
+	for i := 1; i < len(times); i++ {
+		if gap := times[i] - times[i-1]; gap != 150*time.Millisecond {
+			t.Errorf("poll %d came %v after the one before, want 150ms (poll times %v)", i+1, gap, times)
+		}
+	}
+	if len(times) != 8 { // 0, 150ms, ..., 1.05 s
+		t.Errorf("%d polls, want 8: %v", len(times), times)
+	}
+}
+
+// TestWaitSchedule: the loop polls when pollDelay says (the schedule that
+// waitsim_test.go measures), and MaxWait ends it on the client's clock.
+func TestWaitSchedule(t *testing.T) {
+	t.Parallel()
+	times, res, err := pollTimes(t, time.Hour, 0.5, func(o *WaitOptions) { o.MaxWait = 5 * time.Minute })
+	var wt *WaitTimeoutError
+	if !errors.As(err, &wt) || !errors.Is(err, context.DeadlineExceeded) || res == nil || res.Detached {
+		t.Fatalf("got (%+v, %v), want a *WaitTimeoutError", res, err)
+	}
+	var want []time.Duration
+	for at := time.Duration(0); at < 5*time.Minute; at += pollDelay(at, defaultWaitMinDelay, defaultWaitMaxDelay) {
+		want = append(want, at)
+	}
+	if diff := cmp.Diff(want, times); diff != "" {
+		t.Errorf("poll times (-want +got):\n%s", diff)
+	}
+	if res.Polls != len(times) || res.Elapsed != 5*time.Minute {
+		t.Errorf("result = %+v, want %d polls over 5m", res, len(times))
+	}
+	firstMinute := 0
+	for _, at := range times {
+		if at < time.Minute {
+			firstMinute++
+		}
+	}
+	if firstMinute > 25 {
+		t.Errorf("%d polls in the first minute, want at most 25", firstMinute)
+	}
+}
+
+// TestWaitNarrowsToTheInterface: once the interface is known, polls ask for
+// it by ID, which costs one unpaginated call.
+func TestWaitNarrowsToTheInterface(t *testing.T) {
+	t.Parallel()
+	for _, given := range []bool{false, true} {
+		c, srv := newWaitClient(t, 5*time.Second, false)
+		res, err := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}, func(o *WaitOptions) {
+			if given {
+				o.NetworkInterfaceID = secondaryInterface
+			}
+		})
+		if err != nil || !res.Detached || res.State.Status != "available" {
+			t.Fatalf("given %t: got (%+v, %v)", given, res, err)
+		}
+		var polls []string
+		for _, r := range srv.Requests() {
+			if r.Action != "DescribeNetworkInterfaces" {
+				continue
+			}
+			switch {
+			case r.Params.Get("NetworkInterfaceId.1") == secondaryInterface && r.Params.Get("MaxResults") == "":
+				polls = append(polls, "by ID")
+			case r.Params.Get("Filter.1.Name") == "attachment.attachment-id" && r.Params.Get("Filter.1.Value.1") == secondary && r.Params.Get("MaxResults") != "":
+				polls = append(polls, "by attachment, paginated")
+			default:
+				polls = append(polls, r.Params.Encode())
+			}
+		}
+		want := []string{"by attachment, paginated", "by ID", "by ID", "by ID"}
+		if given {
+			want[0] = "by ID"
+		}
+		if diff := cmp.Diff(want, polls); diff != "" {
+			t.Errorf("given %t: polls (-want +got):\n%s", given, diff)
+		}
+	}
+}
+
+// TestDetachAndWaitSaysWhichStepFailed: a refused detach gives no result;
+// a poll that fails after an accepted detach gives the result so far, with
+// the detach's output.
+func TestDetachAndWaitSaysWhichStepFailed(t *testing.T) {
+	t.Parallel()
+	c, srv := newWaitClient(t, time.Minute, false)
+	res, err := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-00000000000000000"})
+	if res != nil || !isCode(err, "OperationNotPermitted") {
+		t.Errorf("refused detach: got (%+v, %v), want no result and OperationNotPermitted", res, err)
+	}
+	checkOperation(t, err, "DetachNetworkInterface")
+	res, err = c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}, func(o *WaitOptions) {
+		o.OnPoll = func(r WaitResult) {
+			if r.Polls == 1 {
+				srv.Inject(ec2test.APIError(403, "UnauthorizedOperation"), 1)
+			}
+		}
+	})
+	if !errors.Is(err, ErrUnauthorizedOperation) || res == nil {
+		t.Fatalf("failed poll: got (%+v, %v), want a result and UnauthorizedOperation", res, err)
+	}
+	if res.Detach == nil || !res.Detach.Return || res.Detach.RequestID == "" || res.Polls != 2 || res.Detached {
+		t.Errorf("failed poll: result = %+v, want the accepted detach and 2 polls", res)
+	}
+	checkOperation(t, err, "DescribeNetworkInterfaces")
+}
+
+// checkOperation checks that err is a *smithy.OperationError naming the
+// action: the wait passes each call's error on as it is.
+func checkOperation(t *testing.T, err error, action string) {
+	t.Helper()
+	var oe *smithy.OperationError
+	if !errors.As(err, &oe) {
+		t.Errorf("%v: not a *smithy.OperationError", err)
+	} else if oe.ServiceID != "EC2" || oe.OperationName != action {
+		t.Errorf("error names %s %s, want EC2 %s: %v", oe.ServiceID, oe.OperationName, action, err)
+	}
+}
+
+// TestWaitDeletedInterface: an interface that a poll showed and the next
+// one does not find was deleted, which detached it; one never seen is a
+// wrong ID, and an error.
+func TestWaitDeletedInterface(t *testing.T) {
+	t.Parallel()
+	detaching := `<DescribeNetworkInterfacesResponse><requestId>r1</requestId><networkInterfaceSet><item><networkInterfaceId>eni-1</networkInterfaceId><status>in-use</status>` +
+		`<attachment><attachmentId>eni-attach-1</attachmentId><instanceId>i-1</instanceId><deviceIndex>1</deviceIndex><status>detaching</status></attachment>` +
+		`</item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`
+	notFound := `<Response><Errors><Error><Code>InvalidNetworkInterfaceID.NotFound</Code><Message>The networkInterface ID 'eni-1' does not exist</Message></Error></Errors><RequestID>r2</RequestID></Response>`
+
+	c, _ := newScriptedClient(t, detaching, notFound)
+	res, err := c.WaitUntilDetached(context.Background(), "eni-attach-1")
+	if err != nil || !res.Detached || res.State != (InterfaceState{NetworkInterfaceID: "eni-1"}) || res.Polls != 2 {
+		t.Errorf("deleted: got (%+v, %v), want detached with no status", res, err)
+	}
+
+	c, _ = newScriptedClient(t, notFound)
+	res, err = c.WaitUntilDetached(context.Background(), "eni-attach-1", func(o *WaitOptions) { o.NetworkInterfaceID = "eni-1" })
+	if !isCode(err, "InvalidNetworkInterfaceID.NotFound") || res == nil || res.Detached {
+		t.Errorf("never seen: got (%+v, %v), want the NotFound error", res, err)
+	}
 }

@@ -8,66 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 )
-
-// maxBodySize bounds every response body the client reads. EC2 answers for
-// this action are a few hundred bytes; anything near this size is not EC2.
-const maxBodySize = 1 << 20
-
-// snippetSize bounds the part of an undecodable body kept in a ResponseError.
-const snippetSize = 256
-
-// errBodyTooLarge is the decoding failure for a body over maxBodySize.
-var errBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", maxBodySize)
-
-// readBody reads at most maxBodySize bytes of r. A longer body is an error:
-// it is not a response this client can trust to be complete. buf is reused
-// when it is large enough.
-func readBody(r io.Reader, buf *bytes.Buffer) ([]byte, error) {
-	buf.Reset()
-	for {
-		if buf.Len() > maxBodySize {
-			return buf.Bytes()[:maxBodySize], errBodyTooLarge
-		}
-		buf.Grow(min(max(512, buf.Len()), maxBodySize+1-buf.Len()))
-		free := buf.AvailableBuffer()
-		n, err := r.Read(free[:min(cap(free), maxBodySize+1-buf.Len())])
-		buf.Write(free[:n])
-		if err == io.EOF {
-			return buf.Bytes(), nil
-		}
-		if err != nil {
-			return buf.Bytes(), err
-		}
-	}
-}
-
-// requestIDFromHeader returns the request ID that AWS puts in a header.
-func requestIDFromHeader(h http.Header) string {
-	if id := h.Get("X-Amzn-Requestid"); id != "" {
-		return id
-	}
-	return h.Get("X-Amz-Request-Id")
-}
-
-// snippet returns the start of body as valid UTF-8, for error messages.
-func snippet(body []byte) string {
-	if len(body) > snippetSize {
-		body = body[:snippetSize]
-		// Do not cut a multi-byte rune in half.
-		for i := 0; i < utf8.UTFMax && len(body) > 0 && !utf8.Valid(body); i++ {
-			body = body[:len(body)-1]
-		}
-	}
-	return strings.ToValidUTF8(string(body), "\uFFFD")
-}
-
-// xmlUnmarshaler is implemented by result types that decode themselves
-// faster than reflection would; any other out value goes to encoding/xml.
-type xmlUnmarshaler interface {
-	unmarshalResult(d *xml.Decoder, start xml.StartElement) error
-}
 
 // rootElement returns the first start element of the document, refusing
 // non-whitespace text before it (an HTML or JSON body, say).
@@ -96,18 +37,27 @@ func rootElement(d *xml.Decoder) (xml.StartElement, error) {
 
 // decodeResult decodes a success body whose root element must be
 // <action>Response (in any namespace) into out; a nil out only checks the
-// root element and that the document is well formed.
+// root element and that the document is well formed. The
+// DetachNetworkInterface result takes the allocation-free fast path of
+// xmlscan.go when it can, else encoding/xml into detachResponse.
 func decodeResult(body []byte, action string, out any) error {
-	if r, ok := out.(*detachResult); ok && action == "DetachNetworkInterface" {
-		if fastDetachResult(body, r) {
-			return nil
-		}
-		*r = detachResult{} // the slow path starts afresh
+	r, ok := out.(*detachResult)
+	if !ok || action != "DetachNetworkInterface" {
+		return decodeResultXML(body, action, out)
 	}
-	return decodeResultXML(body, action, out)
+	if fastDetachResult(body, r) {
+		return nil
+	}
+	var doc detachResponse
+	if err := decodeResultXML(body, action, &doc); err != nil {
+		return err
+	}
+	return doc.result(r)
 }
 
-// decodeResultXML is decodeResult through encoding/xml only.
+// decodeResultXML is decodeResult through encoding/xml only: the root
+// element is checked here, everything under it is left to out's struct
+// tags.
 func decodeResultXML(body []byte, action string, out any) error {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	start, err := rootElement(d)
@@ -117,14 +67,27 @@ func decodeResultXML(body []byte, action string, out any) error {
 	if want := action + "Response"; start.Name.Local != want {
 		return fmt.Errorf("root element is <%s>, want <%s>", start.Name.Local, want)
 	}
-	switch v := out.(type) {
-	case nil:
+	if out == nil {
 		return d.Skip()
-	case xmlUnmarshaler:
-		return v.unmarshalResult(d, start)
-	default:
-		return d.DecodeElement(out, &start)
 	}
+	return d.DecodeElement(out, &start)
+}
+
+// xmlTextElement is an element that must hold text only. encoding/xml
+// would skip the child elements of a text field silently, so Children
+// collects them and text refuses them.
+type xmlTextElement struct {
+	Text     []byte     `xml:",chardata"`
+	Children []struct{} `xml:",any"`
+}
+
+// text returns the element's text with white space trimmed; an element
+// that is absent or self-closed has none.
+func (e *xmlTextElement) text(name string) ([]byte, error) {
+	if len(e.Children) != 0 {
+		return nil, fmt.Errorf("<%s> holds elements, want text", name)
+	}
+	return bytes.TrimSpace(e.Text), nil
 }
 
 // xmlErrorDetail is one <Error> element of either error shape.

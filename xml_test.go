@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,7 +100,10 @@ func TestSuccessBodiesThatAreNotResults(t *testing.T) {
 		{"other action", `<AttachNetworkInterfaceResponse><return>true</return></AttachNetworkInterfaceResponse>`},
 		{"truncated", `<DetachNetworkInterfaceResponse><requestId>x</req`},
 		{"bad return", `<DetachNetworkInterfaceResponse><return>maybe</return></DetachNetworkInterfaceResponse>`},
+		{"return neither boolean nor xsd:boolean", `<DetachNetworkInterfaceResponse><return>yes</return></DetachNetworkInterfaceResponse>`},
+		{"return 2", `<DetachNetworkInterfaceResponse><return>2</return></DetachNetworkInterfaceResponse>`},
 		{"nested return", `<DetachNetworkInterfaceResponse><return><b>true</b></return></DetachNetworkInterfaceResponse>`},
+		{"nested requestId", `<DetachNetworkInterfaceResponse><requestId><b>x</b></requestId><return>true</return></DetachNetworkInterfaceResponse>`},
 		{"JSON", `{"return": true}`},
 		{"text before root", `ok <DetachNetworkInterfaceResponse/>`},
 	}
@@ -118,36 +123,101 @@ func TestSuccessBodiesThatAreNotResults(t *testing.T) {
 	}
 }
 
-// TestBodyLimit checks that no more than 1 MiB of a body is read.
-func TestBodyLimit(t *testing.T) {
+// TestReturnIsAnXSDBoolean checks that a 200 whose <return> is any
+// xsd:boolean, or any value strconv.ParseBool reads (as the SDK does for the
+// <return> of other EC2 actions), is a success with that value, through the
+// fast path and through encoding/xml alike, and is sent once.
+func TestReturnIsAnXSDBoolean(t *testing.T) {
 	t.Parallel()
-	var buf bytes.Buffer
-	src := &countingReader{n: 50 << 20}
-	_, err := readBody(src, &buf)
-	if !errors.Is(err, errBodyTooLarge) {
-		t.Fatalf("err = %v, want errBodyTooLarge", err)
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"1", true}, {"0", false},
+		{" true ", true}, {"\n\t1\n", true}, {"\r\n0\r\n", false},
+		{"t", true}, {"T", true}, {"TRUE", true}, {"True", true},
+		{"f", false}, {"F", false}, {"FALSE", false}, {"False", false},
+		{"tRuE", true}, {"fALSE", false}, // accepted before, kept
+		{"", true}, // an empty <return> is a missing one
 	}
-	if src.read > maxBodySize+1+32*1024 {
-		t.Errorf("read %d bytes of a 50 MB body, want at most about 1 MiB", src.read)
-	}
-	if buf.Cap() > 4*maxBodySize {
-		t.Errorf("buffer grew to %d bytes", buf.Cap())
+	for _, tc := range tests {
+		for _, shape := range []struct{ name, format string }{
+			{"plain", "<DetachNetworkInterfaceResponse><requestId>r</requestId><return>%s</return></DetachNetworkInterfaceResponse>"},
+			{"encoding/xml", "<!-- a comment sends it to encoding/xml --><DetachNetworkInterfaceResponse><requestId>r</requestId><return>%s</return></DetachNetworkInterfaceResponse>"},
+		} {
+			t.Run(fmt.Sprintf("%q %s", tc.text, shape.name), func(t *testing.T) {
+				t.Parallel()
+				rs := newRecordingServer(t, 200, fmt.Appendf(nil, shape.format, tc.text), nil)
+				out, err := clientFor(t, rs).DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
+				if err != nil {
+					t.Fatalf("an accepted detach failed: %v", err)
+				}
+				if want := (DetachNetworkInterfaceOutput{Return: tc.want, RequestID: "r"}); *out != want {
+					t.Errorf("output %+v, want %+v", *out, want)
+				}
+				if n := len(rs.captured()); n != 1 {
+					t.Errorf("sent %d requests, want 1", n)
+				}
+			})
+		}
 	}
 }
 
-// countingReader yields n bytes of 'x' and counts what was read.
-type countingReader struct{ n, read int }
+// TestParseReturnAgreesWithStrconv checks parseReturn against
+// strconv.ParseBool, the SDK's parser: every value it reads is read alike,
+// and the only others are the empty text and true/false in any letter case.
+func TestParseReturnAgreesWithStrconv(t *testing.T) {
+	t.Parallel()
+	candidates := []string{"", "yes", "no", "on", "2", "01", "00", "10", "truee", "fals", "ſ", "falſe", "\u212Atrue"}
+	for c := 0; c < 256; c++ {
+		candidates = append(candidates, string([]byte{byte(c)}))
+	}
+	for _, word := range []string{"true", "false"} {
+		for mask := 0; mask < 1<<len(word); mask++ {
+			b := []byte(word)
+			for i := range b {
+				if mask&(1<<i) != 0 {
+					b[i] -= 'a' - 'A'
+				}
+			}
+			candidates = append(candidates, string(b))
+		}
+	}
+	for _, s := range candidates {
+		got, ok := parseReturn([]byte(s))
+		want, err := strconv.ParseBool(s)
+		switch {
+		case err == nil && (!ok || got != want):
+			t.Errorf("parseReturn(%q) = (%t, %t), strconv.ParseBool gives %t", s, got, ok, want)
+		case err != nil && ok && s != "" && !strings.EqualFold(s, "true") && !strings.EqualFold(s, "false"):
+			t.Errorf("parseReturn(%q) = (%t, true), want refused", s, got)
+		case err != nil && !ok && (s == "" || strings.EqualFold(s, "true") || strings.EqualFold(s, "false")) && !strings.ContainsRune(s, 'ſ'):
+			t.Errorf("parseReturn(%q) refused it", s)
+		}
+	}
+}
 
-func (r *countingReader) Read(p []byte) (int, error) {
-	if r.read >= r.n {
-		return 0, errors.New("EOF not expected: the reader should have stopped")
+// TestFastPathAllocations keeps the fast paths allocation-free apart from
+// the strings they return: the request ID, and the error's three strings.
+// Not parallel: AllocsPerRun counts the whole process.
+func TestFastPathAllocations(t *testing.T) {
+	body := readTestdata(t, "success_return_1.xml")
+	var r detachResult
+	if allocs := testing.AllocsPerRun(100, func() {
+		if !fastDetachResult(body, &r) {
+			t.Fatal("fast path declined")
+		}
+	}); allocs > 1 {
+		t.Errorf("fastDetachResult allocates %.0f times, want 1 (the request ID)", allocs)
 	}
-	k := min(len(p), r.n-r.read)
-	for i := range p[:k] {
-		p[i] = 'x'
+	body = readTestdata(t, "error_ec2.xml")
+	if allocs := testing.AllocsPerRun(100, func() {
+		if _, _, _, ok := fastErrorDocument(body); !ok {
+			t.Fatal("fast path declined")
+		}
+	}); allocs > 3 {
+		t.Errorf("fastErrorDocument allocates %.0f times, want 3 (its strings)", allocs)
 	}
-	r.read += k
-	return k, nil
 }
 
 func TestAPIErrorFault(t *testing.T) {
@@ -178,7 +248,7 @@ func TestAPIErrorIs(t *testing.T) {
 // FuzzDecodeError check that it agrees with encoding/xml.
 func TestFastPathTakesCommonShapes(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"success.xml", "success_no_return.xml", "success_self_closed.xml"} {
+	for _, name := range []string{"success.xml", "success_no_return.xml", "success_self_closed.xml", "success_return_1.xml"} {
 		var r detachResult
 		if !fastDetachResult(readTestdata(t, name), &r) {
 			t.Errorf("%s: fast path declined", name)
@@ -205,5 +275,37 @@ func TestFastPathTakesCommonShapes(t *testing.T) {
 		if fastDetachResult([]byte(body), &r) {
 			t.Errorf("fast path took %q", body)
 		}
+	}
+}
+
+// The decode benchmarks: the fast path must stay allocation-free apart from
+// the strings it returns (the request ID); the fallbacks show what it saves.
+func BenchmarkDecodeResult(b *testing.B) {
+	for _, name := range []string{"success.xml", "success_extra_elements.xml"} {
+		body := readTestdata(b, name)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var r detachResult
+				if err := decodeResult(body, "DetachNetworkInterface", &r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDecodeError(b *testing.B) {
+	h := http.Header{"X-Amzn-Requestid": {"hdr"}}
+	for _, name := range []string{"error_ec2.xml", "error_awsquery.xml", "error_proxy.html"} {
+		body := readTestdata(b, name)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := decodeError(400, h, body, nil); err == nil {
+					b.Fatal("no error")
+				}
+			}
+		})
 	}
 }

@@ -9,9 +9,10 @@ import (
 // the DetachNetworkInterface result and the error document. It reads the
 // common shapes without allocating and gives up (ok == false) on anything
 // unusual (comments, CDATA, DOCTYPE, unknown entities, mixed content,
-// duplicates, odd names or prologs), in which case the encoding/xml path
-// decides. FuzzFastPath checks that whenever it answers, it answers as
-// encoding/xml does.
+// duplicates, odd names or prologs), in which case the one fallback,
+// encoding/xml into the tagged structs detachResponse and xmlErrorDocument,
+// decides. FuzzDecodeResult and FuzzDecodeError check that whenever the
+// fast path answers, it answers as xml.Unmarshal into those structs does.
 
 // maxScanLeaves and maxScanDepth bound what the fast path handles.
 const (
@@ -295,12 +296,14 @@ func xmlText(raw []byte) (string, bool) {
 	return string(out), true
 }
 
-// fastDetachResult decodes the DetachNetworkInterface result.
+// fastDetachResult decodes the DetachNetworkInterface result as
+// detachResponse.result would.
 func fastDetachResult(body []byte, r *detachResult) bool {
 	var s xmlScan
 	if !scanXML(body, &s) || string(s.root) != "DetachNetworkInterfaceResponse" {
 		return false
 	}
+	var idRaw, retRaw []byte
 	seenID, seenReturn := false, false
 	for _, l := range s.leaves[:s.n] {
 		if l.depth != 1 {
@@ -311,28 +314,23 @@ func fastDetachResult(body []byte, r *detachResult) bool {
 			if seenID {
 				return false
 			}
-			seenID = true
-			id, ok := xmlText(l.text)
-			if !ok {
-				return false
-			}
-			r.requestID = id
+			seenID, idRaw = true, l.text
 		case "return":
 			if seenReturn {
 				return false
 			}
-			seenReturn = true
-			switch v := bytes.TrimSpace(l.text); {
-			case len(v) == 0:
-			case asciiEqualFold(v, "true"):
-				r.ret, r.hasReturn = true, true
-			case asciiEqualFold(v, "false"):
-				r.ret, r.hasReturn = false, true
-			default:
-				return false
-			}
+			seenReturn, retRaw = true, l.text
 		}
 	}
+	ret, ok := parseReturn(bytes.TrimSpace(retRaw))
+	if !ok {
+		return false
+	}
+	id, ok := xmlText(idRaw)
+	if !ok {
+		return false
+	}
+	r.out = DetachNetworkInterfaceOutput{Return: ret, RequestID: id}
 	return true
 }
 

@@ -1,11 +1,14 @@
-// Package ec2test runs a fake Amazon EC2 endpoint on 127.0.0.1 for tests and
-// demos, the way net/http/httptest runs an HTTP server: no AWS account, no
-// real instances, and stricter than most fakes.
+// Package ec2test runs a fake Amazon EC2 endpoint for tests and demos, the
+// way net/http/httptest runs an HTTP server: no AWS account, no real
+// instances, and stricter than most fakes. A whole failover (detach an
+// interface from one instance, wait, attach it to another, wait) can live
+// in it.
 //
 // It speaks the EC2 Query protocol (Version 2016-11-15) for
-// DetachNetworkInterface and DescribeNetworkInterfaces, and answers the way
-// EC2 does: text/xml bodies, errors as Response/Errors/Error with a
-// RequestID, Date and x-amzn-requestid headers.
+// DetachNetworkInterface, AttachNetworkInterface and
+// DescribeNetworkInterfaces, and answers the way EC2 does: text/xml bodies,
+// errors as Response/Errors/Error with a RequestID, Date and
+// x-amzn-requestid headers.
 //
 // # What it checks
 //
@@ -21,26 +24,82 @@
 // Then the form: a missing or unknown Action is InvalidAction, a missing
 // Version MissingParameter, another Version NoSuchVersion, an unknown
 // parameter UnknownParameter, a boolean other than true/false
-// InvalidParameterValue.
+// InvalidParameterValue. In every action DryRun is answered before any
+// lookup: 412 DryRunOperation, or 403 UnauthorizedOperation for a key added
+// with Denied set (which is also refused every real call).
+//
+// # Seeding
+//
+// A server holds instances (each in an availability zone and subnet) and
+// network interfaces, attached to instances at a network card and device
+// index or available. What it starts with is a Seed: DefaultSeed unless
+// WithSeed (or the older WithAttachments) gives another. The built-in seed
+// holds what a failover needs: InstanceA with its primary interface and
+// FailoverInterface (attachment FailoverAttachment, device index 1),
+// InstanceB in the same zone with device indexes 1 and up free, InstanceC
+// in another zone, and SpareInterface, available. To add your own, append
+// to it:
+//
+//	seed := ec2test.DefaultSeed("us-east-1")
+//	seed.Instances = append(seed.Instances, ec2test.Instance{InstanceID: "i-0abc0abc0abc0abc0", AvailabilityZone: "us-east-1a"})
+//	seed.Attachments = append(seed.Attachments, ec2test.Attachment{
+//		AttachmentID: "eni-attach-0abc0abc0abc0abc0", NetworkInterfaceID: "eni-0abc0abc0abc0abc0",
+//		InstanceID: "i-0abc0abc0abc0abc0", DeviceIndex: 1})
+//	srv := ec2test.NewServer(ec2test.WithSeed(seed))
+//
+// Fields left empty get defaults: the region's first zone, a subnet per
+// zone, a VPC per region, a private IP, a MAC address. AddInstance,
+// AddNetworkInterface and AddAttachment change a running server; Interface,
+// InterfaceByAttachment, Interfaces and Instances show its state.
 //
 // # What it models
 //
-// Instances with network interfaces at device indexes, seeded by NewServer
-// (see there) or WithAttachments. DetachNetworkInterface:
+// DetachNetworkInterface:
 //
-//   - DryRun is answered before any lookup: 412 DryRunOperation, or 403
-//     UnauthorizedOperation for a key added with Denied set
 //   - a malformed ID: InvalidNetworkInterfaceAttachmentId.Malformed
 //   - an unknown (or already detached) ID: InvalidAttachmentID.NotFound
 //   - device index 0 on network card 0: OperationNotPermitted
-//   - an attachment still detaching: IncorrectState
+//   - an attachment still attaching or detaching: IncorrectState
 //   - otherwise <return>true</return>; the interface is "available" at once,
 //     or after WithDetachingDuration by the server's clock (WithClock)
 //
 // Force is accepted and counted (InterfaceState.ForcedDetaches).
-// DescribeNetworkInterfaces takes NetworkInterfaceId.N and the filters
-// network-interface-id, status, attachment.attachment-id,
-// attachment.instance-id, attachment.status and attachment.device-index.
+//
+// AttachNetworkInterface takes NetworkInterfaceId, InstanceId, DeviceIndex
+// and NetworkCardIndex (default 0) and answers a new attachmentId:
+//
+//   - an ID that is not eni- (or i-) and 8 or 17 hex digits:
+//     InvalidNetworkInterfaceId.Malformed (InvalidInstanceID.Malformed)
+//   - an unknown one: InvalidNetworkInterfaceID.NotFound
+//     (InvalidInstanceID.NotFound)
+//   - interface and instance in different zones: InvalidParameterCombination
+//   - an interface attached anywhere: InvalidNetworkInterface.InUse
+//   - a device slot taken: InvalidParameterValue ("Instance '...' already
+//     has an interface attached at device index '1'.")
+//   - otherwise the attachment is "attaching" for WithAttachingDuration by
+//     the server's clock, then "attached" (at once by default)
+//
+// DescribeNetworkInterfaces answers each interface with the fields EC2
+// gives (subnet, VPC, zone, description, owner, status, MAC address,
+// private IP and DNS name, interface type, and the attachment's ID,
+// instance, owner, device and network card index, status, attach time and
+// delete-on-termination). It takes NetworkInterfaceId.N (malformed:
+// InvalidNetworkInterfaceId.Malformed, well-formed but unknown:
+// InvalidNetworkInterfaceID.NotFound), the filters network-interface-id,
+// subnet-id, vpc-id, availability-zone, status, description,
+// private-ip-address, mac-address, owner-id, interface-type,
+// attachment.attachment-id, attachment.instance-id,
+// attachment.device-index, attachment.network-card-index and
+// attachment.status (values may use * and ?), and MaxResults (5 to 1000,
+// not with NetworkInterfaceId.N: InvalidParameterCombination) with
+// NextToken, so SDK, CLI and botocore paginators work.
+//
+// # Time
+//
+// WithClock gives the server a clock that a test moves, so attaching and
+// detaching that take tens of seconds pass in microseconds. Give a client
+// the same clock (enidetach's Options.Clock) so its signatures stay within
+// the server's 15 minutes. See the failover example.
 //
 // # Faults and records
 //
@@ -49,6 +108,23 @@
 // SkewedClock, LargeBody, each optionally WithHeader (x-amz-retry-after, say).
 // Requests returns every request received, with its action, parameters,
 // access key, time and answer.
+//
+// # Reset
+//
+// Reset restores the state the server started with: the seed, the keys of
+// the options (undoing AddKey and ExpireKey), no pending faults, no
+// records. Other processes do the same with POST /_ec2test/reset and see
+// the state as JSON with GET /_ec2test/state (ControlPrefix); these need no
+// signature.
+//
+// # Serving other processes
+//
+// NewServer listens on a random 127.0.0.1 port; NewServerAt on an address
+// of your choice, loopback only unless WithAnyAddress is given (for a test
+// container, say): then anyone who can reach it can use the keys (Keys)
+// and reset it. The command examples/local -serve runs one and prints the
+// endpoint, every key with what it may do, the instances and interfaces on
+// one JSON line.
 //
 // # Use
 //

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/url"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -54,4 +56,119 @@ func ExampleWithKeys() {
 		AttachmentID: "eni-attach-0123456789abcdef0", DryRun: true})
 	fmt.Println(errors.Is(err, enidetach.ErrUnauthorizedOperation))
 	// Output: true
+}
+
+// A failover test: detach the interface from instance A, wait until it is
+// available, attach it to instance B, poll until attached. Detaching takes
+// 30 s and attaching 10 s by the server's clock, which the test moves on
+// each poll, so it runs in milliseconds.
+func Example_failover() {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+
+	srv := ec2test.NewServer(ec2test.WithClock(clock),
+		ec2test.WithDetachingDuration(30*time.Second), ec2test.WithAttachingDuration(10*time.Second))
+	defer srv.Close()
+	client, err := enidetach.New(enidetach.Options{Region: srv.Region(), BaseEndpoint: srv.URL,
+		Credentials: srv.Credentials(), Clock: clock})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	res, err := client.DetachAndWait(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment},
+		func(o *enidetach.WaitOptions) {
+			o.NetworkInterfaceID = ec2test.FailoverInterface
+			o.MinDelay, o.MaxDelay = time.Millisecond, time.Millisecond
+			o.OnPoll = func(enidetach.WaitResult) { advance(10 * time.Second) }
+		})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("detached after", res.Polls, "polls")
+
+	var att struct {
+		AttachmentID string `xml:"attachmentId"`
+	}
+	err = client.Call(ctx, "AttachNetworkInterface", url.Values{"NetworkInterfaceId": {ec2test.FailoverInterface},
+		"InstanceId": {ec2test.InstanceB}, "DeviceIndex": {"1"}}, &att)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for {
+		var out struct {
+			Status []string `xml:"networkInterfaceSet>item>attachment>status"`
+		}
+		err := client.Call(ctx, "DescribeNetworkInterfaces", url.Values{"Filter.1.Name": {"attachment.attachment-id"},
+			"Filter.1.Value.1": {att.AttachmentID}}, &out)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("attachment:", out.Status)
+		if len(out.Status) == 1 && out.Status[0] == "attached" {
+			break
+		}
+		advance(10 * time.Second)
+	}
+	st, _ := srv.Interface(ec2test.FailoverInterface)
+	fmt.Println(st.Attachment.InstanceID, st.Attachment.DeviceIndex)
+	// Output:
+	// detached after 4 polls
+	// attachment: [attaching]
+	// attachment: [attached]
+	// i-0123456789abcdef1 1
+}
+
+// Seeding: the built-in set plus an instance of your own with two
+// interfaces, one in a subnet you name.
+func ExampleWithSeed() {
+	seed := ec2test.DefaultSeed("eu-west-1")
+	seed.Instances = append(seed.Instances,
+		ec2test.Instance{InstanceID: "i-0abc0abc0abc0abc0", AvailabilityZone: "eu-west-1b", SubnetID: "subnet-0abc0abc0abc0abc0"})
+	seed.NetworkInterfaces = append(seed.NetworkInterfaces,
+		ec2test.NetworkInterface{NetworkInterfaceID: "eni-0abc0abc0abc0abc1", PrivateIPAddress: "10.0.1.10", Description: "service IP"})
+	seed.Attachments = append(seed.Attachments,
+		ec2test.Attachment{AttachmentID: "eni-attach-0abc0abc0abc0abc0", NetworkInterfaceID: "eni-0abc0abc0abc0abc0", InstanceID: "i-0abc0abc0abc0abc0", DeviceIndex: 0},
+		ec2test.Attachment{AttachmentID: "eni-attach-0abc0abc0abc0abc1", NetworkInterfaceID: "eni-0abc0abc0abc0abc1", InstanceID: "i-0abc0abc0abc0abc0", DeviceIndex: 1})
+	srv := ec2test.NewServer(ec2test.WithRegion("eu-west-1"), ec2test.WithSeed(seed))
+	defer srv.Close()
+	for _, st := range srv.Instances() {
+		fmt.Print(st.InstanceID, " ", st.AvailabilityZone, ":")
+		for _, a := range st.Attachments {
+			fmt.Print(" ", a.DeviceIndex, "=", a.NetworkInterfaceID)
+		}
+		fmt.Println()
+	}
+	st, _ := srv.Interface("eni-0abc0abc0abc0abc1")
+	fmt.Println(st.SubnetID, st.PrivateIPAddress, st.Status)
+	// Output:
+	// i-0123456789abcdef0 eu-west-1a: 0=eni-00000000000000000 1=eni-0123456789abcdef0
+	// i-0123456789abcdef1 eu-west-1a: 0=eni-00000000000000001
+	// i-0123456789abcdef2 eu-west-1b: 0=eni-00000000000000002
+	// i-0abc0abc0abc0abc0 eu-west-1b: 0=eni-0abc0abc0abc0abc0 1=eni-0abc0abc0abc0abc1
+	// subnet-0abc0abc0abc0abc0 10.0.1.10 in-use
+}
+
+// Reset puts back what a test changed, here a detach.
+func ExampleServer_Reset() {
+	srv := ec2test.NewServer()
+	defer srv.Close()
+	client, err := enidetach.New(enidetach.Options{Region: srv.Region(), BaseEndpoint: srv.URL, Credentials: srv.Credentials()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	in := &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}
+	_, err = client.DetachNetworkInterface(context.Background(), in)
+	fmt.Println("first detach:", err)
+	_, err = client.DetachNetworkInterface(context.Background(), in)
+	fmt.Println("second detach is not found:", errors.Is(err, enidetach.ErrAttachmentNotFound))
+	srv.Reset()
+	_, err = client.DetachNetworkInterface(context.Background(), in)
+	fmt.Println("after Reset:", err)
+	// Output:
+	// first detach: <nil>
+	// second detach is not found: true
+	// after Reset: <nil>
 }

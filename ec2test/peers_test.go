@@ -2,6 +2,7 @@ package ec2test_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os/exec"
 	"strings"
@@ -153,5 +154,162 @@ func TestBotocore(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// runAWSOK runs the AWS CLI with the default key and fails the test unless
+// it succeeds.
+func runAWSOK(t *testing.T, srv *ec2test.Server, args ...string) string {
+	t.Helper()
+	code, out := runAWS(t, srv, ec2test.DefaultSecretAccessKey, args...)
+	if code != 0 {
+		t.Fatalf("aws %s: exit %d\n%s", strings.Join(args, " "), code, out)
+	}
+	return out
+}
+
+// TestAWSCLIFailover runs a whole failover with the AWS CLI alone against
+// the built-in seed: detach from instance A, wait, attach to instance B,
+// describe.
+func TestAWSCLIFailover(t *testing.T) {
+	t.Parallel()
+	srv := ec2test.NewServer()
+	defer srv.Close()
+	runAWSOK(t, srv, "ec2", "detach-network-interface", "--attachment-id", ec2test.FailoverAttachment)
+	// Detached at once, so the waiter's first poll succeeds and its 20 s
+	// delay never comes into play.
+	runAWSOK(t, srv, "ec2", "wait", "network-interface-available", "--network-interface-ids", ec2test.FailoverInterface)
+	out := runAWSOK(t, srv, "ec2", "attach-network-interface", "--network-interface-id", ec2test.FailoverInterface,
+		"--instance-id", ec2test.InstanceB, "--device-index", "1")
+	var att struct{ AttachmentId string }
+	if err := json.Unmarshal([]byte(out), &att); err != nil || !strings.HasPrefix(att.AttachmentId, "eni-attach-") {
+		t.Fatalf("attach output %q: %v", out, err)
+	}
+	out = runAWSOK(t, srv, "ec2", "describe-network-interfaces", "--filters",
+		"Name=attachment.instance-id,Values="+ec2test.InstanceB, "Name=attachment.device-index,Values=1")
+	var doc struct {
+		NetworkInterfaces []struct {
+			NetworkInterfaceId, Status, AvailabilityZone, SubnetId, VpcId, PrivateIpAddress, MacAddress, InterfaceType string
+			Attachment                                                                                                 struct {
+				AttachmentId, InstanceId, Status string
+				DeviceIndex, NetworkCardIndex    int
+				AttachTime                       string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.NetworkInterfaces) != 1 {
+		t.Fatalf("describe output %q: %v", out, err)
+	}
+	ni := doc.NetworkInterfaces[0]
+	if ni.NetworkInterfaceId != ec2test.FailoverInterface || ni.Status != "in-use" || ni.AvailabilityZone != "us-east-1a" || ni.SubnetId == "" ||
+		ni.VpcId == "" || ni.PrivateIpAddress == "" || ni.MacAddress == "" || ni.InterfaceType != "interface" ||
+		ni.Attachment.AttachmentId != att.AttachmentId || ni.Attachment.InstanceId != ec2test.InstanceB || ni.Attachment.Status != "attached" ||
+		ni.Attachment.DeviceIndex != 1 || ni.Attachment.AttachTime == "" {
+		t.Errorf("interface after failover = %+v", ni)
+	}
+}
+
+func TestAWSCLIAttachErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, eni, instance, device, code string
+	}{
+		{"interface in use", ec2test.FailoverInterface, ec2test.InstanceB, "1", "InvalidNetworkInterface.InUse"},
+		{"other zone", ec2test.SpareInterface, ec2test.InstanceC, "1", "InvalidParameterCombination"},
+		{"device index taken", ec2test.SpareInterface, ec2test.InstanceA, "1", "InvalidParameterValue"},
+		{"malformed interface", "eni-x", ec2test.InstanceB, "1", "InvalidNetworkInterfaceId.Malformed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := ec2test.NewServer()
+			defer srv.Close()
+			code, out := runAWS(t, srv, ec2test.DefaultSecretAccessKey, "ec2", "attach-network-interface",
+				"--network-interface-id", tc.eni, "--instance-id", tc.instance, "--device-index", tc.device)
+			if code != 254 || !strings.Contains(out, "("+tc.code+")") {
+				t.Errorf("exit %d, output:\n%s\nwant 254 and %s", code, out, tc.code)
+			}
+		})
+	}
+}
+
+// TestAWSCLIDescribePaginator lets the CLI's paginator walk 12 interfaces
+// 5 at a time.
+func TestAWSCLIDescribePaginator(t *testing.T) {
+	t.Parallel()
+	srv := ec2test.NewServer(ec2test.WithSeed(manyInterfaces(12)))
+	defer srv.Close()
+	out := runAWSOK(t, srv, "ec2", "describe-network-interfaces", "--page-size", "5", "--query", "NetworkInterfaces[].NetworkInterfaceId")
+	var ids []string
+	if err := json.Unmarshal([]byte(out), &ids); err != nil {
+		t.Fatalf("%q: %v", out, err)
+	}
+	want := manyInterfaces(12)
+	if len(ids) != 12 || ids[0] != want.NetworkInterfaces[0].NetworkInterfaceID || ids[11] != want.NetworkInterfaces[11].NetworkInterfaceID {
+		t.Errorf("ids = %v", ids)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3 pages", len(reqs))
+	}
+	for i, r := range reqs {
+		if r.Params.Get("MaxResults") != "5" || (i == 0) != (r.Params.Get("NextToken") == "") || r.StatusCode != 200 {
+			t.Errorf("page %d request: %v %d", i, r.Params, r.StatusCode)
+		}
+	}
+}
+
+// botocoreAttach pages through DescribeNetworkInterfaces 5 at a time, then
+// attaches the spare interface to instance B and tries the failover
+// interface too, printing one line per step.
+const botocoreAttach = `
+import sys
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import ClientError
+endpoint, region, spare, failover, b = sys.argv[1:6]
+client = botocore.session.get_session().create_client("ec2", region_name=region, endpoint_url=endpoint,
+    config=Config(retries={"max_attempts": 1}))
+pages = [len(p["NetworkInterfaces"]) for p in client.get_paginator("describe_network_interfaces").paginate(PaginationConfig={"PageSize": 5})]
+print("pages", ",".join(map(str, pages)))
+out = client.attach_network_interface(NetworkInterfaceId=spare, InstanceId=b, DeviceIndex=2, NetworkCardIndex=0)
+print("attached", out["AttachmentId"], out["NetworkCardIndex"])
+ni = client.describe_network_interfaces(NetworkInterfaceIds=[spare])["NetworkInterfaces"][0]
+print("described", ni["Attachment"]["InstanceId"], ni["Attachment"]["DeviceIndex"], ni["Attachment"]["Status"], ni["AvailabilityZone"], ni["Attachment"]["AttachTime"].year > 2000)
+try:
+    client.attach_network_interface(NetworkInterfaceId=failover, InstanceId=b, DeviceIndex=3)
+except ClientError as e:
+    print("error", e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
+try:
+    client.describe_network_interfaces(NetworkInterfaceIds=["eni-bad"])
+except ClientError as e:
+    print("error", e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
+`
+
+func TestBotocoreAttachAndDescribe(t *testing.T) {
+	t.Parallel()
+	py := testenv.RequireBotocore(t)
+	seed := ec2test.DefaultSeed("us-east-1")
+	seed.NetworkInterfaces = append(seed.NetworkInterfaces, manyInterfaces(7).NetworkInterfaces...)
+	srv := ec2test.NewServer(ec2test.WithSeed(seed))
+	defer srv.Close()
+	cmd := exec.Command(py, "-c", botocoreAttach, srv.URL, srv.Region(), ec2test.SpareInterface, ec2test.FailoverInterface, ec2test.InstanceB)
+	cmd.Env = peerEnv(t, ec2test.DefaultAccessKeyID, ec2test.DefaultSecretAccessKey)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("botocore: %v\n%s", err, out.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	st, _ := srv.Interface(ec2test.SpareInterface)
+	want := []string{
+		"pages 5,5,2",
+		"attached " + st.Attachment.AttachmentID + " 0",
+		"described " + ec2test.InstanceB + " 2 attached us-east-1a True",
+		"error InvalidNetworkInterface.InUse 400",
+		"error InvalidNetworkInterfaceId.Malformed 400",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("botocore printed:\n%s\nwant:\n%s", out.String(), strings.Join(want, "\n"))
 	}
 }

@@ -3,13 +3,16 @@ package ec2test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,7 +36,10 @@ const maxRequestBody = 1 << 20
 
 // Key is an access key the server accepts.
 type Key struct {
-	AccessKeyID     string
+	// AccessKeyID identifies the key in the Authorization header.
+	AccessKeyID string
+	// SecretAccessKey is what requests signed with the key are verified
+	// with.
 	SecretAccessKey string
 	// SessionToken, when set, must be sent as X-Amz-Security-Token.
 	SessionToken string
@@ -46,14 +52,22 @@ type Key struct {
 
 // Request is one request the server received, for assertions.
 type Request struct {
-	Time        time.Time  // the server's clock when it arrived
-	Action      string     // the Action parameter
-	Params      url.Values // every form parameter
-	AccessKeyID string     // from the Authorization header, verified or not
-	UserAgent   string
-	StatusCode  int    // the status answered (0 for a dropped connection)
-	ErrorCode   string // the EC2 error code answered, or ""
-	Fault       string // the injected fault that answered, or ""
+	// Time is the server's clock when the request arrived.
+	Time time.Time
+	// Action is the Action parameter.
+	Action string
+	// Params holds every form parameter.
+	Params url.Values
+	// AccessKeyID is from the Authorization header, verified or not.
+	AccessKeyID string
+	// UserAgent is the User-Agent header.
+	UserAgent string
+	// StatusCode is the status answered (0 for a dropped connection).
+	StatusCode int
+	// ErrorCode is the EC2 error code answered, or "".
+	ErrorCode string
+	// Fault is the name of the injected fault that answered, or "".
+	Fault string
 }
 
 // Option configures a Server.
@@ -76,17 +90,28 @@ func WithKeys(keys ...Key) Option {
 // headers and the detaching delay (default time.Now).
 func WithClock(clock func() time.Time) Option { return func(s *Server) { s.clock = clock } }
 
-// WithAttachments replaces the default seed (see NewServer) with these
-// attachments. An attachment without a NetworkInterfaceID or InstanceID
-// gets one made up from its AttachmentID.
+// WithAttachments replaces the default seed (see DefaultSeed) with these
+// attachments alone. An attachment without a NetworkInterfaceID or
+// InstanceID gets one made up from its AttachmentID; interfaces and
+// instances it names are created in the region's first zone.
 func WithAttachments(atts ...Attachment) Option {
-	return func(s *Server) {
-		s.interfaces = map[string]*netInterface{}
-		for _, a := range atts {
-			s.AddAttachment(a)
-		}
-	}
+	return func(s *Server) { s.seed = &Seed{Attachments: atts} }
 }
+
+// WithSeed replaces the default seed (see DefaultSeed) with seed: the
+// state the server starts with and Reset restores. To add to the built-in
+// set, append to DefaultSeed(region).
+func WithSeed(seed Seed) Option { return func(s *Server) { s.seed = &seed } }
+
+// WithAnyAddress lets NewServerAt listen on an address that is not
+// loopback, such as 0.0.0.0:8599 to serve a test container. Anyone who can
+// reach the address can then use the server's keys (Keys) and reset it.
+func WithAnyAddress() Option { return func(s *Server) { s.anyAddress = true } }
+
+// WithAttachingDuration keeps an attachment made by AttachNetworkInterface
+// "attaching" this long, by the server's clock, before it becomes
+// "attached" (default 0: at once).
+func WithAttachingDuration(d time.Duration) Option { return func(s *Server) { s.attaching = d } }
 
 // WithDetachingDuration keeps a detached interface "detaching" this long,
 // by the server's clock, before it becomes "available" (default 0: at once).
@@ -101,23 +126,29 @@ type Server struct {
 	// BaseEndpoint or --endpoint-url.
 	URL string
 
-	ts        *httptest.Server
-	region    string
-	clock     func() time.Time
-	detaching time.Duration
+	ts          *httptest.Server
+	region      string
+	clock       func() time.Time
+	detaching   time.Duration
+	attaching   time.Duration
+	anyAddress  bool
+	seed        *Seed          // nil: DefaultSeed(region)
+	initialKeys map[string]Key // the keys the options gave, for Reset
 
 	mu         sync.Mutex
 	keys       map[string]Key
+	instances  map[string]*Instance     // by instance ID
 	interfaces map[string]*netInterface // by network interface ID
+	nextHost   map[string]int           // last private IP host number by subnet
 	requests   []Request
 	faults     []pendingFault
 }
 
-// NewServer starts a server on 127.0.0.1. Without WithAttachments it is
-// seeded with instance i-0123456789abcdef0 holding a primary interface at
-// device index 0 (attachment eni-attach-00000000000000000) and a secondary
-// one at index 1 (attachment eni-attach-0123456789abcdef0). Close it when
-// done.
+// NewServer starts a server on 127.0.0.1, seeded with DefaultSeed unless
+// WithSeed or WithAttachments says otherwise: among others instance
+// i-0123456789abcdef0 holding a primary interface at device index 0
+// (attachment eni-attach-00000000000000000) and a secondary one at index 1
+// (attachment eni-attach-0123456789abcdef0). Close it when done.
 func NewServer(opts ...Option) *Server {
 	s := newServer(opts)
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
@@ -127,20 +158,20 @@ func NewServer(opts ...Option) *Server {
 
 // NewServerAt is NewServer listening on addr, such as "127.0.0.1:8080", so
 // that other programs can be pointed at a known endpoint. The host must be
-// a loopback address.
+// a loopback address unless WithAnyAddress is given.
 func NewServerAt(addr string, opts ...Option) (*Server, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("ec2test: address %q: %w", addr, err)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("ec2test: address %q is not a loopback address", addr)
+	s := newServer(opts)
+	if ip := net.ParseIP(host); !s.anyAddress && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("ec2test: address %q is not a loopback address (WithAnyAddress allows it)", addr)
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("ec2test: %w", err)
 	}
-	s := newServer(opts)
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.ts.Listener.Close()
 	s.ts.Listener = l
@@ -151,17 +182,33 @@ func NewServerAt(addr string, opts ...Option) (*Server, error) {
 
 func newServer(opts []Option) *Server {
 	s := &Server{
-		region:     "us-east-1",
-		clock:      time.Now,
-		keys:       map[string]Key{DefaultAccessKeyID: {AccessKeyID: DefaultAccessKeyID, SecretAccessKey: DefaultSecretAccessKey}},
-		interfaces: map[string]*netInterface{},
+		region: "us-east-1",
+		clock:  time.Now,
+		keys:   map[string]Key{DefaultAccessKeyID: {AccessKeyID: DefaultAccessKeyID, SecretAccessKey: DefaultSecretAccessKey}},
 	}
-	s.AddAttachment(Attachment{AttachmentID: "eni-attach-00000000000000000", NetworkInterfaceID: "eni-00000000000000000", InstanceID: "i-0123456789abcdef0", DeviceIndex: 0})
-	s.AddAttachment(Attachment{AttachmentID: "eni-attach-0123456789abcdef0", NetworkInterfaceID: "eni-0123456789abcdef0", InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
 	for _, o := range opts {
 		o(s)
 	}
+	s.initialKeys = maps.Clone(s.keys)
+	if s.seed == nil {
+		seed := DefaultSeed(s.region)
+		s.seed = &seed
+	}
+	s.applySeed(*s.seed, s.clock())
 	return s
+}
+
+// Reset restores the state the server started with: the seed's instances,
+// interfaces and attachments, the keys the options gave (undoing AddKey and
+// ExpireKey); it drops pending faults and recorded requests. When serving,
+// POST /_ec2test/reset does the same for other processes.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = maps.Clone(s.initialKeys)
+	s.faults = nil
+	s.requests = nil
+	s.applySeed(*s.seed, s.clock())
 }
 
 // Close shuts the server down, waiting for requests in flight.
@@ -197,6 +244,19 @@ func (s *Server) ExpireKey(accessKeyID string) {
 	}
 }
 
+// Keys returns every access key the server accepts, secrets included,
+// sorted by access key ID: the default key, those of WithKeys and AddKey.
+func (s *Server) Keys() []Key {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Key, 0, len(s.keys))
+	for _, k := range s.keys {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AccessKeyID < out[j].AccessKeyID })
+	return out
+}
+
 func (s *Server) key(id string) (Key, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -227,7 +287,35 @@ type ec2Error struct {
 	message string
 }
 
+// ControlPrefix starts the paths of requests to the server itself rather
+// than to EC2 (whose requests go to /): POST /_ec2test/reset calls Reset,
+// GET /_ec2test/state answers the instances and interfaces as JSON. They
+// need no signature, are not recorded and meet no injected fault.
+const ControlPrefix = "/_ec2test/"
+
+// serveControl answers a request under ControlPrefix.
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case r.URL.Path == ControlPrefix+"reset" && r.Method == http.MethodPost:
+		s.Reset()
+		_, _ = io.WriteString(w, `{"reset":true}`+"\n")
+	case r.URL.Path == ControlPrefix+"state" && r.Method == http.MethodGet:
+		_ = json.NewEncoder(w).Encode(struct {
+			Instances  []InstanceState
+			Interfaces []InterfaceState
+		}{s.Instances(), s.Interfaces()})
+	default:
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"error":"unknown ec2test control request; known: POST `+ControlPrefix+`reset, GET `+ControlPrefix+`state"}`+"\n")
+	}
+}
+
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, ControlPrefix) {
+		s.serveControl(w, r)
+		return
+	}
 	now := s.clock()
 	rec := Request{Time: now, UserAgent: r.UserAgent()}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
@@ -298,6 +386,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		e = &ec2Error{400, "NoSuchVersion", fmt.Sprintf("The requested version (%s) of service AmazonEC2 does not exist", v)}
 	case rec.Action == "DetachNetworkInterface":
 		result, e = s.detach(params, key, now)
+	case rec.Action == "AttachNetworkInterface":
+		result, e = s.attach(params, key, now)
 	case rec.Action == "DescribeNetworkInterfaces":
 		result, e = s.describe(params, key, now)
 	default:

@@ -228,35 +228,6 @@ func TestDetachingTakesTime(t *testing.T) {
 	}
 }
 
-func TestDescribeNetworkInterfaces(t *testing.T) {
-	t.Parallel()
-	srv := ec2test.NewServer()
-	defer srv.Close()
-	tests := []struct {
-		name, form string
-		status     int
-		ids        []string
-	}{
-		{"all", "Action=DescribeNetworkInterfaces&Version=2016-11-15", 200, []string{"eni-00000000000000000", "eni-0123456789abcdef0"}},
-		{"by attachment filter", "Action=DescribeNetworkInterfaces&Filter.1.Name=attachment.attachment-id&Filter.1.Value.1=eni-attach-0123456789abcdef0&Version=2016-11-15", 200, []string{"eni-0123456789abcdef0"}},
-		{"by ID", "Action=DescribeNetworkInterfaces&NetworkInterfaceId.1=eni-00000000000000000&Version=2016-11-15", 200, []string{"eni-00000000000000000"}},
-		{"filter and ID disagree", "Action=DescribeNetworkInterfaces&Filter.1.Name=attachment.attachment-id&Filter.1.Value.1=eni-attach-0123456789abcdef0&NetworkInterfaceId.1=eni-00000000000000000&Version=2016-11-15", 200, nil},
-		{"unknown ID", "Action=DescribeNetworkInterfaces&NetworkInterfaceId.1=eni-0fff&Version=2016-11-15", 400, nil},
-		{"unknown filter", "Action=DescribeNetworkInterfaces&Filter.1.Name=vpc-id&Filter.1.Value.1=x&Version=2016-11-15", 400, nil},
-		{"unknown parameter", "Action=DescribeNetworkInterfaces&Bogus=1&Version=2016-11-15", 400, nil},
-	}
-	for _, tc := range tests {
-		got := send(t, srv, defaultKey, tc.form, time.Time{}, "")
-		var doc struct {
-			IDs []string `xml:"networkInterfaceSet>item>networkInterfaceId"`
-		}
-		_ = xml.Unmarshal([]byte(got.body), &doc)
-		if got.status != tc.status || strings.Join(doc.IDs, ",") != strings.Join(tc.ids, ",") {
-			t.Errorf("%s: %d %v, want %d %v\n%s", tc.name, got.status, doc.IDs, tc.status, tc.ids, got.body)
-		}
-	}
-}
-
 func TestFaultsAreUsedInOrder(t *testing.T) {
 	t.Parallel()
 	srv := ec2test.NewServer()

@@ -1,75 +1,205 @@
 package ec2test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"net/url"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
 
-// wellFormedAttachmentID reports whether id is eni-attach- followed by 8 or
-// 17 lower-case hex digits.
-func wellFormedAttachmentID(id string) bool {
-	hex, ok := strings.CutPrefix(id, "eni-attach-")
-	if !ok || (len(hex) != 8 && len(hex) != 17) {
-		return false
-	}
-	for i := 0; i < len(hex); i++ {
-		if c := hex[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
+// DefaultOwnerID is the account that owns every seeded interface and
+// instance unless a seed names another.
+const DefaultOwnerID = "123456789012"
+
+// The built-in seed's IDs (see DefaultSeed). Instance A holds the interface
+// a failover moves; instance B is a standby in the same zone with device
+// indexes 1 and up free; instance C is in another zone.
+const (
+	InstanceA = "i-0123456789abcdef0"
+	InstanceB = "i-0123456789abcdef1"
+	InstanceC = "i-0123456789abcdef2"
+	// FailoverInterface is attached to instance A at device index 1 as
+	// FailoverAttachment: the interface a failover detaches and attaches.
+	FailoverInterface  = "eni-0123456789abcdef0"
+	FailoverAttachment = "eni-attach-0123456789abcdef0"
+	// SpareInterface is available (attached nowhere) in zone A.
+	SpareInterface = "eni-0aaaaaaaaaaaaaaa0"
+)
+
+// Instance seeds an instance.
+type Instance struct {
+	// InstanceID is i- and 8 or 17 lower-case hex digits.
+	InstanceID string
+	// AvailabilityZone is the instance's zone (default: the region and "a").
+	AvailabilityZone string
+	// SubnetID is the instance's subnet (default: one made up per zone).
+	SubnetID string
+	// VpcID is the instance's VPC (default: one made up per region).
+	VpcID string
+	// OwnerID is the owning account (default DefaultOwnerID).
+	OwnerID string
+}
+
+// NetworkInterface seeds a network interface. Empty fields get defaults:
+// the zone, subnet and VPC of the instance it is attached to (or the
+// region's first zone), a private IP in the subnet, a MAC address made up
+// from the ID, type "interface", owner DefaultOwnerID.
+type NetworkInterface struct {
+	// NetworkInterfaceID is eni- and 8 or 17 lower-case hex digits.
+	NetworkInterfaceID string
+	// SubnetID, VpcID and AvailabilityZone place the interface.
+	SubnetID, VpcID, AvailabilityZone string
+	// PrivateIPAddress is the primary private IPv4 address.
+	PrivateIPAddress string
+	// MACAddress is the interface's MAC address, such as 0a:1b:2c:3d:4e:5f.
+	MACAddress string
+	// Description is the interface's free-text description.
+	Description string
+	// InterfaceType is "interface" (default), "efa", "trunk" and so on.
+	InterfaceType string
+	// OwnerID is the owning account (default DefaultOwnerID).
+	OwnerID string
+	// RequesterManaged marks an interface AWS manages for a service.
+	RequesterManaged bool
 }
 
 // Attachment seeds an attachment of a network interface to an instance.
+// An interface or instance it names that is not seeded otherwise is made
+// up, in the zone of the other (or the region's first zone).
 type Attachment struct {
-	AttachmentID       string // eni-attach- and 8 or 17 hex digits
-	NetworkInterfaceID string // eni-...
-	InstanceID         string // i-...
-	DeviceIndex        int    // 0 is the primary interface, which cannot be detached
-	NetworkCardIndex   int
+	// AttachmentID is eni-attach- and 8 or 17 hex digits.
+	AttachmentID string
+	// NetworkInterfaceID is the interface attached (default: eni- and the
+	// attachment ID's digits).
+	NetworkInterfaceID string
+	// InstanceID is the instance attached to (default: i- and the
+	// attachment ID's digits).
+	InstanceID string
+	// DeviceIndex is the interface's slot on its network card; 0 on card 0
+	// is the primary interface, which cannot be detached.
+	DeviceIndex int
+	// NetworkCardIndex is the network card (0 unless the instance type has
+	// several).
+	NetworkCardIndex int
+	// DeleteOnTermination is reported in the attachment.
+	DeleteOnTermination bool
+	// AttachTime is when the attachment was made (default: the server's
+	// clock when seeded).
+	AttachTime time.Time
+}
+
+// Seed is the state a server starts with and that Reset restores: its
+// instances, interfaces and attachments. Entries are applied in order,
+// instances first; an interface without zone and subnet takes those of the
+// instance an attachment puts it on; a later entry with the same ID replaces an earlier one,
+// and an attachment to a device slot already taken detaches the interface
+// that held it.
+type Seed struct {
+	// Instances to create.
+	Instances []Instance
+	// NetworkInterfaces to create, available until attached.
+	NetworkInterfaces []NetworkInterface
+	// Attachments of interfaces to instances, all "attached".
+	Attachments []Attachment
+}
+
+// DefaultSeed returns the built-in state of a server in region: what a
+// whole failover needs.
+//
+//   - InstanceA (zone a) with its primary interface eni-00000000000000000
+//     (attachment eni-attach-00000000000000000, device index 0) and
+//     FailoverInterface (FailoverAttachment, device index 1)
+//   - InstanceB (zone a) with its primary eni-00000000000000001
+//     (eni-attach-00000000000000001); device indexes 1 and up are free
+//   - InstanceC (zone b) with its primary eni-00000000000000002
+//     (eni-attach-00000000000000002): attaching there fails, zones differ
+//   - SpareInterface, available in zone a
+//
+// Append to it to seed more with WithSeed.
+func DefaultSeed(region string) Seed {
+	za, zb := region+"a", region+"b"
+	return Seed{
+		Instances: []Instance{
+			{InstanceID: InstanceA, AvailabilityZone: za},
+			{InstanceID: InstanceB, AvailabilityZone: za},
+			{InstanceID: InstanceC, AvailabilityZone: zb},
+		},
+		NetworkInterfaces: []NetworkInterface{
+			{NetworkInterfaceID: "eni-00000000000000000", Description: "primary network interface of " + InstanceA},
+			{NetworkInterfaceID: FailoverInterface, Description: "failover interface"},
+			{NetworkInterfaceID: "eni-00000000000000001", Description: "primary network interface of " + InstanceB},
+			{NetworkInterfaceID: "eni-00000000000000002", Description: "primary network interface of " + InstanceC},
+			{NetworkInterfaceID: SpareInterface, AvailabilityZone: za, Description: "spare interface"},
+		},
+		Attachments: []Attachment{
+			{AttachmentID: "eni-attach-00000000000000000", NetworkInterfaceID: "eni-00000000000000000", InstanceID: InstanceA, DeviceIndex: 0, DeleteOnTermination: true},
+			{AttachmentID: FailoverAttachment, NetworkInterfaceID: FailoverInterface, InstanceID: InstanceA, DeviceIndex: 1},
+			{AttachmentID: "eni-attach-00000000000000001", NetworkInterfaceID: "eni-00000000000000001", InstanceID: InstanceB, DeviceIndex: 0, DeleteOnTermination: true},
+			{AttachmentID: "eni-attach-00000000000000002", NetworkInterfaceID: "eni-00000000000000002", InstanceID: InstanceC, DeviceIndex: 0, DeleteOnTermination: true},
+		},
+	}
 }
 
 // InterfaceState is what the server knows of one network interface.
 type InterfaceState struct {
-	NetworkInterfaceID string
-	// Status is "in-use" while attached or detaching, then "available".
+	// NetworkInterface is the interface as seeded, defaults filled in.
+	NetworkInterface
+	// Status is "in-use" while attaching, attached or detaching, else
+	// "available".
 	Status string
 	// Attachment is the current attachment, nil once detached.
 	Attachment *AttachmentState
 	// Detaches counts accepted detaches; ForcedDetaches those with Force.
 	Detaches, ForcedDetaches int
+	// Attaches counts accepted AttachNetworkInterface calls.
+	Attaches int
 }
 
 // AttachmentState is an attachment and its status.
 type AttachmentState struct {
 	Attachment
-	// Status is "attached" or "detaching".
+	// Status is "attaching", "attached" or "detaching".
 	Status string
+}
+
+// InstanceState is what the server knows of one instance.
+type InstanceState struct {
+	// Instance is the instance as seeded, defaults filled in.
+	Instance
+	// Attachments are the interfaces attached (or attaching, or detaching),
+	// by network card and device index.
+	Attachments []AttachmentState
 }
 
 // netInterface is the server's record of an interface.
 type netInterface struct {
-	id       string
+	NetworkInterface
 	att      *AttachmentState
-	detachAt time.Time
+	attachAt time.Time // when an attaching attachment becomes attached
+	detachAt time.Time // when a detaching one goes away
 	detaches int
 	forced   int
+	attaches int
 }
 
-// advance moves a detaching interface to available once its time is up.
+// advance moves an attaching interface to attached and a detaching one to
+// available once their time is up.
 func (n *netInterface) advance(now time.Time) {
-	if n.att != nil && n.att.Status == "detaching" && !now.Before(n.detachAt) {
+	if n.att == nil {
+		return
+	}
+	switch {
+	case n.att.Status == "attaching" && !now.Before(n.attachAt):
+		n.att.Status = "attached"
+	case n.att.Status == "detaching" && !now.Before(n.detachAt):
 		n.att = nil
 	}
 }
 
 func (n *netInterface) state() InterfaceState {
-	st := InterfaceState{NetworkInterfaceID: n.id, Status: "available", Detaches: n.detaches, ForcedDetaches: n.forced}
+	st := InterfaceState{NetworkInterface: n.NetworkInterface, Status: "available", Detaches: n.detaches, ForcedDetaches: n.forced, Attaches: n.attaches}
 	if n.att != nil {
 		a := *n.att
 		st.Attachment, st.Status = &a, "in-use"
@@ -77,17 +207,173 @@ func (n *netInterface) state() InterfaceState {
 	return st
 }
 
-// AddAttachment adds (or replaces) an attached interface.
-func (s *Server) AddAttachment(a Attachment) {
+// madeUpID returns prefix and 17 hex digits derived from seed, for the
+// subnets, VPCs and MAC addresses nobody named.
+func madeUpID(prefix, seed string) string {
+	sum := sha256.Sum256([]byte(seed))
+	return prefix + "0" + hex.EncodeToString(sum[:])[:16]
+}
+
+// applySeed replaces the whole state with seed. The caller holds s.mu.
+func (s *Server) applySeed(seed Seed, now time.Time) {
+	s.instances = map[string]*Instance{}
+	s.interfaces = map[string]*netInterface{}
+	s.nextHost = map[string]int{}
+	for _, in := range seed.Instances {
+		s.addInstance(in)
+	}
+	attachedTo := map[string]string{} // interface ID -> instance ID
+	for _, a := range seed.Attachments {
+		attachedTo[a.NetworkInterfaceID] = a.InstanceID
+	}
+	for _, ni := range seed.NetworkInterfaces {
+		// An interface without a place takes that of the seeded instance
+		// it is attached to.
+		if in, ok := s.instances[attachedTo[ni.NetworkInterfaceID]]; ok && ni.AvailabilityZone == "" && ni.SubnetID == "" {
+			ni.AvailabilityZone, ni.SubnetID = in.AvailabilityZone, in.SubnetID
+			if ni.VpcID == "" {
+				ni.VpcID = in.VpcID
+			}
+		}
+		s.addInterface(ni)
+	}
+	for _, a := range seed.Attachments {
+		s.addAttachment(a, now)
+	}
+}
+
+// addInstance adds or replaces an instance, filling in defaults. The caller
+// holds s.mu.
+func (s *Server) addInstance(in Instance) *Instance {
+	if in.AvailabilityZone == "" {
+		in.AvailabilityZone = s.region + "a"
+	}
+	if in.VpcID == "" {
+		in.VpcID = madeUpID("vpc-", s.region)
+	}
+	if in.SubnetID == "" {
+		in.SubnetID = madeUpID("subnet-", in.AvailabilityZone)
+	}
+	if in.OwnerID == "" {
+		in.OwnerID = DefaultOwnerID
+	}
+	p := &in
+	s.instances[in.InstanceID] = p
+	return p
+}
+
+// addInterface adds or replaces an interface, filling in defaults; an
+// attachment it had is kept. The caller holds s.mu.
+func (s *Server) addInterface(ni NetworkInterface) *netInterface {
+	if ni.AvailabilityZone == "" {
+		ni.AvailabilityZone = s.region + "a"
+	}
+	if ni.VpcID == "" {
+		ni.VpcID = madeUpID("vpc-", s.region)
+	}
+	if ni.SubnetID == "" {
+		ni.SubnetID = madeUpID("subnet-", ni.AvailabilityZone)
+	}
+	if ni.PrivateIPAddress == "" {
+		s.nextHost[ni.SubnetID]++
+		zone := 0
+		if z := ni.AvailabilityZone; z != "" {
+			zone = int(z[len(z)-1]-'a') & 0xff
+		}
+		ni.PrivateIPAddress = fmt.Sprintf("10.0.%d.%d", zone, 9+s.nextHost[ni.SubnetID])
+	}
+	if ni.MACAddress == "" {
+		h := madeUpID("", ni.NetworkInterfaceID)
+		ni.MACAddress = "0a:" + h[1:3] + ":" + h[3:5] + ":" + h[5:7] + ":" + h[7:9] + ":" + h[9:11]
+	}
+	if ni.InterfaceType == "" {
+		ni.InterfaceType = "interface"
+	}
+	if ni.OwnerID == "" {
+		ni.OwnerID = DefaultOwnerID
+	}
+	n := &netInterface{NetworkInterface: ni}
+	if old, ok := s.interfaces[ni.NetworkInterfaceID]; ok {
+		n.att, n.attachAt, n.detachAt = old.att, old.attachAt, old.detachAt
+		n.detaches, n.forced, n.attaches = old.detaches, old.forced, old.attaches
+	}
+	s.interfaces[ni.NetworkInterfaceID] = n
+	return n
+}
+
+// addAttachment attaches (or re-attaches) an interface, creating the
+// interface or instance if unknown and freeing the device slot. The caller
+// holds s.mu.
+func (s *Server) addAttachment(a Attachment, now time.Time) {
+	digits := strings.TrimPrefix(a.AttachmentID, "eni-attach-")
 	if a.NetworkInterfaceID == "" {
-		a.NetworkInterfaceID = "eni-" + strings.TrimPrefix(a.AttachmentID, "eni-attach-")
+		a.NetworkInterfaceID = "eni-" + digits
 	}
 	if a.InstanceID == "" {
-		a.InstanceID = "i-" + strings.TrimPrefix(a.AttachmentID, "eni-attach-")
+		a.InstanceID = "i-" + digits
 	}
+	if a.AttachTime.IsZero() {
+		a.AttachTime = now
+	}
+	n, nOK := s.interfaces[a.NetworkInterfaceID]
+	in, inOK := s.instances[a.InstanceID]
+	switch {
+	case !inOK && nOK:
+		in = s.addInstance(Instance{InstanceID: a.InstanceID, AvailabilityZone: n.AvailabilityZone, SubnetID: n.SubnetID, VpcID: n.VpcID})
+	case !inOK:
+		in = s.addInstance(Instance{InstanceID: a.InstanceID})
+	}
+	if !nOK {
+		n = s.addInterface(NetworkInterface{NetworkInterfaceID: a.NetworkInterfaceID, AvailabilityZone: in.AvailabilityZone, SubnetID: in.SubnetID, VpcID: in.VpcID})
+	}
+	if other := s.slotHolder(a.InstanceID, a.NetworkCardIndex, a.DeviceIndex); other != nil && other != n {
+		other.att = nil
+	}
+	n.att = &AttachmentState{Attachment: a, Status: "attached"}
+}
+
+// slotHolder returns the interface at a device slot of an instance, or nil.
+// The caller holds s.mu and has advanced the interfaces.
+func (s *Server) slotHolder(instanceID string, card, device int) *netInterface {
+	for _, n := range s.interfaces {
+		if a := n.att; a != nil && a.InstanceID == instanceID && a.NetworkCardIndex == card && a.DeviceIndex == device {
+			return n
+		}
+	}
+	return nil
+}
+
+// advanceAll advances every interface to now. The caller holds s.mu.
+func (s *Server) advanceAll(now time.Time) {
+	for _, n := range s.interfaces {
+		n.advance(now)
+	}
+}
+
+// AddAttachment adds (or replaces) an attached interface, creating the
+// interface and instance when they are unknown (see Seed for the rules).
+// Reset undoes it.
+func (s *Server) AddAttachment(a Attachment) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.interfaces[a.NetworkInterfaceID] = &netInterface{id: a.NetworkInterfaceID, att: &AttachmentState{Attachment: a, Status: "attached"}}
+	now := s.clock()
+	s.advanceAll(now)
+	s.addAttachment(a, now)
+}
+
+// AddInstance adds (or replaces) an instance. Reset undoes it.
+func (s *Server) AddInstance(in Instance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addInstance(in)
+}
+
+// AddNetworkInterface adds (or replaces) a network interface, available
+// unless it was attached already. Reset undoes it.
+func (s *Server) AddNetworkInterface(ni NetworkInterface) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addInterface(ni)
 }
 
 // Interface returns the state of a network interface by its ID.
@@ -102,250 +388,56 @@ func (s *Server) Interface(networkInterfaceID string) (InterfaceState, bool) {
 	return n.state(), true
 }
 
-// InterfaceByAttachment returns the state of the interface that has (or
-// had) the attachment.
+// InterfaceByAttachment returns the state of the interface that has the
+// attachment (attaching, attached or still detaching).
 func (s *Server) InterfaceByAttachment(attachmentID string) (InterfaceState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.advanceAll(s.clock())
 	for _, n := range s.interfaces {
 		if n.att != nil && n.att.AttachmentID == attachmentID {
-			n.advance(s.clock())
 			return n.state(), true
 		}
 	}
 	return InterfaceState{}, false
 }
 
-// checkParams refuses parameters the action does not take.
-func checkParams(params url.Values, allowed func(string) bool) *ec2Error {
-	names := make([]string, 0, len(params))
-	for k := range params {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		if k != "Action" && k != "Version" && !allowed(k) {
-			return &ec2Error{400, "UnknownParameter", fmt.Sprintf("The parameter %s is not recognized", k)}
-		}
-	}
-	return nil
-}
-
-// boolParam parses an optional boolean parameter.
-func boolParam(params url.Values, name string) (bool, *ec2Error) {
-	v, ok := params[name]
-	if !ok {
-		return false, nil
-	}
-	switch strings.ToLower(v[0]) {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
-	}
-	return false, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value (%s) for parameter %s is invalid. Expected: 'true' or 'false'.", v[0], name)}
-}
-
-// authorize answers a dry run (412 DryRunOperation, or 403 for a denied
-// key) before any lookup, and refuses a denied key's real call; nil lets
-// the call go on.
-func authorize(key Key, isDryRun bool) *ec2Error {
-	switch {
-	case key.Denied:
-		return &ec2Error{403, "UnauthorizedOperation", "You are not authorized to perform this operation."}
-	case isDryRun:
-		return &ec2Error{412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."}
-	}
-	return nil
-}
-
-// detach handles DetachNetworkInterface.
-func (s *Server) detach(params url.Values, key Key, now time.Time) (string, *ec2Error) {
-	if e := checkParams(params, func(k string) bool { return k == "AttachmentId" || k == "DryRun" || k == "Force" }); e != nil {
-		return "", e
-	}
-	id := params.Get("AttachmentId")
-	if id == "" {
-		return "", &ec2Error{400, "MissingParameter", "The request must contain the parameter AttachmentId"}
-	}
-	isDryRun, e := boolParam(params, "DryRun")
-	if e != nil {
-		return "", e
-	}
-	force, e := boolParam(params, "Force")
-	if e != nil {
-		return "", e
-	}
-	if e := authorize(key, isDryRun); e != nil {
-		return "", e
-	}
-	if !wellFormedAttachmentID(id) {
-		return "", &ec2Error{400, "InvalidNetworkInterfaceAttachmentId.Malformed", fmt.Sprintf("Invalid id: %q", id)}
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var n *netInterface
-	for _, cand := range s.interfaces {
-		cand.advance(now)
-		if cand.att != nil && cand.att.AttachmentID == id {
-			n = cand
-		}
-	}
-	switch {
-	case n == nil:
-		return "", &ec2Error{400, "InvalidAttachmentID.NotFound", fmt.Sprintf("The attachment ID '%s' does not exist", id)}
-	case n.att.DeviceIndex == 0 && n.att.NetworkCardIndex == 0:
-		return "", &ec2Error{400, "OperationNotPermitted", "The network interface at device index 0 and networkCard index 0 cannot be detached."}
-	case n.att.Status == "detaching":
-		return "", &ec2Error{400, "IncorrectState", fmt.Sprintf("The attachment '%s' is already detaching.", id)}
-	}
-	n.detaches++
-	if force {
-		n.forced++
-	}
-	if s.detaching > 0 {
-		n.att.Status, n.detachAt = "detaching", now.Add(s.detaching)
-	} else {
-		n.att = nil
-	}
-	return "    <return>true</return>\n", nil
-}
-
-// describeFilterValue returns an interface's values for a
-// DescribeNetworkInterfaces filter, or false for a filter the server does not
-// know.
-func describeFilterValue(name string, n *netInterface) ([]string, bool) {
-	st := n.state()
-	switch name {
-	case "network-interface-id":
-		return []string{n.id}, true
-	case "status":
-		return []string{st.Status}, true
-	case "attachment.attachment-id", "attachment.instance-id", "attachment.status", "attachment.device-index":
-		if n.att == nil {
-			return nil, true
-		}
-		switch name {
-		case "attachment.attachment-id":
-			return []string{n.att.AttachmentID}, true
-		case "attachment.instance-id":
-			return []string{n.att.InstanceID}, true
-		case "attachment.status":
-			return []string{n.att.Status}, true
-		default:
-			return []string{strconv.Itoa(n.att.DeviceIndex)}, true
-		}
-	}
-	return nil, false
-}
-
-// describe handles DescribeNetworkInterfaces with NetworkInterfaceId.N and
-// Filter.N.Name / Filter.N.Value.M.
-func (s *Server) describe(params url.Values, key Key, now time.Time) (string, *ec2Error) {
-	idPattern := regexp.MustCompile(`^NetworkInterfaceId\.\d+$`)
-	filterPattern := regexp.MustCompile(`^Filter\.(\d+)\.(Name|Value\.\d+)$`)
-	if e := checkParams(params, func(k string) bool {
-		return k == "DryRun" || k == "MaxResults" || k == "NextToken" || idPattern.MatchString(k) || filterPattern.MatchString(k)
-	}); e != nil {
-		return "", e
-	}
-	isDryRun, e := boolParam(params, "DryRun")
-	if e != nil {
-		return "", e
-	}
-	if e := authorize(key, isDryRun); e != nil {
-		return "", e
-	}
-	var ids []string
-	filters := map[string]map[string]bool{} // filter name -> accepted values
-	names := map[string]string{}            // filter index -> name
-	for k, v := range params {
-		if idPattern.MatchString(k) {
-			ids = append(ids, v[0])
-		}
-		if m := filterPattern.FindStringSubmatch(k); m != nil && m[2] == "Name" {
-			names[m[1]] = v[0]
-		}
-	}
-	for k, v := range params {
-		if m := filterPattern.FindStringSubmatch(k); m != nil && m[2] != "Name" {
-			name, ok := names[m[1]]
-			if !ok {
-				return "", &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Filter.%s has values but no name", m[1])}
-			}
-			if filters[name] == nil {
-				filters[name] = map[string]bool{}
-			}
-			filters[name][v[0]] = true
-		}
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, id := range ids {
-		if _, ok := s.interfaces[id]; !ok {
-			return "", &ec2Error{400, "InvalidNetworkInterfaceID.NotFound", fmt.Sprintf("The networkInterface ID '%s' does not exist", id)}
-		}
-	}
-	var matched []*netInterface
-	for _, n := range s.interfaces {
-		n.advance(now)
-		if len(ids) > 0 && !contains(ids, n.id) {
-			continue
-		}
-		ok := true
-		for name, accepted := range filters {
-			vals, known := describeFilterValue(name, n)
-			if !known {
-				return "", &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("The filter '%s' is invalid", name)}
-			}
-			hit := false
-			for _, v := range vals {
-				hit = hit || accepted[v]
-			}
-			ok = ok && hit
-		}
-		if ok {
-			matched = append(matched, n)
-		}
-	}
-	sort.Slice(matched, func(i, j int) bool { return matched[i].id < matched[j].id })
-	var b strings.Builder
-	b.WriteString("    <networkInterfaceSet>\n")
-	for _, n := range matched {
-		st := n.state()
-		fmt.Fprintf(&b, "        <item>\n            <networkInterfaceId>%s</networkInterfaceId>\n            <status>%s</status>\n", n.id, st.Status)
-		if a := st.Attachment; a != nil {
-			fmt.Fprintf(&b, "            <attachment>\n                <attachmentId>%s</attachmentId>\n                <instanceId>%s</instanceId>\n"+
-				"                <deviceIndex>%d</deviceIndex>\n                <networkCardIndex>%d</networkCardIndex>\n                <status>%s</status>\n            </attachment>\n",
-				a.AttachmentID, a.InstanceID, a.DeviceIndex, a.NetworkCardIndex, a.Status)
-		}
-		b.WriteString("        </item>\n")
-	}
-	b.WriteString("    </networkInterfaceSet>\n")
-	return b.String(), nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Interfaces returns the state of every interface, sorted by ID.
 func (s *Server) Interfaces() []InterfaceState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clock()
+	s.advanceAll(s.clock())
 	out := make([]InterfaceState, 0, len(s.interfaces))
 	for _, n := range s.interfaces {
-		n.advance(now)
 		out = append(out, n.state())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].NetworkInterfaceID < out[j].NetworkInterfaceID })
+	return out
+}
+
+// Instances returns the state of every instance, sorted by ID, each with
+// its attachments sorted by network card and device index.
+func (s *Server) Instances() []InstanceState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.clock())
+	out := make([]InstanceState, 0, len(s.instances))
+	for _, in := range s.instances {
+		st := InstanceState{Instance: *in, Attachments: []AttachmentState{}}
+		for _, n := range s.interfaces {
+			if n.att != nil && n.att.InstanceID == in.InstanceID {
+				st.Attachments = append(st.Attachments, *n.att)
+			}
+		}
+		sort.Slice(st.Attachments, func(i, j int) bool {
+			a, b := st.Attachments[i], st.Attachments[j]
+			if a.NetworkCardIndex != b.NetworkCardIndex {
+				return a.NetworkCardIndex < b.NetworkCardIndex
+			}
+			return a.DeviceIndex < b.DeviceIndex
+		})
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].InstanceID < out[j].InstanceID })
 	return out
 }

@@ -1,14 +1,23 @@
-// Command detach detaches an EC2 network interface, for real use and as an
-// example of the library. Credentials and region come from where the AWS
-// SDK finds them (environment, ~/.aws, container, instance role).
+// Command detach detaches an EC2 network interface, for failover scripts and
+// as an example of the library. Credentials and region come from where the
+// AWS SDK finds them (environment, ~/.aws, container, instance role).
 //
-//	detach -attachment-id eni-attach-0123456789abcdef0 [-dry-run] [-force]
-//	       [-region R] [-endpoint URL] [-profile P] [-timeout D] [-json]
-//	       [-wait [-max-wait D] [-idempotent]]
+//	detach (-attachment-id ID | -network-interface-id ID | -instance-id ID -device-index N [-network-card-index N])
+//	       [-dry-run] [-force] [-region R] [-endpoint URL] [-profile P] [-timeout D]
+//	       [-wait [-max-wait D] [-idempotent]] [-json] [-debug] [-version]
 //
-// Exit status: 0 on success and on a permitted dry run; 1 when the service
-// or the network refuses (the error code and message are printed); 2 for
-// usage and configuration errors.
+// Exit status, for scripts to branch on:
+//
+//	0  done: detached (available, with -wait), a permitted dry run, or
+//	   already detached with -idempotent
+//	1  refused by the service (or no such attachment), or failed on the
+//	   network after retries
+//	2  usage or configuration: bad flags, no credentials, no region
+//	3  the detach was accepted but the interface was not yet available when
+//	   the wait ended (-max-wait)
+//
+// With -json, stdout holds one JSON object with only what was observed; see
+// the README ("The command").
 package main
 
 import (
@@ -18,132 +27,299 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"runtime"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach"
 )
 
 // Exit statuses.
 const (
-	exitOK    = 0
-	exitError = 1
-	exitUsage = 2
+	exitOK      = 0
+	exitRefused = 1
+	exitUsage   = 2
+	exitPending = 3
+)
+
+// Defaults of -timeout and -max-wait. Real detaches take seconds to a few
+// minutes; one still detaching after 10 minutes is stuck (see -force).
+const (
+	defaultTimeout = 30 * time.Second
+	defaultMaxWait = 10 * time.Minute
 )
 
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// result is what -json prints.
+// result is what -json prints: only what was observed.
 type result struct {
-	AttachmentID    string     `json:"attachmentId"`
-	DryRun          bool       `json:"dryRun,omitempty"`
-	DryRunPermitted bool       `json:"dryRunPermitted,omitempty"`
-	Return          bool       `json:"return,omitempty"`
-	RequestID       string     `json:"requestId,omitempty"`
-	Status          string     `json:"status,omitempty"`
-	Polls           int        `json:"polls,omitempty"`
-	AlreadyDetached bool       `json:"alreadyDetached,omitempty"`
-	Error           *errorJSON `json:"error,omitempty"`
+	AttachmentID       string     `json:"attachmentId,omitempty"`
+	NetworkInterfaceID string     `json:"networkInterfaceId,omitempty"`
+	InstanceID         string     `json:"instanceId,omitempty"`
+	DeviceIndex        *int       `json:"deviceIndex,omitempty"`
+	NetworkCardIndex   *int       `json:"networkCardIndex,omitempty"`
+	DryRun             bool       `json:"dryRun,omitempty"`
+	DryRunPermitted    bool       `json:"dryRunPermitted,omitempty"`
+	RequestID          string     `json:"requestId,omitempty"` // the detach's
+	Return             *bool      `json:"return,omitempty"`
+	Status             string     `json:"status,omitempty"` // the interface's, as last seen
+	AttachmentStatus   string     `json:"attachmentStatus,omitempty"`
+	Detached           bool       `json:"detached,omitempty"`
+	AlreadyDetached    bool       `json:"alreadyDetached,omitempty"`
+	Polls              int        `json:"polls,omitempty"`
+	ElapsedSeconds     *float64   `json:"elapsedSeconds,omitempty"`
+	Error              *errorJSON `json:"error,omitempty"`
 }
 
+// errorJSON describes a failure.
 type errorJSON struct {
-	Code      string `json:"code,omitempty"`
-	Message   string `json:"message"`
-	RequestID string `json:"requestId,omitempty"`
+	// Kind is validation, credentials, api, not-found, transport, response
+	// or timeout.
+	Kind string `json:"kind"`
+	// Action is the EC2 action that failed, when one did.
+	Action     string `json:"action,omitempty"`
+	Code       string `json:"code,omitempty"`
+	Message    string `json:"message"` // EC2's own message for kind api
+	StatusCode int    `json:"statusCode,omitempty"`
+	RequestID  string `json:"requestId,omitempty"`
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// flags holds the parsed command line.
+type flags struct {
+	attachmentID, interfaceID, instanceID string
+	deviceIndex, cardIndex                int
+	dryRun, force, wait, idempotent       bool
+	region, endpoint, profile             string
+	timeout, maxWait                      time.Duration
+	asJSON, debug, version                bool
+	set                                   map[string]bool
+}
+
+func parse(args []string, stderr io.Writer) (*flags, error) {
+	f := &flags{set: map[string]bool{}}
 	fs := flag.NewFlagSet("detach", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	id := fs.String("attachment-id", "", "attachment ID to detach (required), e.g. eni-attach-0123456789abcdef0")
-	dryRun := fs.Bool("dry-run", false, "check permission without detaching")
-	force := fs.Bool("force", false, "force the detach (last resort: see the README)")
-	region := fs.String("region", "", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)")
-	endpoint := fs.String("endpoint", "", "endpoint URL instead of the regional one, e.g. a local ec2test")
-	profile := fs.String("profile", "", "shared config profile (default: AWS_PROFILE or default)")
-	timeout := fs.Duration("timeout", 30*time.Second, "bound on the detach (and the wait, unless -max-wait is set)")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	wait := fs.Bool("wait", false, "wait until the interface is available; progress goes to stderr")
-	maxWait := fs.Duration("max-wait", 0, "with -wait: give up after this long (default: -timeout)")
-	idempotent := fs.Bool("idempotent", false, "with -wait: treat an attachment that is not found as already detached")
+	fs.StringVar(&f.attachmentID, "attachment-id", "", "attachment to detach, e.g. eni-attach-0123456789abcdef0")
+	fs.StringVar(&f.interfaceID, "network-interface-id", "", "or: the interface whose attachment to detach, e.g. eni-0123456789abcdef0")
+	fs.StringVar(&f.instanceID, "instance-id", "", "or: the instance, with -device-index")
+	fs.IntVar(&f.deviceIndex, "device-index", 0, "with -instance-id: the interface's device index")
+	fs.IntVar(&f.cardIndex, "network-card-index", 0, "with -instance-id: the device index's network card")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "check permission without detaching")
+	fs.BoolVar(&f.force, "force", false, "force the detach (last resort: see the README)")
+	fs.StringVar(&f.region, "region", "", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)")
+	fs.StringVar(&f.endpoint, "endpoint", "", "endpoint URL instead of the regional one, e.g. a local ec2test")
+	fs.StringVar(&f.profile, "profile", "", "shared config profile (default: AWS_PROFILE or default)")
+	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "bound on each request to EC2; one that runs out is retried")
+	fs.BoolVar(&f.wait, "wait", false, "wait until the interface is available; progress goes to stderr")
+	fs.DurationVar(&f.maxWait, "max-wait", defaultMaxWait, "with -wait: bound on the whole command; exit 3 if the interface is still detaching")
+	fs.BoolVar(&f.idempotent, "idempotent", false, "with -wait: an attachment already gone counts as detached")
+	fs.BoolVar(&f.asJSON, "json", false, "print the result as one JSON object on stdout")
+	fs.BoolVar(&f.debug, "debug", false, "log every request to stderr (signatures and tokens redacted)")
+	fs.BoolVar(&f.version, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if *id == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "detach: -attachment-id is required and no arguments are taken")
-		fs.Usage()
-		return exitUsage
-	}
-	if *dryRun && *wait {
-		fmt.Fprintln(stderr, "detach: -wait cannot be combined with -dry-run")
-		return exitUsage
-	}
-
-	client, err := enidetach.New(enidetach.Options{Region: *region, BaseEndpoint: *endpoint, Profile: *profile, AppID: "enidetach-cli"})
-	if err != nil {
-		fmt.Fprintln(stderr, "detach:", err)
-		return exitUsage
-	}
-	budget := *timeout
-	if *wait && *maxWait > budget {
-		budget = *maxWait
-	}
-	ctx, cancel := context.WithTimeout(ctx, budget)
-	defer cancel()
-
-	in := &enidetach.DetachNetworkInterfaceInput{AttachmentID: *id, DryRun: *dryRun, Force: *force}
-	res := result{AttachmentID: *id, DryRun: *dryRun}
-	if *wait {
-		var wr *enidetach.WaitResult
-		wr, err = client.DetachAndWait(ctx, in, func(o *enidetach.WaitOptions) {
-			o.MaxWait = *maxWait
-			o.Idempotent = *idempotent
-			o.OnPoll = func(r enidetach.WaitResult) {
-				fmt.Fprintf(stderr, "poll %d: interface %s status %s, attachment %s (%s)\n", r.Polls,
-					orNone(r.State.NetworkInterfaceID), orNone(r.State.Status), orGone(r.State.AttachmentStatus), r.Elapsed.Round(time.Millisecond))
-			}
-		})
-		if wr != nil {
-			res.Status, res.Polls, res.AlreadyDetached = wr.State.Status, wr.Polls, wr.AlreadyDetached
-			if wr.Detached {
-				res.Return, res.Status = true, "available"
-			}
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
 		}
-	} else {
-		var out *enidetach.DetachNetworkInterfaceOutput
-		out, err = client.DetachNetworkInterface(ctx, in)
-		if out != nil {
-			res.Return, res.RequestID = out.Return, out.RequestID
+		return nil, errFlagPrinted // the flag package printed it, and the usage
+	}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if f.version {
+		return f, nil
+	}
+	ids := 0
+	for _, name := range []string{"attachment-id", "network-interface-id", "instance-id"} {
+		if f.set[name] {
+			ids++
 		}
 	}
-
-	status := exitOK
 	switch {
-	case err == nil:
-	case *dryRun && errors.Is(err, enidetach.ErrDryRunOperation):
-		res.DryRunPermitted = true
-		res.RequestID = requestID(err)
-	default:
-		res.Error = describe(err)
-		status = exitError
-		var ve *enidetach.ValidationError
-		if errors.As(err, &ve) {
-			status = exitUsage
-		}
+	case fs.NArg() > 0:
+		return f, fmt.Errorf("no arguments are taken, got %q", fs.Args())
+	case ids != 1:
+		return f, errors.New("give one of -attachment-id, -network-interface-id, or -instance-id with -device-index")
+	case f.set["instance-id"] && !f.set["device-index"]:
+		return f, errors.New("-instance-id needs -device-index")
+	case !f.set["instance-id"] && (f.set["device-index"] || f.set["network-card-index"]):
+		return f, errors.New("-device-index and -network-card-index go with -instance-id")
+	case f.deviceIndex < 0 || f.cardIndex < 0:
+		return f, errors.New("-device-index and -network-card-index cannot be negative")
+	case f.timeout <= 0:
+		return f, fmt.Errorf("-timeout must be positive, got %v", f.timeout)
+	case f.maxWait <= 0:
+		return f, fmt.Errorf("-max-wait must be positive, got %v", f.maxWait)
+	case !f.wait && (f.set["max-wait"] || f.idempotent):
+		return f, errors.New("-max-wait and -idempotent need -wait")
+	case f.wait && f.dryRun:
+		return f, errors.New("-wait cannot be combined with -dry-run")
 	}
-	print(stdout, stderr, res, *asJSON)
+	return f, nil
+}
+
+// errFlagPrinted is a command line the flag package refused; it printed
+// why.
+var errFlagPrinted = errors.New("bad flags")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, err := parse(args, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errFlagPrinted):
+		return exitUsage
+	case err != nil:
+		if f.asJSON {
+			print(stdout, stderr, &result{Error: &errorJSON{Kind: "validation", Message: err.Error()}}, true)
+		} else {
+			fmt.Fprintln(stderr, "detach:", err)
+		}
+		return exitUsage
+	case f.version:
+		fmt.Fprintf(stdout, "detach (enidetach %s, %s)\n", enidetach.Version, runtime.Version())
+		return exitOK
+	}
+	res, err := detach(ctx, f, stderr)
+	status := exitOK
+	if err != nil {
+		res.Error, status = describe(err)
+	}
+	print(stdout, stderr, res, f.asJSON)
 	return status
 }
 
-// describe turns an error into its printable parts.
-func describe(err error) *errorJSON {
-	var ae *enidetach.APIError
-	if errors.As(err, &ae) {
-		return &errorJSON{Code: ae.Code, Message: err.Error(), RequestID: ae.RequestID}
+// detach does the work: lookup, detach, wait. The result holds what was
+// observed even when err is set.
+func detach(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
+	res := &result{AttachmentID: f.attachmentID, NetworkInterfaceID: f.interfaceID, InstanceID: f.instanceID, DryRun: f.dryRun}
+	if f.set["instance-id"] {
+		res.DeviceIndex, res.NetworkCardIndex = &f.deviceIndex, &f.cardIndex
 	}
-	return &errorJSON{Message: err.Error()}
+	opts := enidetach.Options{Region: f.region, BaseEndpoint: f.endpoint, Profile: f.profile, AttemptTimeout: f.timeout, AppID: "enidetach-cli"}
+	if f.debug {
+		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	client, err := enidetach.New(opts)
+	if err != nil {
+		return res, err
+	}
+	if f.wait {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.maxWait)
+		defer cancel()
+	}
+
+	if f.attachmentID == "" {
+		att, err := client.LookupAttachment(ctx, &enidetach.LookupAttachmentInput{
+			NetworkInterfaceID: f.interfaceID, InstanceID: f.instanceID, DeviceIndex: f.deviceIndex, NetworkCardIndex: f.cardIndex,
+		})
+		var na *enidetach.NoAttachmentError
+		if errors.As(err, &na) && na.Interface != nil {
+			res.Status = na.Interface.Status
+			if f.idempotent && na.Interface.Status == "available" {
+				res.Detached, res.AlreadyDetached = true, true
+				return res, nil
+			}
+		}
+		if err != nil {
+			return res, err
+		}
+		res.observe(*att)
+	}
+
+	in := &enidetach.DetachNetworkInterfaceInput{AttachmentID: res.AttachmentID, DryRun: f.dryRun, Force: f.force}
+	if !f.wait {
+		out, err := client.DetachNetworkInterface(ctx, in)
+		switch {
+		case err == nil:
+			res.RequestID, res.Return = out.RequestID, &out.Return
+		case f.dryRun && errors.Is(err, enidetach.ErrDryRunOperation):
+			res.DryRunPermitted, res.RequestID = true, requestID(err)
+			return res, nil
+		}
+		return res, err
+	}
+
+	wr, err := client.DetachAndWait(ctx, in, func(o *enidetach.WaitOptions) {
+		o.NetworkInterfaceID = res.NetworkInterfaceID
+		o.Idempotent = f.idempotent
+		o.OnPoll = func(r enidetach.WaitResult) {
+			fmt.Fprintf(stderr, "poll %d: interface %s status %s, attachment %s (%s)\n", r.Polls,
+				orNone(r.State.NetworkInterfaceID), orNone(r.State.Status), orGone(r.State.AttachmentStatus), r.Elapsed.Round(time.Millisecond))
+		}
+	})
+	var wt *enidetach.WaitTimeoutError
+	if errors.As(err, &wt) {
+		wr = &wt.Last
+	}
+	if wr == nil {
+		return res, err // the detach failed: nothing was polled
+	}
+	if wr.Detach != nil {
+		res.RequestID, res.Return = wr.Detach.RequestID, &wr.Detach.Return
+	} else if wr.DetachError != nil {
+		res.RequestID = requestID(wr.DetachError)
+	}
+	res.Status, res.AttachmentStatus = wr.State.Status, wr.State.AttachmentStatus
+	if wr.State.NetworkInterfaceID != "" {
+		res.NetworkInterfaceID = wr.State.NetworkInterfaceID
+	}
+	if wr.State.InstanceID != "" {
+		res.InstanceID = wr.State.InstanceID
+	}
+	res.Detached, res.AlreadyDetached, res.Polls = wr.Detached, wr.AlreadyDetached, wr.Polls
+	elapsed := wr.Elapsed.Round(time.Millisecond).Seconds()
+	res.ElapsedSeconds = &elapsed
+	return res, err // a poll's error names DescribeNetworkInterfaces
+}
+
+// observe records a state seen by the lookup.
+func (r *result) observe(st enidetach.InterfaceState) {
+	r.AttachmentID, r.NetworkInterfaceID, r.InstanceID = st.AttachmentID, st.NetworkInterfaceID, st.InstanceID
+	r.DeviceIndex, r.NetworkCardIndex = &st.DeviceIndex, &st.NetworkCardIndex
+	r.Status, r.AttachmentStatus = st.Status, st.AttachmentStatus
+}
+
+// describe turns an error into its JSON form and the exit status.
+func describe(err error) (*errorJSON, int) {
+	e := &errorJSON{Message: err.Error()}
+	var (
+		ve *enidetach.ValidationError
+		ce *enidetach.CredentialsError
+		wt *enidetach.WaitTimeoutError
+		na *enidetach.NoAttachmentError
+		ae *enidetach.APIError
+		re *enidetach.ResponseError
+		oe *smithy.OperationError
+	)
+	switch {
+	case errors.As(err, &ve):
+		e.Kind, e.Message = "validation", ve.Error()
+		return e, exitUsage
+	case errors.As(err, &ce):
+		e.Kind, e.Message = "credentials", ce.Error()
+		return e, exitUsage
+	case errors.As(err, &wt):
+		e.Kind = "timeout"
+		e.Message = fmt.Sprintf("the interface was not available after %s and %d polls", wt.Last.Elapsed.Round(time.Millisecond), wt.Last.Polls)
+		return e, exitPending
+	}
+	if errors.As(err, &oe) {
+		e.Action = oe.OperationName // the lookup, the detach or a poll
+	}
+	switch {
+	case errors.As(err, &na):
+		e.Kind, e.Message, e.RequestID = "not-found", na.Error(), na.RequestID
+	case errors.As(err, &ae):
+		e.Kind, e.Code, e.Message, e.StatusCode, e.RequestID = "api", ae.Code, ae.Message, ae.StatusCode, ae.RequestID
+	case errors.As(err, &re):
+		e.Kind, e.Message, e.StatusCode, e.RequestID = "response", re.Error(), re.StatusCode, re.RequestID
+	default:
+		e.Kind = "transport"
+	}
+	return e, exitRefused
 }
 
 func requestID(err error) string {
@@ -154,26 +330,41 @@ func requestID(err error) string {
 	return ""
 }
 
-// print writes the result as text (errors to stderr) or as JSON (stdout).
-func print(stdout, stderr io.Writer, r result, asJSON bool) {
+// print writes the result as JSON on stdout, or as text: the outcome on
+// stdout, a failure on stderr.
+func print(stdout, stderr io.Writer, r *result, asJSON bool) {
 	if asJSON {
 		b, _ := json.Marshal(r)
 		fmt.Fprintln(stdout, string(b))
 		return
 	}
+	iface := ""
+	if r.NetworkInterfaceID != "" {
+		iface = " (interface " + r.NetworkInterfaceID + ")"
+	}
+	if e := r.Error; e != nil {
+		switch e.Kind {
+		case "api":
+			fmt.Fprintf(stderr, "detach: %s refused by EC2: %s: %s (status %d, request id %s)\n", e.Action, e.Code, e.Message, e.StatusCode, e.RequestID)
+		case "timeout":
+			fmt.Fprintf(stderr, "detach: %s%s: detach accepted (request id %s), but %s; last seen: status %s, attachment %s\n",
+				r.AttachmentID, iface, orNone(r.RequestID), e.Message, orNone(r.Status), orGone(r.AttachmentStatus))
+		case "validation", "credentials", "not-found":
+			fmt.Fprintf(stderr, "detach: %s\n", e.Message)
+		default:
+			fmt.Fprintf(stderr, "detach: %s failed: %s\n", e.Action, e.Message)
+		}
+		return
+	}
 	switch {
-	case r.Error != nil && r.Error.Code != "":
-		fmt.Fprintf(stderr, "detach: %s: %s\n", r.Error.Code, r.Error.Message)
-	case r.Error != nil:
-		fmt.Fprintf(stderr, "detach: %s\n", r.Error.Message)
 	case r.DryRunPermitted:
-		fmt.Fprintf(stdout, "dry run: detaching %s would be permitted (request id %s)\n", r.AttachmentID, r.RequestID)
+		fmt.Fprintf(stdout, "dry run: detaching %s%s would be permitted (request id %s)\n", r.AttachmentID, iface, r.RequestID)
 	case r.AlreadyDetached:
-		fmt.Fprintf(stdout, "%s was already detached; interface available\n", r.AttachmentID)
-	case r.Polls > 0:
-		fmt.Fprintf(stdout, "detached %s: interface available after %d polls\n", r.AttachmentID, r.Polls)
+		fmt.Fprintf(stdout, "%s was already detached%s\n", orNone(r.AttachmentID), iface)
+	case r.Detached:
+		fmt.Fprintf(stdout, "detached %s%s: available after %d polls, %.1fs (request id %s)\n", r.AttachmentID, iface, r.Polls, *r.ElapsedSeconds, r.RequestID)
 	default:
-		fmt.Fprintf(stdout, "detached %s: return=%t request id %s\n", r.AttachmentID, r.Return, r.RequestID)
+		fmt.Fprintf(stdout, "detach of %s%s accepted: return=%t (request id %s)\n", r.AttachmentID, iface, r.Return != nil && *r.Return, r.RequestID)
 	}
 }
 

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +15,8 @@ import (
 	"github.com/ec2lite/enidetach/ec2test"
 	"github.com/ec2lite/enidetach/internal/testenv"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // hermetic clears every AWS_* variable of this machine and points HOME at
 // an empty directory, then sets the fake's keys.
@@ -21,67 +27,205 @@ func hermetic(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
-func TestDetachCommand(t *testing.T) {
+// Values that change from run to run, replaced before comparing with the
+// golden files.
+var (
+	requestIDPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	elapsedPattern   = regexp.MustCompile(`"elapsedSeconds":[0-9.e-]+`)
+	durationPattern  = regexp.MustCompile(`after [0-9.]+m?s and`)
+	// How a transport failure is worded is the library's business; its
+	// kind and cause are the command's.
+	refusedPattern = regexp.MustCompile(`"message":"(?:[^"\\]|\\.)*connection refused"`)
+)
+
+func normalize(s string) string {
+	s = requestIDPattern.ReplaceAllString(s, "REQUEST-ID")
+	s = elapsedPattern.ReplaceAllString(s, `"elapsedSeconds":"ELAPSED"`)
+	s = refusedPattern.ReplaceAllString(s, `"message":"... connection refused"`)
+	return durationPattern.ReplaceAllString(s, "after ELAPSED and")
+}
+
+// checkGolden compares got with testdata/name.json (rewritten with -update).
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".json")
+	got = normalize(got)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s: JSON differs from %s\ngot:  %s\nwant: %s", name, path, got, want)
+	}
+}
+
+// runCmd runs the command and returns its exit status and outputs.
+func runCmd(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	status := run(context.Background(), args, &stdout, &stderr)
+	return status, stdout.String(), stderr.String()
+}
+
+// TestJSONOutcomes: every outcome's exit status and JSON, against golden
+// files; a JSON outcome prints one object on stdout.
+func TestJSONOutcomes(t *testing.T) {
+	hermetic(t)
+	srv := ec2test.NewServer()
+	defer srv.Close()
+	slow := ec2test.NewServer(ec2test.WithDetachingDuration(time.Hour))
+	defer slow.Close()
+	quick := ec2test.NewServer(ec2test.WithDetachingDuration(500 * time.Millisecond))
+	defer quick.Close()
+	at := func(s *ec2test.Server, args ...string) []string {
+		return append([]string{"-json", "-endpoint", s.URL, "-region", s.Region()}, args...)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		status int
+	}{
+		// In order: some cases depend on the ones before (the second detach).
+		{"dry-run-permitted", at(srv, "-attachment-id", ec2test.FailoverAttachment, "-dry-run"), 0},
+		{"refused-primary", at(srv, "-attachment-id", "eni-attach-00000000000000000"), 1},
+		{"lookup-by-interface-detach", at(srv, "-network-interface-id", ec2test.FailoverInterface), 0},
+		{"detach-again-refused", at(srv, "-attachment-id", ec2test.FailoverAttachment), 1},
+		{"already-detached-by-attachment", at(srv, "-attachment-id", ec2test.FailoverAttachment, "-wait", "-idempotent"), 0},
+		{"already-detached-by-interface", at(srv, "-network-interface-id", ec2test.FailoverInterface, "-wait", "-idempotent"), 0},
+		{"not-attached-by-interface", at(srv, "-network-interface-id", ec2test.FailoverInterface, "-wait"), 1},
+		{"lookup-not-found", at(srv, "-instance-id", ec2test.InstanceB, "-device-index", "1"), 1},
+		{"unknown-interface", at(srv, "-network-interface-id", "eni-0fffffffffffffff0"), 1},
+		{"lookup-by-instance-wait", at(quick, "-instance-id", ec2test.InstanceA, "-device-index", "1", "-wait"), 0},
+		{"wait-by-attachment", at(slow, "-attachment-id", ec2test.FailoverAttachment, "-wait", "-max-wait", "300ms"), 3},
+		{"transport", []string{"-json", "-endpoint", "http://127.0.0.1:1", "-region", "us-east-1", "-attachment-id", ec2test.FailoverAttachment, "-timeout", "2s"}, 1},
+		{"usage", []string{"-json", "-attachment-id", ec2test.FailoverAttachment, "-idempotent"}, 2},
+	}
+	for _, tc := range tests {
+		status, stdout, stderr := runCmd(tc.args...)
+		if status != tc.status {
+			t.Errorf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", tc.name, status, tc.status, stdout, stderr)
+		}
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(stdout), &obj); err != nil || strings.Count(stdout, "\n") != 1 {
+			t.Errorf("%s: stdout is not one JSON object: %q (%v)", tc.name, stdout, err)
+		}
+		checkGolden(t, tc.name, stdout)
+	}
+}
+
+// TestConfigurationErrors: no credentials and no region are configuration
+// (exit 2), not refusals, whatever the machine's environment holds.
+func TestConfigurationErrors(t *testing.T) {
+	srv := ec2test.NewServer()
+	defer srv.Close()
+	t.Run("no credentials", func(t *testing.T) {
+		testenv.Clear(t)
+		t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+		status, stdout, _ := runCmd("-json", "-endpoint", srv.URL, "-region", srv.Region(), "-attachment-id", ec2test.FailoverAttachment)
+		if status != exitUsage || !strings.Contains(stdout, `"kind":"credentials"`) {
+			t.Errorf("exit %d, stdout %s; want 2 and kind credentials", status, stdout)
+		}
+		if n := len(srv.Requests()); n != 0 {
+			t.Errorf("%d requests sent", n)
+		}
+	})
+	t.Run("no region", func(t *testing.T) {
+		hermetic(t)
+		status, stdout, _ := runCmd("-json", "-attachment-id", ec2test.FailoverAttachment)
+		checkGolden(t, "no-region", stdout)
+		if status != exitUsage {
+			t.Errorf("exit %d, want 2", status)
+		}
+	})
+}
+
+// TestUsage: flags are checked before anything is sent.
+func TestUsage(t *testing.T) {
+	hermetic(t)
+	id := []string{"-attachment-id", ec2test.FailoverAttachment}
+	tests := []struct {
+		name   string
+		args   []string
+		status int
+		stderr string
+	}{
+		{"help", []string{"-h"}, 0, "Usage of detach"},
+		{"no attachment", nil, 2, "give one of -attachment-id"},
+		{"two ways", append([]string{"-network-interface-id", "eni-1"}, id...), 2, "give one of"},
+		{"device index without instance", append([]string{"-device-index", "1"}, id...), 2, "go with -instance-id"},
+		{"instance without device index", []string{"-instance-id", "i-1"}, 2, "needs -device-index"},
+		{"negative device index", []string{"-instance-id", "i-1", "-device-index", "-1"}, 2, "cannot be negative"},
+		{"unknown flag", []string{"-bogus"}, 2, "flag provided but not defined"},
+		{"arguments", append(id, "extra"), 2, "no arguments"},
+		{"zero timeout", append(id, "-timeout", "0"), 2, "-timeout must be positive"},
+		{"negative timeout", append(id, "-timeout", "-5s"), 2, "-timeout must be positive"},
+		{"zero max wait", append(id, "-wait", "-max-wait", "0"), 2, "-max-wait must be positive"},
+		{"max wait without wait", append(id, "-max-wait", "1m"), 2, "need -wait"},
+		{"idempotent without wait", append(id, "-idempotent"), 2, "need -wait"},
+		{"wait with dry run", append(id, "-wait", "-dry-run"), 2, "cannot be combined"},
+		{"bad region", append(id, "-region", "Bad Region"), 2, "not a valid region"},
+	}
+	for _, tc := range tests {
+		status, stdout, stderr := runCmd(tc.args...)
+		if status != tc.status || stdout != "" || !strings.Contains(stderr, tc.stderr) {
+			t.Errorf("%s: exit %d\nstdout: %s\nstderr: %s\nwant exit %d, stderr with %q", tc.name, status, stdout, stderr, tc.status, tc.stderr)
+		}
+	}
+	status, stdout, _ := runCmd("-version")
+	if status != 0 || !strings.HasPrefix(stdout, "detach (enidetach ") {
+		t.Errorf("-version: exit %d, %q", status, stdout)
+	}
+}
+
+// TestTextOutput: the lines people read say what happened once, with the
+// IDs a support case needs.
+func TestTextOutput(t *testing.T) {
 	hermetic(t)
 	srv := ec2test.NewServer()
 	defer srv.Close()
 	base := []string{"-endpoint", srv.URL, "-region", srv.Region()}
 	tests := []struct {
-		name   string
-		args   []string
-		status int
-		stdout string
-		stderr string
+		name           string
+		args           []string
+		status         int
+		stdout, stderr string
 	}{
-		{"usage: no attachment", nil, 2, "", "-attachment-id is required"},
-		{"usage: unknown flag", []string{"-bogus"}, 2, "", "flag provided but not defined"},
-		{"usage: bad region", []string{"-attachment-id", "eni-attach-1", "-region", "Bad Region"}, 2, "", "not a valid region"},
-		{"usage: wait with dry run", []string{"-attachment-id", "eni-attach-1", "-wait", "-dry-run"}, 2, "", "cannot be combined"},
-		{"dry run permitted", []string{"-attachment-id", "eni-attach-0123456789abcdef0", "-dry-run"}, 0, "would be permitted", ""},
-		{"primary refused", []string{"-attachment-id", "eni-attach-00000000000000000"}, 1, "", "OperationNotPermitted"},
-		{"detach", []string{"-attachment-id", "eni-attach-0123456789abcdef0", "-force"}, 0, "detached eni-attach-0123456789abcdef0: return=true", ""},
-		{"detach again", []string{"-attachment-id", "eni-attach-0123456789abcdef0"}, 1, "", "InvalidAttachmentID.NotFound"},
-		{"idempotent wait", []string{"-attachment-id", "eni-attach-0123456789abcdef0", "-wait", "-idempotent"}, 0, "already detached", "poll 1"},
+		{"refused", []string{"-attachment-id", "eni-attach-00000000000000000"}, 1, "",
+			"detach: DetachNetworkInterface refused by EC2: OperationNotPermitted: The network interface at device index 0 and networkCard index 0 cannot be detached. (status 400, request id REQUEST-ID)\n"},
+		{"wait", []string{"-instance-id", ec2test.InstanceA, "-device-index", "1", "-wait"}, 0,
+			"detached eni-attach-0123456789abcdef0 (interface eni-0123456789abcdef0): available after 1 polls", ""},
+		{"already", []string{"-network-interface-id", ec2test.FailoverInterface, "-wait", "-idempotent"}, 0,
+			"- was already detached (interface eni-0123456789abcdef0)\n", ""},
+		{"lookup not found", []string{"-instance-id", ec2test.InstanceB, "-device-index", "2"}, 1, "",
+			"detach: enidetach: no network interface is attached to instance i-0123456789abcdef1 at device index 2, network card 0\n"},
 	}
 	for _, tc := range tests {
-		var stdout, stderr bytes.Buffer
-		args := tc.args
-		if !strings.HasPrefix(tc.name, "usage: no") && !strings.HasPrefix(tc.name, "usage: unknown") {
-			args = append(append([]string{}, base...), args...)
-			if tc.name == "usage: bad region" {
-				args = append([]string{"-endpoint", srv.URL}, tc.args...)
-			}
+		status, stdout, stderr := runCmd(append(append([]string{}, base...), tc.args...)...)
+		stdout, stderr = normalize(stdout), normalize(stderr)
+		if status != tc.status || !strings.HasPrefix(stdout, tc.stdout) || !strings.HasSuffix(stderr, tc.stderr) {
+			t.Errorf("%s: exit %d\nstdout: %q\nstderr: %q\nwant exit %d, stdout %q, stderr ending %q", tc.name, status, stdout, stderr, tc.status, tc.stdout, tc.stderr)
 		}
-		status := run(context.Background(), args, &stdout, &stderr)
-		if status != tc.status || !strings.Contains(stdout.String(), tc.stdout) || !strings.Contains(stderr.String(), tc.stderr) {
-			t.Errorf("%s: status %d\nstdout: %s\nstderr: %s\nwant status %d, stdout %q, stderr %q",
-				tc.name, status, stdout.String(), stderr.String(), tc.status, tc.stdout, tc.stderr)
+		if tc.name == "wait" && !strings.Contains(stdout, "(request id REQUEST-ID)") {
+			t.Errorf("wait: no request id in %q", stdout)
 		}
 	}
 }
 
-func TestDetachCommandWaitJSON(t *testing.T) {
+// TestDebug: -debug logs each request to stderr without the signature.
+func TestDebug(t *testing.T) {
 	hermetic(t)
-	srv := ec2test.NewServer(ec2test.WithDetachingDuration(1200 * time.Millisecond))
+	srv := ec2test.NewServer()
 	defer srv.Close()
-	var stdout, stderr bytes.Buffer
-	status := run(context.Background(), []string{"-endpoint", srv.URL, "-region", srv.Region(), "-attachment-id", "eni-attach-0123456789abcdef0", "-wait", "-json", "-max-wait", "20s"}, &stdout, &stderr)
-	var got map[string]any
-	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil || status != 0 {
-		t.Fatalf("status %d, stdout %q: %v\nstderr: %s", status, stdout.String(), err, stderr.String())
+	status, _, stderr := runCmd("-debug", "-endpoint", srv.URL, "-region", srv.Region(), "-attachment-id", ec2test.FailoverAttachment, "-dry-run")
+	if status != 0 || !strings.Contains(stderr, "action=DetachNetworkInterface") || !strings.Contains(stderr, "Signature=REDACTED") {
+		t.Errorf("exit %d, stderr %s", status, stderr)
 	}
-	if got["status"] != "available" || got["polls"].(float64) < 2 {
-		t.Errorf("result = %v", got)
-	}
-	if !strings.Contains(stderr.String(), "poll 1: interface eni-0123456789abcdef0 status in-use, attachment detaching") {
-		t.Errorf("progress on stderr = %q", stderr.String())
-	}
-	stdout.Reset()
-	status = run(context.Background(), []string{"-endpoint", srv.URL, "-region", srv.Region(), "-attachment-id", "eni-attach-00000000000000000", "-json"}, &stdout, &stderr)
-	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil || status != 1 {
-		t.Fatalf("status %d, stdout %q: %v", status, stdout.String(), err)
-	}
-	if e, _ := got["error"].(map[string]any); e == nil || e["code"] != "OperationNotPermitted" || e["requestId"] == "" {
-		t.Errorf("error JSON = %v", got)
+	if strings.Contains(stderr, ec2test.DefaultSecretAccessKey) {
+		t.Error("the secret key reached the debug log")
 	}
 }

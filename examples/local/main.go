@@ -5,10 +5,19 @@
 //	go run ./examples/local
 //
 // With -serve it instead keeps the fake running for other clients (the AWS
-// CLI, botocore, your own code) and prints its endpoint, region, keys and
-// attachment IDs on one JSON line:
+// CLI, botocore, your own code, a test container) and prints on one JSON
+// line its endpoint, region, every key with what it may do, the instances
+// and every interface with its attachment, instance and device index, and
+// the reset request that restores that state:
 //
 //	go run ./examples/local -serve 127.0.0.1:8599
+//
+// The built-in state (ec2test.DefaultSeed) holds a whole failover:
+// detach eni-attach-0123456789abcdef0 from i-0123456789abcdef0, then attach
+// eni-0123456789abcdef0 to i-0123456789abcdef1 (same zone, device index 1
+// free); i-0123456789abcdef2 is in another zone. Only loopback addresses
+// are served unless -any-address is given, for a container network, say:
+// then anyone who can reach the address can use the printed keys.
 package main
 
 import (
@@ -44,22 +53,27 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	serve := fs.String("serve", "", "keep a fake EC2 endpoint running on this loopback address (e.g. 127.0.0.1:8599) instead of running the demo")
+	serve := fs.String("serve", "", "keep a fake EC2 endpoint running on this address (e.g. 127.0.0.1:8599) instead of running the demo")
+	anyAddress := fs.Bool("any-address", false, "let -serve listen on a non-loopback address (anyone who can reach it can use the printed keys)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	opts := []ec2test.Option{
 		ec2test.WithKeys(ec2test.Key{AccessKeyID: deniedKeyID, SecretAccessKey: deniedSecret, Denied: true}),
-		ec2test.WithAttachments(
-			ec2test.Attachment{AttachmentID: primary, NetworkInterfaceID: "eni-00000000000000000", InstanceID: "i-0123456789abcdef0", DeviceIndex: 0},
-			ec2test.Attachment{AttachmentID: secondary, NetworkInterfaceID: "eni-0123456789abcdef0", InstanceID: "i-0123456789abcdef0", DeviceIndex: 1},
-			ec2test.Attachment{AttachmentID: standby, NetworkInterfaceID: "eni-0aaaaaaaaaaaaaaa1", InstanceID: "i-0123456789abcdef0", DeviceIndex: 2},
-		),
 		ec2test.WithDetachingDuration(1500 * time.Millisecond),
+		ec2test.WithAttachingDuration(1500 * time.Millisecond),
 	}
 	if *serve != "" {
+		if *anyAddress {
+			opts = append(opts, ec2test.WithAnyAddress())
+			fmt.Fprintln(stderr, "local: WARNING: -any-address: anyone who can reach "+*serve+" can use the printed keys and reset the fake")
+		}
 		return serveFake(ctx, *serve, opts, stdout, stderr)
 	}
+	seed := ec2test.DefaultSeed("us-east-1")
+	seed.Attachments = append(seed.Attachments,
+		ec2test.Attachment{AttachmentID: standby, NetworkInterfaceID: "eni-0aaaaaaaaaaaaaaa1", InstanceID: ec2test.InstanceA, DeviceIndex: 2})
+	opts = append(opts, ec2test.WithSeed(seed))
 	srv := ec2test.NewServer(opts...)
 	defer srv.Close()
 	if err := story(ctx, srv, stdout); err != nil {
@@ -104,8 +118,13 @@ func story(ctx context.Context, srv *ec2test.Server, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "   refused (%s)\n", code(err))
 
-	step(3, "detach "+secondary)
-	out, err := client.DetachNetworkInterface(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: secondary})
+	step(3, "find what is attached at device index 1 of i-0123456789abcdef0, and detach it")
+	att, err := client.LookupAttachment(ctx, &enidetach.LookupAttachmentInput{InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
+	if err != nil {
+		return fmt.Errorf("lookup: %v", err)
+	}
+	fmt.Fprintf(w, "   found %s (interface %s, %s)\n", att.AttachmentID, att.NetworkInterfaceID, att.AttachmentStatus)
+	out, err := client.DetachNetworkInterface(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: att.AttachmentID})
 	if err != nil {
 		return fmt.Errorf("detach: %v", err)
 	}
@@ -183,6 +202,86 @@ func orGone(s string) string {
 	return s
 }
 
+// serveLine is what -serve prints: everything another process needs.
+type serveLine struct {
+	Endpoint string `json:"endpoint"`
+	Region   string `json:"region"`
+	// AccessKeyID and SecretAccessKey are the key allowed every action.
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	// Keys lists every key with what it may do.
+	Keys []serveKey `json:"keys"`
+	// AttachmentIDs lists the attachments, as before Keys and Interfaces.
+	AttachmentIDs []string         `json:"attachmentIds"`
+	Instances     []serveInstance  `json:"instances"`
+	Interfaces    []serveInterface `json:"interfaces"`
+	// Reset and State are the requests that restore the initial state and
+	// show the current one.
+	Reset string `json:"reset"`
+	State string `json:"state"`
+}
+
+type serveKey struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	May             string `json:"may"`
+}
+
+type serveInstance struct {
+	InstanceID       string `json:"instanceId"`
+	AvailabilityZone string `json:"availabilityZone"`
+	SubnetID         string `json:"subnetId"`
+	// UsedDeviceIndexes are taken on network card 0; others are free.
+	UsedDeviceIndexes []int `json:"usedDeviceIndexes"`
+}
+
+type serveInterface struct {
+	NetworkInterfaceID string `json:"networkInterfaceId"`
+	Status             string `json:"status"`
+	AvailabilityZone   string `json:"availabilityZone"`
+	SubnetID           string `json:"subnetId"`
+	AttachmentID       string `json:"attachmentId,omitempty"`
+	InstanceID         string `json:"instanceId,omitempty"`
+	DeviceIndex        *int   `json:"deviceIndex,omitempty"`
+	AttachmentStatus   string `json:"attachmentStatus,omitempty"`
+}
+
+// describeServer builds the -serve line.
+func describeServer(srv *ec2test.Server) serveLine {
+	line := serveLine{
+		Endpoint: srv.URL, Region: srv.Region(),
+		AccessKeyID: ec2test.DefaultAccessKeyID, SecretAccessKey: ec2test.DefaultSecretAccessKey,
+		AttachmentIDs: []string{}, Reset: "POST " + srv.URL + ec2test.ControlPrefix + "reset",
+		State: "GET " + srv.URL + ec2test.ControlPrefix + "state",
+	}
+	for _, k := range srv.Keys() {
+		may := "every action (DryRun answers 412 DryRunOperation)"
+		if k.Denied {
+			may = "nothing: every action, dry runs included, answers 403 UnauthorizedOperation"
+		}
+		line.Keys = append(line.Keys, serveKey{k.AccessKeyID, k.SecretAccessKey, may})
+	}
+	for _, in := range srv.Instances() {
+		si := serveInstance{InstanceID: in.InstanceID, AvailabilityZone: in.AvailabilityZone, SubnetID: in.SubnetID, UsedDeviceIndexes: []int{}}
+		for _, a := range in.Attachments {
+			if a.NetworkCardIndex == 0 {
+				si.UsedDeviceIndexes = append(si.UsedDeviceIndexes, a.DeviceIndex)
+			}
+		}
+		line.Instances = append(line.Instances, si)
+	}
+	for _, st := range srv.Interfaces() {
+		si := serveInterface{NetworkInterfaceID: st.NetworkInterfaceID, Status: st.Status, AvailabilityZone: st.AvailabilityZone, SubnetID: st.SubnetID}
+		if a := st.Attachment; a != nil {
+			idx := a.DeviceIndex
+			si.AttachmentID, si.InstanceID, si.DeviceIndex, si.AttachmentStatus = a.AttachmentID, a.InstanceID, &idx, a.Status
+			line.AttachmentIDs = append(line.AttachmentIDs, a.AttachmentID)
+		}
+		line.Interfaces = append(line.Interfaces, si)
+	}
+	return line
+}
+
 // serveFake runs the fake until interrupted.
 func serveFake(ctx context.Context, addr string, opts []ec2test.Option, stdout, stderr io.Writer) int {
 	srv, err := ec2test.NewServerAt(addr, opts...)
@@ -191,19 +290,7 @@ func serveFake(ctx context.Context, addr string, opts []ec2test.Option, stdout, 
 		return 2
 	}
 	defer srv.Close()
-	var attachments []string
-	for _, st := range srv.Interfaces() {
-		if st.Attachment != nil {
-			attachments = append(attachments, st.Attachment.AttachmentID)
-		}
-	}
-	line, _ := json.Marshal(map[string]any{
-		"endpoint":        srv.URL,
-		"region":          srv.Region(),
-		"accessKeyId":     ec2test.DefaultAccessKeyID,
-		"secretAccessKey": ec2test.DefaultSecretAccessKey,
-		"attachmentIds":   attachments,
-	})
+	line, _ := json.Marshal(describeServer(srv))
 	fmt.Fprintln(stdout, string(line))
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -5,11 +5,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/ec2lite/enidetach"
+	"github.com/ec2lite/enidetach/ec2test"
 	"github.com/ec2lite/enidetach/internal/testenv"
 )
 
@@ -21,7 +27,8 @@ func TestDemoStory(t *testing.T) {
 	if status := run(context.Background(), nil, &stdout, &stderr); status != 0 {
 		t.Fatalf("status %d\n%s\n%s", status, stdout.String(), stderr.String())
 	}
-	for _, want := range []string{"permitted (DryRunOperation)", "refused (UnauthorizedOperation)", "return=true request id",
+	for _, want := range []string{"permitted (DryRunOperation)", "refused (UnauthorizedOperation)",
+		"found eni-attach-0123456789abcdef0 (interface eni-0123456789abcdef0, attached)", "return=true request id",
 		"available after", "InvalidAttachmentID.NotFound: already gone", "OperationNotPermitted:", "after 2 throttled attempts", "already detached"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout.String())
@@ -29,35 +36,125 @@ func TestDemoStory(t *testing.T) {
 	}
 }
 
-func TestServeMode(t *testing.T) {
+// startServe runs the command with args in the background and returns its
+// decoded line, its stderr so far and a function that stops it.
+func startServe(t *testing.T, args ...string) (serveLine, *syncBuffer, func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	done := make(chan int)
-	go func() { done <- run(ctx, []string{"-serve", "127.0.0.1:0"}, pw, io.Discard) }()
-	line, err := bufio.NewReader(pr).ReadString('\n')
+	stderr := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		status := run(ctx, args, pw, stderr)
+		pw.Close() // a run that fails before its line ends the read
+		done <- status
+	}()
+	raw, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("%v; stderr: %s", err, stderr.String())
+	}
+	var line serveLine
+	if err := json.Unmarshal([]byte(raw), &line); err != nil {
+		t.Fatalf("%q: %v", raw, err)
+	}
+	stop := func() int {
+		cancel()
+		select {
+		case status := <-done:
+			return status
+		case <-time.After(5 * time.Second):
+			t.Fatal("serve mode did not stop when its context ended")
+			return -1
+		}
+	}
+	return line, stderr, stop
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestServeMode(t *testing.T) {
+	testenv.Clear(t)
+	got, stderr, stop := startServe(t, "-serve", "127.0.0.1:0")
+	if !strings.HasPrefix(got.Endpoint, "http://127.0.0.1:") || got.Region != "us-east-1" || got.AccessKeyID != ec2test.DefaultAccessKeyID ||
+		got.SecretAccessKey != ec2test.DefaultSecretAccessKey || len(got.AttachmentIDs) != 4 || got.Reset != "POST "+got.Endpoint+"/_ec2test/reset" {
+		t.Errorf("serve line = %+v", got)
+	}
+	if stderr.String() != "" {
+		t.Errorf("stderr on loopback: %q", stderr.String())
+	}
+	// Every key, with what it may do.
+	keys := map[string]serveKey{}
+	for _, k := range got.Keys {
+		keys[k.AccessKeyID] = k
+	}
+	if len(keys) != 2 || !strings.HasPrefix(keys[ec2test.DefaultAccessKeyID].May, "every action") ||
+		keys[deniedKeyID].SecretAccessKey != deniedSecret || !strings.Contains(keys[deniedKeyID].May, "UnauthorizedOperation") {
+		t.Errorf("keys = %+v", got.Keys)
+	}
+	// Each interface with its attachment, instance and device index.
+	var failover serveInterface
+	for _, in := range got.Interfaces {
+		if in.NetworkInterfaceID == ec2test.FailoverInterface {
+			failover = in
+		}
+	}
+	if failover.AttachmentID != ec2test.FailoverAttachment || failover.InstanceID != ec2test.InstanceA || failover.DeviceIndex == nil || *failover.DeviceIndex != 1 {
+		t.Errorf("failover interface = %+v", failover)
+	}
+	if len(got.Instances) != 3 || got.Instances[1].InstanceID != ec2test.InstanceB || len(got.Instances[1].UsedDeviceIndexes) != 1 ||
+		got.Instances[2].AvailabilityZone == got.Instances[1].AvailabilityZone {
+		t.Errorf("instances = %+v", got.Instances)
+	}
+
+	// A detach changes the state; the printed reset request restores it.
+	client, err := enidetach.New(enidetach.Options{Region: got.Region, BaseEndpoint: got.Endpoint,
+		Credentials: credentials.NewStaticCredentialsProvider(got.AccessKeyID, got.SecretAccessKey, "")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got struct {
-		Endpoint, Region, AccessKeyID, SecretAccessKey string
-		AttachmentIDs                                  []string
+	ctx := context.Background()
+	if _, err := client.DetachNetworkInterface(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
+		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(line), &got); err != nil {
-		t.Fatalf("%q: %v", line, err)
+	var ae *enidetach.APIError
+	if _, err := client.DetachNetworkInterface(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); !errors.As(err, &ae) {
+		t.Fatalf("second detach before reset: %v", err)
 	}
-	if !strings.HasPrefix(got.Endpoint, "http://127.0.0.1:") || got.Region == "" || got.AccessKeyID == "" || len(got.AttachmentIDs) != 3 {
-		t.Errorf("serve line = %+v", got)
+	method, resetURL, _ := strings.Cut(got.Reset, " ")
+	resp, err := http.Post(resetURL, "", nil)
+	if err != nil || method != "POST" {
+		t.Fatal(method, err)
 	}
-	cancel()
-	select {
-	case status := <-done:
-		if status != 0 {
-			t.Errorf("status %d", status)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("serve mode did not stop when its context ended")
+	resp.Body.Close()
+	if _, err := client.DetachNetworkInterface(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
+		t.Errorf("after reset the attachment is back: %v", err)
 	}
+	if status := stop(); status != 0 {
+		t.Errorf("status %d", status)
+	}
+
 	if status := run(context.Background(), []string{"-serve", "192.0.2.1:80"}, io.Discard, io.Discard); status != 2 {
 		t.Errorf("non-loopback address: status %d, want 2", status)
+	}
+}
+
+func TestServeAnyAddressWarns(t *testing.T) {
+	// 127.0.0.1 stands in for the container address: tests listen on
+	// loopback only.
+	_, stderr, stop := startServe(t, "-any-address", "-serve", "127.0.0.1:0")
+	defer stop()
+	if !strings.Contains(stderr.String(), "WARNING") || !strings.Contains(stderr.String(), "anyone who can reach 127.0.0.1:0 can use the printed keys") {
+		t.Errorf("stderr = %q", stderr.String())
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -159,11 +158,7 @@ func noSleep(context.Context, time.Duration) error { return nil }
 // TODO(issue 11): once enidetach.Options.Retryer exists, replace the body
 // with `o.Retryer = r; return nil`.
 func setRetryer(o *enidetach.Options, r aws.RetryerV2) error {
-	f := reflect.ValueOf(o).Elem().FieldByName("Retryer")
-	if !f.IsValid() || !reflect.TypeOf(r).AssignableTo(f.Type()) {
-		return errors.New("enidetach.Options has no Retryer field of type aws.RetryerV2 yet (issue 11)")
-	}
-	f.Set(reflect.ValueOf(r))
+	o.Retryer = r
 	return nil
 }
 
@@ -438,7 +433,7 @@ func TestConfigMatchesSDK(t *testing.T) {
 				if tc.noNew != "" {
 					t.Skip(tc.noNew)
 				}
-				opts := enidetach.Options{HTTPClient: httpClient, Sleep: noSleep}
+				opts := enidetach.Options{HTTPClient: httpClient}
 				if tc.opts != nil {
 					tc.opts(&opts)
 				}
@@ -459,7 +454,7 @@ func TestConfigMatchesSDK(t *testing.T) {
 				compareOutcome(t, newWant, ours, err)
 			})
 			t.Run("NewFromConfig", func(t *testing.T) {
-				c := enidetach.NewFromConfig(cfg, func(o *enidetach.Options) { o.Sleep = noSleep })
+				c := enidetach.NewFromConfig(cfg)
 				err := oursDetach(ctx, c)
 				compareOutcome(t, want, rec.take(), err)
 			})

@@ -1,0 +1,18 @@
+package ec2test_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/ec2lite/enidetach/internal/testenv"
+)
+
+// TestMain makes every test here hermetic, the examples included: no AWS_*
+// variable or ~/.aws of this machine reaches a client. Peer processes get
+// their own environment (peerEnv).
+func TestMain(m *testing.M) {
+	cleanup := testenv.Isolate()
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}

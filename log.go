@@ -1,0 +1,36 @@
+package enidetach
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// log writes a debug record when a logger is set.
+func (c *Client) log(ctx context.Context, msg string, attrs ...slog.Attr) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
+}
+
+// logAttempt writes one debug record per attempt, with secrets redacted.
+func (c *Client) logAttempt(ctx context.Context, action string, req *http.Request, resp *http.Response, start time.Time, err error) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("action", action),
+		slog.String("url", req.URL.String()),
+		slog.Any("request_headers", redactHeaders(req.Header)),
+		slog.Duration("duration", time.Since(start)),
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", requestIDFromHeader(resp.Header)))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "enidetach: attempt", attrs...)
+}

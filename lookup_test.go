@@ -1,0 +1,203 @@
+package enidetach
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLookupAttachment(t *testing.T) {
+	t.Parallel()
+	failover := InterfaceState{NetworkInterfaceID: ec2test.FailoverInterface, Status: "in-use", AttachmentID: ec2test.FailoverAttachment,
+		AttachmentStatus: "attached", InstanceID: ec2test.InstanceA, DeviceIndex: 1}
+	tests := []struct {
+		name string
+		in   LookupAttachmentInput
+		want *InterfaceState
+	}{
+		{"by interface", LookupAttachmentInput{NetworkInterfaceID: ec2test.FailoverInterface}, &failover},
+		{"by instance and device index", LookupAttachmentInput{InstanceID: ec2test.InstanceA, DeviceIndex: 1}, &failover},
+		{"the primary is found too (its detach is refused)", LookupAttachmentInput{InstanceID: ec2test.InstanceA},
+			&InterfaceState{NetworkInterfaceID: "eni-00000000000000000", Status: "in-use", AttachmentID: "eni-attach-00000000000000000",
+				AttachmentStatus: "attached", InstanceID: ec2test.InstanceA}},
+	}
+	c, srv := newWaitClient(t, time.Minute, false)
+	for _, tc := range tests {
+		got, err := c.LookupAttachment(context.Background(), &tc.in)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	for _, r := range srv.Requests() {
+		paginated := r.Params.Get("MaxResults") != ""
+		if byID := r.Params.Get("NetworkInterfaceId.1") != ""; byID == paginated {
+			t.Errorf("request %v: by ID must not be paginated, filtered must", r.Params)
+		}
+	}
+
+	// An attachment already detaching is found as it is.
+	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: ec2test.InstanceA, DeviceIndex: 1})
+	if err != nil || got.AttachmentID != ec2test.FailoverAttachment || got.AttachmentStatus != "detaching" {
+		t.Errorf("detaching: got (%+v, %v)", got, err)
+	}
+}
+
+func TestLookupAttachmentNotFound(t *testing.T) {
+	t.Parallel()
+	c, _ := newWaitClient(t, 0, false)
+	tests := []struct {
+		name      string
+		in        LookupAttachmentInput
+		iface     *InterfaceState // NoAttachmentError.Interface
+		errString string
+	}{
+		{"free device index", LookupAttachmentInput{InstanceID: ec2test.InstanceB, DeviceIndex: 1}, nil,
+			"enidetach: no network interface is attached to instance i-0123456789abcdef1 at device index 1, network card 0"},
+		{"other network card", LookupAttachmentInput{InstanceID: ec2test.InstanceA, DeviceIndex: 1, NetworkCardIndex: 1}, nil, ""},
+		{"unknown instance", LookupAttachmentInput{InstanceID: "i-0fffffffffffffff0", DeviceIndex: 1}, nil, ""},
+		{"interface not attached", LookupAttachmentInput{NetworkInterfaceID: ec2test.SpareInterface},
+			&InterfaceState{NetworkInterfaceID: ec2test.SpareInterface, Status: "available"},
+			`enidetach: network interface eni-0aaaaaaaaaaaaaaa0 is not attached (status "available")`},
+	}
+	for _, tc := range tests {
+		got, err := c.LookupAttachment(context.Background(), &tc.in)
+		var na *NoAttachmentError
+		if !errors.As(err, &na) || got != nil {
+			t.Errorf("%s: got (%+v, %v), want a *NoAttachmentError", tc.name, got, err)
+			continue
+		}
+		if na.Input != tc.in || !cmp.Equal(na.Interface, tc.iface) || na.RequestID == "" {
+			t.Errorf("%s: error = %+v (interface %+v)", tc.name, na, na.Interface)
+		}
+		if tc.errString != "" && na.Error() != tc.errString {
+			t.Errorf("%s: error text %q, want %q", tc.name, na, tc.errString)
+		}
+		checkOperation(t, err, "DescribeNetworkInterfaces")
+	}
+
+	// An interface that does not exist is EC2's own answer.
+	_, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{NetworkInterfaceID: "eni-0fffffffffffffff0"})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Code != "InvalidNetworkInterfaceID.NotFound" {
+		t.Errorf("unknown interface: %v, want InvalidNetworkInterfaceID.NotFound", err)
+	}
+	checkOperation(t, err, "DescribeNetworkInterfaces")
+}
+
+func TestLookupAttachmentValidation(t *testing.T) {
+	t.Parallel()
+	c, srv := newWaitClient(t, 0, false)
+	for _, in := range []*LookupAttachmentInput{
+		nil,
+		{},
+		{DeviceIndex: 1},
+		{NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: ec2test.InstanceA},
+		{NetworkInterfaceID: ec2test.FailoverInterface, DeviceIndex: 1},
+		{InstanceID: ec2test.InstanceA, DeviceIndex: -1},
+		{InstanceID: ec2test.InstanceA, NetworkCardIndex: -1},
+	} {
+		var ve *ValidationError
+		if _, err := c.LookupAttachment(context.Background(), in); !errors.As(err, &ve) {
+			t.Errorf("%+v: %v, want *ValidationError", in, err)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+// TestLookupAttachmentFollowsPages: EC2 filters each page, so a page may be
+// empty and still have a next one.
+func TestLookupAttachmentFollowsPages(t *testing.T) {
+	t.Parallel()
+	pages := []string{
+		`<DescribeNetworkInterfacesResponse><requestId>r1</requestId><networkInterfaceSet/><nextToken>t1</nextToken></DescribeNetworkInterfacesResponse>`,
+		`<DescribeNetworkInterfacesResponse><requestId>r2</requestId><networkInterfaceSet><item><networkInterfaceId>eni-1</networkInterfaceId><status>in-use</status>` +
+			`<attachment><attachmentId>eni-attach-1</attachmentId><instanceId>i-1</instanceId><deviceIndex>2</deviceIndex><networkCardIndex>1</networkCardIndex><status>attached</status></attachment>` +
+			`</item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`,
+	}
+	c, requests := newScriptedClient(t, pages...)
+	st, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-1", DeviceIndex: 2, NetworkCardIndex: 1})
+	if err != nil || st.AttachmentID != "eni-attach-1" || st.NetworkCardIndex != 1 {
+		t.Fatalf("got (%+v, %v)", st, err)
+	}
+	r := requests()
+	if len(r) != 2 {
+		t.Fatalf("requests = %v", r)
+	}
+	if r[0].Get("MaxResults") != "1000" || r[0].Has("NextToken") || r[1].Get("NextToken") != "t1" ||
+		r[1].Get("Filter.1.Value.1") != "i-1" || r[1].Get("Filter.2.Value.1") != "2" {
+		t.Errorf("requests = %v", r)
+	}
+}
+
+// newScriptedClient returns a client for a server that answers each
+// request with the next of answers (an error document gets status 400),
+// the last one repeated, and a function that returns the forms received.
+func newScriptedClient(t *testing.T, answers ...string) (*Client, func() []url.Values) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []url.Values
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		q, _ := url.ParseQuery(string(b))
+		mu.Lock()
+		got = append(got, q)
+		answer := answers[min(len(got), len(answers))-1]
+		mu.Unlock()
+		if strings.HasPrefix(answer, "<Response>") {
+			w.WriteHeader(http.StatusBadRequest)
+		}
+		_, _ = io.WriteString(w, answer)
+	}))
+	t.Cleanup(ts.Close)
+	c, err := newClient(Options{Region: "us-east-1", BaseEndpoint: ts.URL, Credentials: staticCreds("AKID", "SECRET")}, testEnv(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.sleep = noSleep
+	return c, func() []url.Values {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]url.Values(nil), got...)
+	}
+}
+
+// TestLookupThenDetachAndWait: the failover path from an instance and a
+// device index, the wait polling the interface by ID from the start.
+func TestLookupThenDetachAndWait(t *testing.T) {
+	t.Parallel()
+	c, srv := newWaitClient(t, 5*time.Second, false)
+	att, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: ec2test.InstanceA, DeviceIndex: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	res, err := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: att.AttachmentID},
+		func(o *WaitOptions) { o.NetworkInterfaceID = att.NetworkInterfaceID })
+	if err != nil || !res.Detached || res.State != (InterfaceState{NetworkInterfaceID: ec2test.FailoverInterface, Status: "available"}) {
+		t.Fatalf("got (%+v, %v)", res, err)
+	}
+	for _, r := range srv.Requests()[1:] {
+		if r.Params.Get("NetworkInterfaceId.1") != ec2test.FailoverInterface {
+			t.Errorf("poll %v, want by interface ID", r.Params)
+		}
+	}
+}

@@ -1,0 +1,248 @@
+package enidetach
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// Options configures a Client. The zero value, given to New, finds region,
+// credentials, endpoint and retry settings where the AWS SDK finds them:
+// each field left unset is taken from the environment, then from the
+// shared config profile, as the field's comment says.
+type Options struct {
+	// Region is the AWS region, such as "eu-west-1". Empty: AWS_REGION,
+	// AWS_DEFAULT_REGION, then the profile's region. A FIPS pseudo-region
+	// ("fips-us-east-1", "us-east-1-fips") means the region with
+	// UseFIPSEndpoint on, as the SDK maps it.
+	Region string
+
+	// Credentials signs requests. Nil: the default chain of the AWS SDK,
+	// described under Configuration in the package documentation. Any
+	// aws.CredentialsProvider works; it is wrapped in an
+	// aws.CredentialsCache unless it is one. aws.AnonymousCredentials sends
+	// requests unsigned.
+	Credentials aws.CredentialsProvider
+
+	// Profile selects the shared config profile. Empty: AWS_PROFILE,
+	// AWS_DEFAULT_PROFILE, then "default".
+	Profile string
+
+	// BaseEndpoint replaces the regional endpoint, for example with a local
+	// fake such as ec2test or a VPC endpoint. Empty, in this order:
+	// AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, the profile's services
+	// section's ec2 endpoint_url, the profile's endpoint_url; none of them
+	// when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's
+	// ignore_configured_endpoint_urls) is true. Requests are still signed
+	// for Region (us-east-1 when no region is set).
+	BaseEndpoint string
+
+	// UseFIPSEndpoint selects the FIPS endpoint. False: AWS_USE_FIPS_ENDPOINT,
+	// then the profile's use_fips_endpoint.
+	UseFIPSEndpoint bool
+
+	// UseDualStackEndpoint selects the IPv4/IPv6 endpoint. False:
+	// AWS_USE_DUALSTACK_ENDPOINT, then the profile's use_dualstack_endpoint.
+	UseDualStackEndpoint bool
+
+	// AllowInsecureHTTP permits a plain http BaseEndpoint on a host that is
+	// not loopback. Signed requests and session tokens then cross the
+	// network in clear text.
+	AllowInsecureHTTP bool
+
+	// HTTPClient sends the requests. Nil: a client with connect, TLS
+	// handshake and response-header timeouts, TLS 1.2 or later, the
+	// environment's proxy, the CA bundle of AWS_CA_BUNDLE or the profile's
+	// ca_bundle, and no redirects.
+	HTTPClient HTTPClient
+
+	// Retryer decides which failed attempts are retried, how long to wait
+	// and how much retrying the client may do, as ec2.Options.Retryer does
+	// for the SDK's clients. Nil: retry.NewStandard, or
+	// retry.NewAdaptiveMode when RetryMode is adaptive, from
+	// github.com/aws/aws-sdk-go-v2/aws/retry, with MaxAttempts and
+	// MaxBackoff. Share one Retryer between clients to share its retry
+	// quota and, in adaptive mode, its client-side rate limit.
+	Retryer aws.RetryerV2
+
+	// RetryMode selects the retryer built when Retryer is nil:
+	// aws.RetryModeStandard or aws.RetryModeAdaptive (client-side rate
+	// limiting once throttled). Empty: AWS_RETRY_MODE, the profile's
+	// retry_mode, then standard.
+	RetryMode aws.RetryMode
+
+	// MaxAttempts bounds the requests per call, first included; 1 disables
+	// retries. 0: AWS_MAX_ATTEMPTS, the profile's max_attempts, then the
+	// retryer's own (3). Set with a Retryer, it overrides the Retryer's, as
+	// ec2.Options.RetryMaxAttempts does; the environment and profile never
+	// override a Retryer, as they do not override config.WithRetryer.
+	MaxAttempts int
+
+	// MaxBackoff caps the delay between attempts of the retryer built when
+	// Retryer is nil. 0: 20 seconds.
+	MaxBackoff time.Duration
+
+	// AttemptTimeout bounds each attempt separately; an attempt that runs
+	// out of it is retried. 0: only the call's context bounds attempts.
+	AttemptTimeout time.Duration
+
+	// Logger receives a debug record per attempt, with Authorization and
+	// X-Amz-Security-Token redacted. Nil: nothing is logged.
+	Logger *slog.Logger
+
+	// Clock is the time requests are signed at. Nil: time.Now.
+	Clock func() time.Time
+
+	// AppID is added to the User-Agent as app/AppID. Empty:
+	// AWS_SDK_UA_APP_ID, then the profile's sdk_ua_app_id.
+	AppID string
+}
+
+// String describes the options without secrets: credentials and the
+// retryer are shown by their type only and any user information in
+// BaseEndpoint is redacted, so %v and %+v of Options are safe to log.
+func (o Options) String() string {
+	return fmt.Sprintf("{Region:%s Profile:%s BaseEndpoint:%s UseFIPSEndpoint:%t UseDualStackEndpoint:%t AllowInsecureHTTP:%t Credentials:%T Retryer:%T RetryMode:%s MaxAttempts:%d MaxBackoff:%s AttemptTimeout:%s AppID:%s}",
+		o.Region, o.Profile, redactURL(o.BaseEndpoint), o.UseFIPSEndpoint, o.UseDualStackEndpoint, o.AllowInsecureHTTP,
+		o.Credentials, o.Retryer, o.RetryMode, o.MaxAttempts, o.MaxBackoff, o.AttemptTimeout, o.AppID)
+}
+
+// GoString is String, so that %#v is safe to log too.
+func (o Options) GoString() string { return "enidetach.Options" + o.String() }
+
+// fillDefaults fills what opts leave unset from the environment, then from
+// the profile, where and in the order the AWS SDK reads them
+// (config.LoadDefaultConfig and the EC2 client's resolution). It returns the
+// CA bundle path, which is not an option.
+func fillDefaults(opts *Options, env environ, prof profile) (caBundle string, err error) {
+	// setting returns the environment variable's value, else the profile's
+	// key, naming where it came from for errors.
+	setting := func(envName, key string) (string, string) {
+		if v := env.get(envName); v != "" {
+			return v, envName
+		}
+		if v := prof.get(key); v != "" {
+			return v, fmt.Sprintf("profile %q %s", prof.name, key)
+		}
+		return "", ""
+	}
+	boolSetting := func(envName, key string) (bool, error) {
+		v, from := setting(envName, key)
+		if v == "" {
+			return false, nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return false, &ValidationError{Field: from, Reason: fmt.Sprintf("%q is not true or false", v)}
+		}
+		return b, nil
+	}
+
+	if opts.Region == "" {
+		opts.Region = firstNonEmpty(env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"), prof.get("region"))
+	}
+	if opts.BaseEndpoint == "" {
+		if opts.BaseEndpoint, err = configuredEndpoint("ec2", env, prof); err != nil {
+			return "", err
+		}
+	}
+	for _, b := range []struct {
+		env, key string
+		dst      *bool
+	}{
+		{"AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", &opts.UseFIPSEndpoint},
+		{"AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint", &opts.UseDualStackEndpoint},
+	} {
+		if !*b.dst {
+			if *b.dst, err = boolSetting(b.env, b.key); err != nil {
+				return "", err
+			}
+		}
+	}
+	// A retryer given by the caller is not overridden by the environment
+	// or the profile, as config.WithRetryer is not: only MaxAttempts, set
+	// in code, applies over it.
+	if opts.MaxAttempts == 0 && opts.Retryer == nil {
+		if v, from := setting("AWS_MAX_ATTEMPTS", "max_attempts"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return "", &ValidationError{Field: from, Reason: fmt.Sprintf("%q is not a positive integer", v)}
+			}
+			opts.MaxAttempts = n
+		}
+	}
+	if opts.RetryMode == "" && opts.Retryer == nil {
+		if v, from := setting("AWS_RETRY_MODE", "retry_mode"); v != "" {
+			mode, err := aws.ParseRetryMode(v)
+			if err != nil {
+				return "", &ValidationError{Field: from, Reason: fmt.Sprintf("%q is not standard or adaptive", v)}
+			}
+			opts.RetryMode = mode
+		}
+	}
+	if opts.AppID == "" {
+		opts.AppID, _ = setting("AWS_SDK_UA_APP_ID", "sdk_ua_app_id")
+	}
+	caBundle, _ = setting("AWS_CA_BUNDLE", "ca_bundle")
+	return caBundle, nil
+}
+
+// configuredEndpoint returns the endpoint configured for service (its
+// services-section name, "ec2" or "sts") in the environment or the
+// profile, in the SDK's order: AWS_ENDPOINT_URL_<SERVICE>,
+// AWS_ENDPOINT_URL, the profile's services section, the profile's
+// endpoint_url; "" when none is set or
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else the profile's
+// ignore_configured_endpoint_urls) is true.
+func configuredEndpoint(service string, env environ, prof profile) (string, error) {
+	ignore := env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+	from := "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+	if ignore == "" {
+		ignore, from = prof.get("ignore_configured_endpoint_urls"), fmt.Sprintf("profile %q ignore_configured_endpoint_urls", prof.name)
+	}
+	if ignore != "" {
+		b, err := strconv.ParseBool(ignore)
+		if err != nil {
+			return "", &ValidationError{Field: from, Reason: fmt.Sprintf("%q is not true or false", ignore)}
+		}
+		if b {
+			return "", nil
+		}
+	}
+	return firstNonEmpty(
+		env.get("AWS_ENDPOINT_URL_"+strings.ToUpper(service)),
+		env.get("AWS_ENDPOINT_URL"),
+		prof.serviceSetting(service, "endpoint_url"),
+		prof.get("endpoint_url"),
+	), nil
+}
+
+// checkOptions refuses options that no default can mend.
+func checkOptions(opts *Options) error {
+	switch {
+	case opts.MaxAttempts < 0:
+		return &ValidationError{Field: "Options.MaxAttempts", Reason: "is negative"}
+	case opts.MaxBackoff < 0:
+		return &ValidationError{Field: "Options.MaxBackoff", Reason: "is negative"}
+	case opts.AttemptTimeout < 0:
+		return &ValidationError{Field: "Options.AttemptTimeout", Reason: "is negative"}
+	case opts.RetryMode != "" && opts.RetryMode != aws.RetryModeStandard && opts.RetryMode != aws.RetryModeAdaptive:
+		return &ValidationError{Field: "Options.RetryMode", Reason: fmt.Sprintf("%q is not standard or adaptive", opts.RetryMode)}
+	case len(opts.AppID) > 50 || strings.ContainsAny(opts.AppID, " \t\r\n"):
+		return &ValidationError{Field: "Options.AppID", Reason: "must be at most 50 characters without white space"}
+	}
+	return nil
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,153 @@
+package enidetach
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/smithy-go"
+)
+
+// This file holds what keeps secrets out of errors, log records and
+// formatted values. The rule: no byte of a credentials response body (STS,
+// container, IMDS), of a credential process's output, of a web identity
+// token or of URL user information is ever shown.
+
+// errWithheldBody replaces the decoding failure of a body that may hold
+// credentials: the decoders' messages quote the input they choke on.
+var errWithheldBody = errors.New("the body is not a valid response (withheld: it may hold credentials)")
+
+// credentialsError returns a *CredentialsError for err from the source
+// named provider, keeping err's chain only when its message cannot quote
+// what a credential source answered. An err that already is a
+// *CredentialsError, from a source deeper in the chain, is returned as is.
+func credentialsError(provider string, err error) error {
+	var ce *CredentialsError
+	if errors.As(err, &ce) {
+		return err
+	}
+	return &CredentialsError{Provider: provider, Err: withholdDecodeFailure(err)}
+}
+
+// withholdDecodeFailure returns err unless its chain holds a failure to
+// decode what a credential source answered: the SDK's providers put the
+// body or the process output into such messages (processcreds quotes the
+// whole output, secret key and token included; a time or JSON error quotes
+// the value it could not parse). Such an error is replaced by one that says
+// what kind of failure it was, without any byte of the input.
+func withholdDecodeFailure(err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		timeErr   *time.ParseError
+		xmlErr    *xml.SyntaxError
+		deserErr  *smithy.DeserializationError
+		respErr   *ResponseError
+	)
+	switch {
+	case errors.As(err, &respErr) && respErr.withheld:
+		return err // already built without the body
+	case errors.As(err, &timeErr):
+		return &withheldError{what: "an expiration time in the answer is not a valid time"}
+	case errors.As(err, &syntaxErr):
+		return &withheldError{what: fmt.Sprintf("the answer is not valid JSON (at byte %d)", syntaxErr.Offset)}
+	case errors.As(err, &typeErr):
+		return &withheldError{what: fmt.Sprintf("the answer's field %q has the wrong type", typeErr.Field)}
+	case errors.As(err, &xmlErr):
+		return &withheldError{what: fmt.Sprintf("the answer is not valid XML (line %d)", xmlErr.Line)}
+	case errors.As(err, &deserErr):
+		return &withheldError{what: "the answer could not be decoded"}
+	case strings.Contains(err.Error(), "process output"):
+		// processcreds formats its parse failures with %s of the output;
+		// any message naming the output is withheld, whatever wraps it.
+		return &withheldError{what: "the credential process's output could not be parsed"}
+	}
+	return err
+}
+
+// withheldError is a decoding failure described without its input.
+type withheldError struct{ what string }
+
+func (e *withheldError) Error() string {
+	return e.what + " (content withheld: it may hold credentials)"
+}
+
+// withholdBody strips the body and the decoder's message from a
+// *ResponseError of a client whose answers may hold credentials.
+func withholdBody(err error) error {
+	var re *ResponseError
+	if !errors.As(err, &re) {
+		return err
+	}
+	w := &ResponseError{StatusCode: re.StatusCode, RequestID: re.RequestID, withheld: true}
+	if re.Err == errBodyTooLarge {
+		w.Err = errBodyTooLarge
+	} else if re.Err != nil {
+		w.Err = errWithheldBody
+	}
+	return w
+}
+
+// redactHeaders returns a copy of h safe to log: the signature and the
+// session token are replaced, the access key ID is kept for diagnosis.
+func redactHeaders(h http.Header) map[string]string {
+	m := make(map[string]string, len(h))
+	for k, v := range h {
+		val := strings.Join(v, ",")
+		switch http.CanonicalHeaderKey(k) {
+		case "Authorization":
+			if i := strings.Index(val, "Signature="); i >= 0 {
+				val = val[:i] + "Signature=REDACTED"
+			} else {
+				val = "REDACTED"
+			}
+		case "X-Amz-Security-Token":
+			val = "REDACTED"
+		}
+		m[k] = val
+	}
+	return m
+}
+
+// hasUserInfo reports whether raw, a URL as given (parsable or not), holds
+// user information: an "@" in its authority. It is decided without
+// url.Parse, whose errors quote the whole URL.
+func hasUserInfo(raw string) bool {
+	return userInfoEnd(raw) >= 0
+}
+
+// userInfoEnd returns the index of the "@" that ends the user information
+// of raw, or -1.
+func userInfoEnd(raw string) int {
+	start := strings.Index(raw, "//")
+	if start < 0 {
+		return -1
+	}
+	start += 2
+	end := len(raw)
+	if i := strings.IndexAny(raw[start:], "/?#"); i >= 0 {
+		end = start + i
+	}
+	if at := strings.LastIndexByte(raw[start:end], '@'); at >= 0 {
+		return start + at
+	}
+	return -1
+}
+
+// redactURL returns raw with any user information replaced, whether or not
+// raw parses as a URL.
+func redactURL(raw string) string {
+	at := userInfoEnd(raw)
+	if at < 0 {
+		return raw
+	}
+	start := strings.Index(raw, "//") + 2
+	return raw[:start] + "REDACTED" + raw[at:]
+}
