@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench.sh: the full comparison of BENCHMARKS.md. Benchmarks of enidetach,
-# the SDK and the bare-HTTP floor, 6 runs each in one process, summarised
-# by benchstat (medians), then the connection count and size.sh.
+# the SDK, the bare-HTTP floor and the signed floor, 6 runs each in one
+# process, summarised by benchstat (medians) and by the ratios of issue 14's
+# targets, then the connection count and size.sh.
 #
 #   bash internal/sdkcompare/bench.sh
 set -euo pipefail
@@ -16,6 +17,20 @@ trap 'rm -f "$out"' EXIT
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 go test -run '^$' -bench . -benchmem -count 6 -benchtime 3000x . | tee "$out" | grep -E '^(goos|goarch|cpu)' || true
 "$benchstat" -col /.name "$out" 2>/dev/null || "$benchstat" "$out"
+echo
+# Issue 14's targets: success <= 1.10 x the signed floor with no more
+# allocations, the error path <= 1.05 x the success path.
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+med() { # benchmark/contender unit -> median of the six runs
+  grep -E "^Benchmark$1-[0-9]+[[:space:]]" "$out" | awk -v u="$2" '{for (i = 2; i <= NF; i++) if ($i == u) print $(i-1)}' | median
+}
+for mode in "" Parallel; do
+  ok=$(med "Detach$mode/enidetach" ns/op); floor=$(med "Detach$mode/signedfloor" ns/op)
+  err=$(med "DetachError$mode/enidetach" ns/op)
+  printf 'Detach%-8s success / signed floor %.2f (<= 1.10), allocs %s vs %s (<=), error / success %.2f (<= 1.05)\n' \
+    "$mode" "$(echo "$ok / $floor" | bc -l)" "$(med "Detach$mode/enidetach" allocs/op)" \
+    "$(med "Detach$mode/signedfloor" allocs/op)" "$(echo "$err / $ok" | bc -l)"
+done
 echo
 go test -run TestNewConnections -v -count 1 . | grep -E 'new connections'
 echo

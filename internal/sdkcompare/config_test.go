@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -150,16 +151,10 @@ type zeroBackoff struct{}
 
 func (zeroBackoff) BackoffDelay(int, error) (time.Duration, error) { return 0, nil }
 
-func noSleep(context.Context, time.Duration) error { return nil }
-
-// setRetryer sets Options.Retryer, the aws.RetryerV2 field issue 11 adds,
-// through reflection so that this file compiles before the field exists.
-// TODO(issue 11): once enidetach.Options.Retryer exists, replace the body
-// with `o.Retryer = r; return nil`.
-func setRetryer(o *enidetach.Options, r aws.RetryerV2) error {
-	o.Retryer = r
-	return nil
-}
+// noBackoff is the Options.MaxBackoff that makes the retryer enidetach
+// builds wait (next to) nothing between attempts; it changes no attempt
+// count. A row's programmed retryer has no backoff of its own.
+const noBackoff = time.Nanosecond
 
 // configCase is one configuration. Strings in env, config and want.URL may
 // hold {tls} (the URL of the row's TLS server) and {ca} (the path of its
@@ -432,14 +427,12 @@ func TestConfigMatchesSDK(t *testing.T) {
 				if tc.noNew != "" {
 					t.Skip(tc.noNew)
 				}
-				opts := enidetach.Options{HTTPClient: httpClient}
+				opts := enidetach.Options{HTTPClient: httpClient, MaxBackoff: noBackoff}
 				if tc.opts != nil {
 					tc.opts(&opts)
 				}
 				if tc.retryer != nil {
-					if err := setRetryer(&opts, tc.retryer()); err != nil {
-						t.Fatal(err)
-					}
+					opts.Retryer = tc.retryer()
 				}
 				var ours outcome
 				c, err := enidetach.New(opts)
@@ -453,7 +446,7 @@ func TestConfigMatchesSDK(t *testing.T) {
 				compareOutcome(t, newWant, ours, err)
 			})
 			t.Run("NewFromConfig", func(t *testing.T) {
-				c := enidetach.NewFromConfig(cfg)
+				c := enidetach.NewFromConfig(cfg, func(o *enidetach.Options) { o.MaxBackoff = noBackoff })
 				err := oursDetach(ctx, c)
 				compareOutcome(t, want, rec.take(), err)
 			})
@@ -515,4 +508,75 @@ func setupConfigCase(t *testing.T, tc configCase, rec *wireRecorder) func(string
 		t.Setenv(k, subst(v))
 	}
 	return subst
+}
+
+// botocoreScript prints, for each region in argv, the URL and credential
+// scope region of botocore's EC2 DetachNetworkInterface request, which it
+// stops before sending.
+const botocoreScript = `
+import sys
+import botocore.session
+
+class Stop(Exception):
+    pass
+
+def show(request, **kwargs):
+    auth = request.headers["Authorization"]
+    if isinstance(auth, bytes):
+        auth = auth.decode()
+    print(request.url, auth.split("Credential=")[1].split("/")[2])
+    raise Stop()
+
+session = botocore.session.get_session()
+for region in sys.argv[1:]:
+    client = session.create_client("ec2", region_name=region)
+    client.meta.events.register("before-send.ec2.*", show)
+    try:
+        client.detach_network_interface(AttachmentId="eni-attach-1")
+    except Stop:
+        pass
+`
+
+// TestPseudoRegionsBotocore backs the rows where enidetach departs from
+// the SDK for FIPS pseudo-regions: botocore, the independent peer, sends
+// them to the same endpoint as the SDK but signs for the real region, as
+// the rows want.
+func TestPseudoRegionsBotocore(t *testing.T) {
+	python := testenv.RequireBotocore(t)
+	var regions []string
+	var wants []outcome
+	for _, tc := range configCases {
+		if tc.why != pseudoRegionWhy {
+			continue
+		}
+		r := tc.env["AWS_REGION"]
+		if r == "" {
+			_, r, _ = strings.Cut(tc.config, "region = ")
+			r, _, _ = strings.Cut(r, "\n")
+		}
+		regions = append(regions, r)
+		wants = append(wants, tc.want)
+	}
+	if len(regions) == 0 {
+		t.Fatal("no pseudo-region rows")
+	}
+	home := t.TempDir()
+	cmd := exec.Command(python, append([]string{"-c", botocoreScript}, regions...)...)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "AWS_CONFIG_FILE=" + filepath.Join(home, "none"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
+		"AWS_ACCESS_KEY_ID=" + accessKey, "AWS_SECRET_ACCESS_KEY=" + secretKey, "AWS_EC2_METADATA_DISABLED=true"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("botocore: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(regions) {
+		t.Fatalf("botocore printed %q for %d regions", out, len(regions))
+	}
+	for i, line := range lines {
+		url, region, _ := strings.Cut(line, " ")
+		if got := (outcome{url, region, 1}); got != (outcome{wants[i].URL, wants[i].Region, 1}) {
+			t.Errorf("%s: botocore %s signed for %s; the table wants %s signed for %s", regions[i], url, region, wants[i].URL, wants[i].Region)
+		}
+	}
 }
