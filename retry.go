@@ -56,13 +56,36 @@ func newRetryer(opts Options) aws.RetryerV2 {
 		if opts.MaxBackoff != 0 {
 			o.MaxBackoff = opts.MaxBackoff
 		}
+		o.Retryables = append(o.Retryables, ec2TooManyRequests{})
+		o.Throttles = append(o.Throttles, ec2TooManyRequests{})
 	}
 	if opts.RetryMode == aws.RetryModeAdaptive {
 		return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 			o.StandardOptions = append(o.StandardOptions, standard)
+			o.Throttles = append(o.Throttles, ec2TooManyRequests{})
 		})
 	}
 	return retry.NewStandard(standard)
+}
+
+// ec2TooManyRequests makes an HTTP 429 answer a retried throttling error
+// whatever its code, as the SDK's EC2 client treats it: the SDK retries a
+// 429 whose error is not a modeled type, and every EC2 error is unmodeled
+// there, while an *APIError counts as modeled to its check. It comes after
+// the SDK's own checks, so it decides only what they leave unknown.
+type ec2TooManyRequests struct{}
+
+// IsErrorRetryable implements retry.IsErrorRetryable.
+func (ec2TooManyRequests) IsErrorRetryable(err error) aws.Ternary { return is429(err) }
+
+// IsErrorThrottle implements retry.IsErrorThrottle.
+func (ec2TooManyRequests) IsErrorThrottle(err error) aws.Ternary { return is429(err) }
+
+func is429(err error) aws.Ternary {
+	if ae, ok := err.(*APIError); ok && ae.StatusCode == http.StatusTooManyRequests {
+		return aws.TrueTernary
+	}
+	return aws.UnknownTernary
 }
 
 // retryerV2 adapts an aws.Retryer that lacks GetAttemptToken, as the SDK's

@@ -382,6 +382,15 @@ func TestOurErrorsUnderSDKRetryables(t *testing.T) {
 			t.Errorf("%s: retryable = %v, want %v", tc.name, got, tc.want)
 		}
 	}
+	// A 429 with a code that is not a throttling code: the SDK's EC2 client
+	// retries it as throttling (its errors are unmodeled), and so do the
+	// retryers this client builds, in both modes.
+	tooMany := &APIError{Code: "SomethingElse", StatusCode: http.StatusTooManyRequests}
+	for _, mode := range retryModes {
+		if !newRetryer(Options{RetryMode: mode}).IsErrorRetryable(tooMany) {
+			t.Errorf("%s: a 429 APIError is not retried", mode)
+		}
+	}
 }
 
 // TestAdaptiveModeSlowsDown: under sustained throttling, adaptive mode

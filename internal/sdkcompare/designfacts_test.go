@@ -6,10 +6,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach"
 )
@@ -88,5 +94,46 @@ func TestSuccessRequestID(t *testing.T) {
 	ours, err := newOurs(t, s).DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
 	if err != nil || ours.RequestID != "59dbff89-35bd-4eac-99ed-be587EXAMPLE" {
 		t.Errorf("enidetach: %+v, %v", ours, err)
+	}
+}
+
+// TestRetryDecisionsMatchSDK checks, for answers whose retry decision is
+// not obvious, that enidetach makes as many attempts as the SDK's EC2
+// client: a 429 whose code is not a throttling code (the SDK retries it
+// because its EC2 errors are unmodeled), a 400 throttling code, a 400 that
+// is not retried, and an HTML 502 from a proxy.
+func TestRetryDecisionsMatchSDK(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"429 with another code", http.StatusTooManyRequests, `<Response><Errors><Error><Code>SomethingElse</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`},
+		{"400 throttling code", http.StatusBadRequest, `<Response><Errors><Error><Code>EC2ThrottledException</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`},
+		{"400 not retried", http.StatusBadRequest, `<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`},
+		{"502 from a proxy", http.StatusBadGateway, `<html><body>Bad gateway</body></html>`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hits atomic.Int32
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				hits.Add(1)
+				w.WriteHeader(tc.status)
+				_, _ = io.WriteString(w, tc.body)
+			}))
+			defer ts.Close()
+			s := &server{Server: ts}
+			noBackoff := func(o *retry.StandardOptions) {
+				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+			}
+			sdk := ec2.NewFromConfig(aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
+				BaseEndpoint: aws.String(s.URL), Retryer: func() aws.Retryer { return retry.NewStandard(noBackoff) }})
+			_, _ = sdk.DetachNetworkInterface(context.Background(), sdkInput(enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"}))
+			sdkAttempts := hits.Swap(0)
+			_, _ = newOurs(t, s, func(o *enidetach.Options) { o.MaxBackoff = time.Nanosecond }).DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
+			if ours := hits.Load(); ours != sdkAttempts {
+				t.Errorf("enidetach made %d attempts, the SDK %d", ours, sdkAttempts)
+			}
+		})
 	}
 }
