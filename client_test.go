@@ -525,33 +525,16 @@ func TestOneRefreshPerExpiry(t *testing.T) {
 		_, _ = w.Write(readTestdata(t, "success.xml"))
 	}))
 	defer srv.Close()
-	release := make(chan struct{})
 	c := clientFor(t, &recordingServer{Server: srv}, func(o *Options) {
 		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			n := retrievals.Add(1)
-			if n == 1 {
-				<-release // hold the first retrieval until every call waits for it
-			}
 			return aws.Credentials{AccessKeyID: fmt.Sprintf("AKID%d", n), SecretAccessKey: "secret", SessionToken: "token"}, nil
 		})
 	})
-	var wg sync.WaitGroup
-	errs := make(chan error, 64)
-	for i := 0; i < 64; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	close(release)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	concurrently(t, 64, func() error {
+		_, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
+		return err
+	})
 	if n := retrievals.Load(); n > 2 {
 		t.Errorf("%d credential retrievals for 64 calls meeting one expiry, want at most 2", n)
 	}

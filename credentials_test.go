@@ -251,23 +251,13 @@ func TestConcurrentFirstCallsRetrieveOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 64)
-	for i := 0; i < 64; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary, DryRun: true})
-			if !errors.Is(err, ErrDryRunOperation) {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	concurrently(t, 64, func() error {
+		_, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary, DryRun: true})
+		if errors.Is(err, ErrDryRunOperation) {
+			return nil
+		}
+		return err
+	})
 	if n := cs.hits.Load(); n != 1 {
 		t.Errorf("credentials fetched %d times for 64 concurrent first calls, want 1", n)
 	}

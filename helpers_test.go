@@ -125,6 +125,28 @@ func clientFor(t *testing.T, rs *recordingServer, optFns ...func(*Options)) *Cli
 	return c
 }
 
+// concurrently makes n calls at once and reports the error of each that
+// failed.
+func concurrently(t *testing.T, n int, call func() error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := call(); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
 // readTestdata returns a file from testdata.
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()

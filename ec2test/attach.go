@@ -44,11 +44,7 @@ func (s *Server) attach(params url.Values, key Key, now time.Time) (string, *ec2
 	if e != nil {
 		return "", e
 	}
-	isDryRun, e := boolParam(params, "DryRun")
-	if e != nil {
-		return "", e
-	}
-	if e := authorize(key, isDryRun); e != nil {
+	if e := authorize(key, params); e != nil {
 		return "", e
 	}
 	if !wellFormedID(interfaceID, "eni-") {

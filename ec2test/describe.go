@@ -134,11 +134,7 @@ func (s *Server) describe(params url.Values, key Key, now time.Time) (string, *e
 	}); e != nil {
 		return "", e
 	}
-	isDryRun, e := boolParam(params, "DryRun")
-	if e != nil {
-		return "", e
-	}
-	if e := authorize(key, isDryRun); e != nil {
+	if e := authorize(key, params); e != nil {
 		return "", e
 	}
 	var ids []string

@@ -15,15 +15,11 @@ func (s *Server) detach(params url.Values, key Key, now time.Time) (string, *ec2
 	if e != nil {
 		return "", e
 	}
-	isDryRun, e := boolParam(params, "DryRun")
-	if e != nil {
-		return "", e
-	}
 	force, e := boolParam(params, "Force")
 	if e != nil {
 		return "", e
 	}
-	if e := authorize(key, isDryRun); e != nil {
+	if e := authorize(key, params); e != nil {
 		return "", e
 	}
 	if !wellFormedAttachmentID(id) {

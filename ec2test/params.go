@@ -92,10 +92,15 @@ func intParam(params url.Values, name string) (n int, ok bool, e *ec2Error) {
 	return n, true, nil
 }
 
-// authorize answers a dry run (412 DryRunOperation, or 403 for a denied
-// key) before any lookup, and refuses a denied key's real call; nil lets
-// the call go on.
-func authorize(key Key, isDryRun bool) *ec2Error {
+// authorize answers for a key and the request's DryRun parameter as EC2
+// does before acting: a key without permission is refused, a permitted dry
+// run answers DryRunOperation, and a DryRun that is not a boolean is
+// refused first.
+func authorize(key Key, params url.Values) *ec2Error {
+	isDryRun, e := boolParam(params, "DryRun")
+	if e != nil {
+		return e
+	}
 	switch {
 	case key.Denied:
 		return &ec2Error{403, "UnauthorizedOperation", "You are not authorized to perform this operation."}
