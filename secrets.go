@@ -104,6 +104,7 @@ func untrustedFailure(err error) error {
 // withheldError is a decoding failure described without its input.
 type withheldError struct{ what string }
 
+// Error says what kind of failure it was, and that its input is withheld.
 func (e *withheldError) Error() string {
 	return e.what + " (content withheld: it may hold credentials)"
 }

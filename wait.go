@@ -27,17 +27,27 @@ func pollDelay(waited, minDelay, maxDelay time.Duration) time.Duration {
 
 // InterfaceState is a network interface as DescribeNetworkInterfaces shows it.
 type InterfaceState struct {
+	// NetworkInterfaceID is the interface's ID, such as
+	// "eni-0123456789abcdef0".
 	NetworkInterfaceID string
 	// Status is the interface's status: "in-use" while attached or
 	// detaching, "available" once detached. Empty when it was not seen.
 	Status string
-	// AttachmentID, AttachmentStatus ("attached", "detaching", ...),
-	// InstanceID, DeviceIndex and NetworkCardIndex describe the attachment;
-	// they are empty once the attachment is gone.
-	AttachmentID     string
+
+	// The attachment, as long as there is one; each field is empty (zero)
+	// once the attachment is gone.
+
+	// AttachmentID is the attachment's ID, such as
+	// "eni-attach-0123456789abcdef0".
+	AttachmentID string
+	// AttachmentStatus is "attaching", "attached", "detaching" or
+	// "detached".
 	AttachmentStatus string
-	InstanceID       string
-	DeviceIndex      int
+	// InstanceID is the instance the interface is attached to.
+	InstanceID string
+	// DeviceIndex is the interface's device index on the instance.
+	DeviceIndex int
+	// NetworkCardIndex is the network card the device index is on.
 	NetworkCardIndex int
 }
 
