@@ -204,7 +204,7 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			return res.meta, &RetryError{Attempts: attempt, Reason: reasonNotRetryable, Err: last, cause: err}
 		}
 		delay = honourRetryAfter(delay, res.header)
-		c.log(ctx, "enidetach: retrying", slog.Int("attempt", attempt), slog.Duration("backoff", delay), slog.String("error", last.Error()))
+		c.log(ctx, "enidetach: retrying", slog.Int("attempt", attempt), slog.Duration("backoff", delay), slog.Any("error", last)) // formatted only if logged
 		if err := c.sleep(ctx, delay); err != nil {
 			return stop(reasonContextEnded, err)
 		}

@@ -52,10 +52,9 @@ type Client struct {
 	logger         *slog.Logger
 	buffers        sync.Pool
 
-	// Test hooks: how the client waits (backoffs, polls) and the jitter of
-	// the waiter's schedule. Tests in this package replace them.
-	sleep  func(ctx context.Context, d time.Duration) error
-	jitter func() float64
+	// Test hook: how the client waits (backoffs, polls). Tests in this
+	// package replace it.
+	sleep func(ctx context.Context, d time.Duration) error
 
 	initErr error // NewFromConfig's configuration error, returned by every call
 }
@@ -73,9 +72,6 @@ func New(opts Options, optFns ...func(*Options)) (*Client, error) {
 
 // newClient is New reading env instead of the process environment.
 func newClient(opts Options, env environ) (*Client, error) {
-	if opts.Clock == nil {
-		opts.Clock = time.Now
-	}
 	prof, err := loadProfile(opts.Profile, env)
 	if err != nil {
 		return nil, err
@@ -84,10 +80,9 @@ func newClient(opts Options, env environ) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkOptions(&opts); err != nil {
-		return nil, err
-	}
-	c, err := build(opts, "Options.Credentials", caBundle)
+	// build completes opts in place (clock, FIPS pseudo-region), so the
+	// STS clients made below see what the EC2 client uses.
+	c, err := build(&opts, "Options.Credentials", caBundle)
 	if err != nil {
 		return nil, err
 	}
@@ -114,11 +109,11 @@ func newClient(opts Options, env environ) (*Client, error) {
 // build makes a client of EC2 from complete options, whatever their
 // source; a nil opts.Credentials leaves it unsigned. credsSource names
 // opts.Credentials in errors; caBundle is the default HTTP client's.
-func build(opts Options, credsSource, caBundle string) (*Client, error) {
-	if err := checkOptions(&opts); err != nil {
+func build(opts *Options, credsSource, caBundle string) (*Client, error) {
+	if err := checkOptions(opts); err != nil {
 		return nil, err
 	}
-	endpoint, region, err := resolveEndpoint(&opts)
+	endpoint, region, err := resolveEndpoint(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -133,8 +128,8 @@ func build(opts Options, credsSource, caBundle string) (*Client, error) {
 		}
 		opts.HTTPClient, transport = hc, hc.Transport.(*http.Transport)
 	}
-	c := newBaseClient("EC2", apiVersion, endpoint, region, opts, transport)
-	c.retryer = newRetryer(opts)
+	c := newBaseClient("EC2", apiVersion, endpoint, region, *opts, transport)
+	c.retryer = newRetryer(*opts)
 	c.setCredentials(opts.Credentials)
 	c.credsSource = credsSource
 	return c, nil
@@ -160,7 +155,6 @@ func newBaseClient(service, version string, endpoint *url.URL, region string, op
 		// may skip the work and sign the same bytes.
 		signer: newRequestSigner(strings.ToLower(service), region, opts.Clock, endpoint.Path != "/"),
 		sleep:  sleepContext,
-		jitter: defaultJitter,
 	}
 	c.userAgentValue = []string{c.userAgent}
 	c.buffers.New = func() any { return new(bytes.Buffer) }

@@ -79,7 +79,7 @@ func NewFromConfig(cfg aws.Config, optFns ...func(*Options)) *Client {
 	if sameProvider(opts.Credentials, cfg.Credentials) {
 		source = "aws.Config.Credentials"
 	}
-	c, err := build(opts, source, "")
+	c, err := build(&opts, source, "")
 	if err != nil {
 		return &Client{initErr: err}
 	}

@@ -250,11 +250,11 @@ func (d *chainDeps) container(name string) (aws.CredentialsProvider, bool, error
 // is loopback or one of the ECS/EKS credential addresses. Host names are
 // allowed only as "localhost": resolving them here would be network I/O.
 func containerHostAllowed(host string) bool {
-	if strings.EqualFold(host, "localhost") {
+	if isLoopback(host) {
 		return true
 	}
 	ip := net.ParseIP(host)
-	return ip != nil && (ip.IsLoopback() || ip.Equal(net.ParseIP("169.254.170.2")) ||
+	return ip != nil && (ip.Equal(net.ParseIP("169.254.170.2")) ||
 		ip.Equal(net.ParseIP("169.254.170.23")) || ip.Equal(net.ParseIP("fd00:ec2::23")))
 }
 

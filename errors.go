@@ -129,7 +129,8 @@ func (e *ValidationError) Error() string {
 type ResponseError struct {
 	// StatusCode is the HTTP status of the response.
 	StatusCode int
-	// RequestID is taken from the x-amzn-requestid header, if any.
+	// RequestID identifies the request: from the x-amzn-requestid header,
+	// or the body's requestId where a decoded body gave one.
 	RequestID string
 	// Snippet is the start of the body, at most 256 bytes, for diagnosis.
 	// It is empty when the body came from a credentials source (STS): such

@@ -2,7 +2,6 @@ package enidetach
 
 import (
 	"context"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
@@ -130,9 +129,6 @@ func skewCode(code string) bool {
 	}
 	return false
 }
-
-// defaultJitter returns a uniform random number in [0,1).
-func defaultJitter() float64 { return rand.Float64() }
 
 // sleepContext waits for d or until ctx ends, whichever is first.
 func sleepContext(ctx context.Context, d time.Duration) error {

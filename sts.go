@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"strconv"
@@ -44,17 +45,14 @@ type assumeRoleProvider struct {
 
 // Retrieve implements aws.CredentialsProvider.
 func (p *assumeRoleProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	params := url.Values{}
-	for k, v := range p.params {
-		params[k] = v
-	}
-	params.Set("Version", stsAPIVersion)
+	params := p.params // Call neither changes params nor needs Version: the STS client sends its own
 	if p.tokenFile != "" {
 		tok, err := os.ReadFile(p.tokenFile)
 		if err != nil {
 			// The path only: the token itself is never shown.
 			return aws.Credentials{}, &CredentialsError{Provider: p.sourceName, Err: fmt.Errorf("read web identity token: %w", err)}
 		}
+		params = maps.Clone(p.params)
 		params.Set("WebIdentityToken", strings.TrimSpace(string(tok)))
 	}
 	var out stsResult

@@ -11,7 +11,9 @@ import (
 
 // defaultHTTPClient returns the client used when Options.HTTPClient is nil.
 // Redirects are not followed: a redirected request would not verify at its
-// new host, and the 3xx itself is the more useful error.
+// new host, and the 3xx itself is the more useful error. The client calls
+// its transport's RoundTrip directly (Client.do), which follows none
+// either; the http.Client keeps the same rule for whoever uses it whole.
 func defaultHTTPClient(caBundle string) (*http.Client, error) {
 	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
 	if caBundle != "" {

@@ -146,7 +146,7 @@ func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, opt
 	if err := c.usable(ctx); err != nil {
 		return nil, c.operationError("DescribeNetworkInterfaces", err)
 	}
-	if err := validateWait(ctx, attachmentID, opts); err != nil {
+	if err := validateWait(attachmentID, opts); err != nil {
 		return nil, c.operationError("DescribeNetworkInterfaces", err)
 	}
 	return c.wait(ctx, attachmentID, opts, &WaitResult{}, c.now(), nil)
@@ -173,7 +173,7 @@ func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceIn
 	if in.DryRun {
 		return nil, c.operationError(action, &ValidationError{Field: "DryRun", Reason: "a dry run detaches nothing to wait for; call DetachNetworkInterface"})
 	}
-	if err := validateWait(ctx, in.AttachmentID, opts); err != nil {
+	if err := validateWait(in.AttachmentID, opts); err != nil {
 		return nil, c.operationError(action, err)
 	}
 	start := c.now()
@@ -201,13 +201,8 @@ func isCode(err error, code string) bool {
 	return errors.As(err, &ae) && ae.Code == code
 }
 
-// now is the client's clock.
-func (c *Client) now() time.Time {
-	if c.clock == nil {
-		return time.Now()
-	}
-	return c.clock()
-}
+// now is the client's clock (always set: usable refused a client New did not make).
+func (c *Client) now() time.Time { return c.clock() }
 
 func waitOptions(optFns []func(*WaitOptions)) WaitOptions {
 	var o WaitOptions
@@ -216,6 +211,9 @@ func waitOptions(optFns []func(*WaitOptions)) WaitOptions {
 	}
 	if o.MinDelay == 0 {
 		o.MinDelay = defaultWaitMinDelay
+		if o.MaxDelay > 0 {
+			o.MinDelay = min(o.MinDelay, o.MaxDelay) // MaxDelay alone may be below the default floor
+		}
 	}
 	if o.MaxDelay == 0 {
 		o.MaxDelay = max(defaultWaitMaxDelay, o.MinDelay)
@@ -223,10 +221,8 @@ func waitOptions(optFns []func(*WaitOptions)) WaitOptions {
 	return o
 }
 
-func validateWait(ctx context.Context, attachmentID string, o WaitOptions) error {
+func validateWait(attachmentID string, o WaitOptions) error {
 	switch {
-	case ctx == nil:
-		return &ValidationError{Field: "ctx", Reason: "is nil"}
 	case attachmentID == "":
 		return &ValidationError{Field: "AttachmentID", Reason: "is required"}
 	case len(attachmentID) > maxAttachmentIDLen:

@@ -53,7 +53,6 @@ func newFakeClockClient(t *testing.T, detaching time.Duration, realTime bool) (*
 			o.Clock = fc.Now
 		}
 	})
-	c.jitter = func() float64 { return 1 }
 	c.sleep = sleepContext // newTestClient skips backoffs
 	if fc != nil {
 		c.sleep = fc.Sleep
@@ -283,10 +282,9 @@ func TestWaitResultIsNeverStale(t *testing.T) {
 
 // pollTimes runs a wait on a fake clock and returns when each poll was
 // sent, counted from the start of the wait.
-func pollTimes(t *testing.T, detaching time.Duration, jitter float64, optFn func(*WaitOptions)) ([]time.Duration, *WaitResult, error) {
+func pollTimes(t *testing.T, detaching time.Duration, optFn func(*WaitOptions)) ([]time.Duration, *WaitResult, error) {
 	t.Helper()
 	c, srv, fc := newFakeClockClient(t, detaching, false)
-	c.jitter = func() float64 { return jitter }
 	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}); err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +303,7 @@ func pollTimes(t *testing.T, detaching time.Duration, jitter float64, optFn func
 // far apart, whatever the retry jitter.
 func TestWaitMinDelayIsAFloor(t *testing.T) {
 	t.Parallel()
-	times, res, err := pollTimes(t, time.Second, 0, func(o *WaitOptions) { o.MinDelay, o.MaxDelay = 150*time.Millisecond, 150*time.Millisecond })
+	times, res, err := pollTimes(t, time.Second, func(o *WaitOptions) { o.MinDelay, o.MaxDelay = 150*time.Millisecond, 150*time.Millisecond })
 	if err != nil || !res.Detached {
 		t.Fatalf("got (%+v, %v)", res, err)
 	}
@@ -323,7 +321,7 @@ func TestWaitMinDelayIsAFloor(t *testing.T) {
 // waitsim_test.go measures), and MaxWait ends it on the client's clock.
 func TestWaitSchedule(t *testing.T) {
 	t.Parallel()
-	times, res, err := pollTimes(t, time.Hour, 0.5, func(o *WaitOptions) { o.MaxWait = 5 * time.Minute })
+	times, res, err := pollTimes(t, time.Hour, func(o *WaitOptions) { o.MaxWait = 5 * time.Minute })
 	var wt *WaitTimeoutError
 	if !errors.As(err, &wt) || !errors.Is(err, context.DeadlineExceeded) || res == nil || res.Detached {
 		t.Fatalf("got (%+v, %v), want a *WaitTimeoutError", res, err)
@@ -446,5 +444,15 @@ func TestWaitDeletedInterface(t *testing.T) {
 	res, err = c.WaitUntilDetached(context.Background(), "eni-attach-1", func(o *WaitOptions) { o.NetworkInterfaceID = "eni-1" })
 	if !isCode(err, "InvalidNetworkInterfaceID.NotFound") || res == nil || res.Detached {
 		t.Errorf("never seen: got (%+v, %v), want the NotFound error", res, err)
+	}
+}
+
+// TestWaitMaxDelayAlone: a MaxDelay below the default floor, set without a
+// MinDelay, lowers the floor with it instead of being refused.
+func TestWaitMaxDelayAlone(t *testing.T) {
+	t.Parallel()
+	o := waitOptions([]func(*WaitOptions){func(o *WaitOptions) { o.MaxDelay = time.Second }})
+	if err := validateWait(secondary, o); err != nil || o.MinDelay != time.Second || o.MaxDelay != time.Second {
+		t.Errorf("MaxDelay 1s alone: %v, MinDelay %v, MaxDelay %v", err, o.MinDelay, o.MaxDelay)
 	}
 }

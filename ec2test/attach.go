@@ -27,20 +27,17 @@ func (s *Server) attach(params url.Values, key Key, now time.Time) (string, *ec2
 	}); e != nil {
 		return "", e
 	}
-	var ids [3]string
-	for i, name := range []string{"DeviceIndex", "InstanceId", "NetworkInterfaceId"} {
-		v, e := requireParam(params, name)
-		if e != nil {
+	for _, name := range []string{"DeviceIndex", "InstanceId", "NetworkInterfaceId"} {
+		if _, e := requireParam(params, name); e != nil {
 			return "", e
 		}
-		ids[i] = v
 	}
-	instanceID, interfaceID := ids[1], ids[2]
-	device, _, e := intParam(params, "DeviceIndex")
+	instanceID, interfaceID := params.Get("InstanceId"), params.Get("NetworkInterfaceId")
+	device, e := intParam(params, "DeviceIndex")
 	if e != nil {
 		return "", e
 	}
-	card, _, e := intParam(params, "NetworkCardIndex")
+	card, e := intParam(params, "NetworkCardIndex")
 	if e != nil {
 		return "", e
 	}

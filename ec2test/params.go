@@ -78,18 +78,17 @@ func boolParam(params url.Values, name string) (bool, *ec2Error) {
 	return false, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value (%s) for parameter %s is invalid. Expected: 'true' or 'false'.", v[0], name)}
 }
 
-// intParam parses an optional non-negative integer parameter; ok is false
-// when it is absent.
-func intParam(params url.Values, name string) (n int, ok bool, e *ec2Error) {
-	v, present := params[name]
-	if !present {
-		return 0, false, nil
+// intParam parses an optional non-negative integer parameter (0 when absent).
+func intParam(params url.Values, name string) (int, *ec2Error) {
+	v, ok := params[name]
+	if !ok {
+		return 0, nil
 	}
 	n, err := strconv.Atoi(v[0])
 	if err != nil || n < 0 {
-		return 0, false, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value (%s) for parameter %s is invalid. Expected a non-negative integer.", v[0], name)}
+		return 0, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value (%s) for parameter %s is invalid. Expected a non-negative integer.", v[0], name)}
 	}
-	return n, true, nil
+	return n, nil
 }
 
 // authorize answers for a key and the request's DryRun parameter as EC2

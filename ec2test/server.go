@@ -319,8 +319,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	now := s.clock()
 	rec := Request{Time: now, UserAgent: r.UserAgent()}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if p, perr := url.ParseQuery(string(body)); perr == nil {
-		rec.Params, rec.Action = p, p.Get("Action")
+	params, perr := url.ParseQuery(string(body))
+	if perr == nil {
+		rec.Params, rec.Action = params, params.Get("Action")
 	}
 	// Recorded on arrival, so a test sees a request whose answer is still
 	// being written or delayed; the answer is filled in when it is known.
@@ -352,13 +353,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, &rec, now, 0, ec2Error{400, "InvalidRequest", "The Content-Type must be application/x-www-form-urlencoded."})
 		return
 	}
-	params, err := url.ParseQuery(string(body))
-	if err != nil {
-		s.writeError(w, &rec, now, 0, ec2Error{400, "MalformedQueryString", "The request body is not a valid form: " + err.Error()})
+	if perr != nil {
+		s.writeError(w, &rec, now, 0, ec2Error{400, "MalformedQueryString", "The request body is not a valid form: " + perr.Error()})
 		return
 	}
-	rec.Params = params
-	rec.Action = params.Get("Action")
 
 	keyID, code, msg := s.verifyCode(r, body, now)
 	rec.AccessKeyID = keyID

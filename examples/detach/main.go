@@ -172,12 +172,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if wantsJSON(args) {
 			// The flag package told the human on stderr; a script still
 			// gets its one object.
-			print(stdout, stderr, &result{Error: &errorJSON{Kind: "validation", Message: "bad flags: see stderr"}}, true)
+			report(stdout, stderr, &result{Error: &errorJSON{Kind: "validation", Message: "bad flags: see stderr"}}, true)
 		}
 		return exitUsage
 	case err != nil:
 		if f.asJSON {
-			print(stdout, stderr, &result{Error: &errorJSON{Kind: "validation", Message: err.Error()}}, true)
+			report(stdout, stderr, &result{Error: &errorJSON{Kind: "validation", Message: err.Error()}}, true)
 		} else {
 			fmt.Fprintln(stderr, "detach:", err)
 		}
@@ -203,7 +203,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			Message: "EC2 answered return=false: the detach was not accepted"}
 		status = exitRefused
 	}
-	print(stdout, stderr, res, f.asJSON)
+	report(stdout, stderr, res, f.asJSON)
 	return status
 }
 
@@ -359,9 +359,9 @@ func requestID(err error) string {
 	return ""
 }
 
-// print writes the result as JSON on stdout, or as text: the outcome on
+// report writes the result as JSON on stdout, or as text: the outcome on
 // stdout, a failure on stderr.
-func print(stdout, stderr io.Writer, r *result, asJSON bool) {
+func report(stdout, stderr io.Writer, r *result, asJSON bool) {
 	if asJSON {
 		b, _ := json.Marshal(r)
 		fmt.Fprintln(stdout, string(b))
