@@ -141,6 +141,7 @@ type Server struct {
 	interfaces map[string]*netInterface // by network interface ID
 	nextHost   map[string]int           // last private IP host number by subnet
 	requests   []Request
+	recording  int // counts resets of requests, so that an answer recorded late goes to its own record
 	faults     []pendingFault
 }
 
@@ -208,6 +209,7 @@ func (s *Server) Reset() {
 	s.keys = maps.Clone(s.initialKeys)
 	s.faults = nil
 	s.requests = nil
+	s.recording++
 	s.applySeed(*s.seed, s.clock())
 }
 
@@ -278,6 +280,7 @@ func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = nil
+	s.recording++
 }
 
 // ec2Error is an EC2 error answer.
@@ -325,8 +328,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Recorded on arrival, so a test sees a request whose answer is still
 	// being written or delayed; the answer is filled in when it is known.
-	idx := s.record(rec)
-	defer func() { s.update(idx, rec) }()
+	idx, recording := s.record(rec)
+	defer func() { s.update(idx, recording, rec) }()
 
 	if f, ok := s.nextFault(); ok {
 		rec.Fault = f.name
@@ -423,19 +426,21 @@ func (s *Server) writeXML(w http.ResponseWriter, rec *Request, now time.Time, sk
 	_, _ = io.WriteString(w, body)
 }
 
-// record appends a request and returns its index.
-func (s *Server) record(rec Request) int {
+// record appends a request and returns its index and the current
+// generation of the records.
+func (s *Server) record(rec Request) (idx, recording int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, rec)
-	return len(s.requests) - 1
+	return len(s.requests) - 1, s.recording
 }
 
-// update replaces a recorded request, unless the records were reset since.
-func (s *Server) update(idx int, rec Request) {
+// update replaces a recorded request, unless the records were reset since
+// it was recorded (a fixed fake clock makes times useless to tell).
+func (s *Server) update(idx, recording int, rec Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if idx < len(s.requests) && s.requests[idx].Time.Equal(rec.Time) {
+	if recording == s.recording && idx < len(s.requests) {
 		s.requests[idx] = rec
 	}
 }
