@@ -242,18 +242,24 @@ func (s *Server) applySeed(seed Seed, now time.Time) {
 	}
 }
 
+// place fills in an instance's or interface's placement left empty: the
+// region's first zone, and a VPC and subnet made up from region and zone.
+func (s *Server) place(zone, vpc, subnet *string) {
+	if *zone == "" {
+		*zone = s.region + "a"
+	}
+	if *vpc == "" {
+		*vpc = madeUpID("vpc-", s.region)
+	}
+	if *subnet == "" {
+		*subnet = madeUpID("subnet-", *zone)
+	}
+}
+
 // addInstance adds or replaces an instance, filling in defaults. The caller
 // holds s.mu.
 func (s *Server) addInstance(in Instance) *Instance {
-	if in.AvailabilityZone == "" {
-		in.AvailabilityZone = s.region + "a"
-	}
-	if in.VpcID == "" {
-		in.VpcID = madeUpID("vpc-", s.region)
-	}
-	if in.SubnetID == "" {
-		in.SubnetID = madeUpID("subnet-", in.AvailabilityZone)
-	}
+	s.place(&in.AvailabilityZone, &in.VpcID, &in.SubnetID)
 	if in.OwnerID == "" {
 		in.OwnerID = DefaultOwnerID
 	}
@@ -265,15 +271,7 @@ func (s *Server) addInstance(in Instance) *Instance {
 // addInterface adds or replaces an interface, filling in defaults; an
 // attachment it had is kept. The caller holds s.mu.
 func (s *Server) addInterface(ni NetworkInterface) *netInterface {
-	if ni.AvailabilityZone == "" {
-		ni.AvailabilityZone = s.region + "a"
-	}
-	if ni.VpcID == "" {
-		ni.VpcID = madeUpID("vpc-", s.region)
-	}
-	if ni.SubnetID == "" {
-		ni.SubnetID = madeUpID("subnet-", ni.AvailabilityZone)
-	}
+	s.place(&ni.AvailabilityZone, &ni.VpcID, &ni.SubnetID)
 	if ni.PrivateIPAddress == "" {
 		s.nextHost[ni.SubnetID]++
 		zone := 0
