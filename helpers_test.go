@@ -22,10 +22,7 @@ import (
 // machine (it sets AWS_CA_BUNDLE) and no ~/.aws reaches them. Tests that
 // need a variable set it with t.Setenv, or pass a mapEnv to newClient.
 func TestMain(m *testing.M) {
-	cleanup := testenv.Isolate()
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	testenv.Main(m)
 }
 
 // mapEnv is a fake environment, so tests need not touch the process's.

@@ -1,7 +1,6 @@
 package ec2test_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/ec2lite/enidetach/internal/testenv"
@@ -11,8 +10,5 @@ import (
 // variable or ~/.aws of this machine reaches a client. Peer processes get
 // their own environment (peerEnv).
 func TestMain(m *testing.M) {
-	cleanup := testenv.Isolate()
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	testenv.Main(m)
 }

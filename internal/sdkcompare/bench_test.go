@@ -64,13 +64,7 @@ func floorCaller(tb testing.TB, s *server, id string) caller {
 			return err
 		}
 		r.Header = header
-		resp, err := client.Do(r)
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return err
+		return postAndDrain(client, r)
 	}
 }
 
@@ -100,14 +94,20 @@ func signedFloorCaller(s *server, id string) caller {
 			return err
 		}
 		r.Header["User-Agent"] = []string{userAgent}
-		resp, err := client.Do(r)
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		return postAndDrain(client, r)
+	}
+}
+
+// postAndDrain sends r and reads the answer to its end, as the floors do:
+// nothing decoded or checked.
+func postAndDrain(client *http.Client, r *http.Request) error {
+	resp, err := client.Do(r)
+	if err != nil {
 		return err
 	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return err
 }
 
 // expect checks the outcome: success for okID, NotFound for missingID.

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,10 +21,7 @@ import (
 // TestMain makes the comparison hermetic: no AWS_* variable or ~/.aws of
 // the machine reaches either client.
 func TestMain(m *testing.M) {
-	cleanup := testenv.Isolate()
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	testenv.Main(m)
 }
 
 // inputs exercise every escaping rule of the form encoding.

@@ -51,6 +51,16 @@ func Isolate() (cleanup func()) {
 	return func() { os.RemoveAll(home) }
 }
 
+// Main is a TestMain that makes every test of a package hermetic, its
+// example functions included: it runs m under Isolate and exits with its
+// code.
+func Main(m *testing.M) {
+	cleanup := Isolate()
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
 // Clear empties every AWS_* variable and points HOME at an empty directory
 // for the duration of t.
 func Clear(t testing.TB) {
