@@ -296,6 +296,10 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 			err = &ResponseError{StatusCode: resp.StatusCode, RequestID: res.meta.requestID, Snippet: snippet(data), Err: fmt.Errorf("decode %sResponse: %w", action, derr)}
 		}
 	}
+	if err != nil {
+		// A page that quotes the request hands back what was sent.
+		err = redactEchoes(err, data, secretsOf(req.Header, res.creds.SecretAccessKey))
+	}
 	if c.withholdBodies {
 		err = withholdBody(err)
 	}
