@@ -25,9 +25,16 @@ var (
 	// permission, to a dry run or a real call (HTTP 403).
 	ErrUnauthorizedOperation error = &APIError{Code: "UnauthorizedOperation"}
 	// ErrAttachmentNotFound is InvalidAttachmentID.NotFound: the attachment
-	// does not exist. A detach that is retried after its first attempt
-	// succeeded but whose response was lost also ends here.
+	// does not exist. A detach whose first attempt succeeded but whose
+	// response was lost, retried once the interface is detached, also ends
+	// here (inside a *RetryError with Attempts > 1).
 	ErrAttachmentNotFound error = &APIError{Code: "InvalidAttachmentID.NotFound"}
+	// ErrIncorrectState is IncorrectState: the attachment is in a state that
+	// does not allow the action, such as a detach of an attachment already
+	// detaching. A detach whose first attempt succeeded but whose response
+	// was lost, retried while the interface is still detaching (real
+	// detaches take seconds to minutes), ends here.
+	ErrIncorrectState error = &APIError{Code: "IncorrectState"}
 	// ErrRequestLimitExceeded is EC2's throttling error (HTTP 503). The client
 	// retries it; it reaches the caller only when retries run out.
 	ErrRequestLimitExceeded error = &APIError{Code: "RequestLimitExceeded"}
