@@ -37,6 +37,11 @@ var errWithheldBody = errors.New("the body is not a valid response (withheld: it
 func credentialsError(provider string, err error) error {
 	var ce *CredentialsError
 	if errors.As(err, &ce) {
+		if errors.Unwrap(err) == ce {
+			// Only aws.CredentialsCache's "failed to refresh cached
+			// credentials" around it: the error says that itself.
+			return ce
+		}
 		return err
 	}
 	return &CredentialsError{Provider: provider, Err: withholdDecodeFailure(err)}
