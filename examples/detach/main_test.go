@@ -179,7 +179,6 @@ func TestUsage(t *testing.T) {
 		status int
 		stderr string
 	}{
-		{"help", []string{"-h"}, 0, "Usage of detach"},
 		{"no attachment", nil, 2, "give one of -attachment-id"},
 		{"two ways", append([]string{"-network-interface-id", "eni-1"}, id...), 2, "give one of"},
 		{"device index without instance", append([]string{"-device-index", "1"}, id...), 2, "go with -instance-id"},
@@ -204,6 +203,27 @@ func TestUsage(t *testing.T) {
 	status, stdout, _ := runCmd("-version")
 	if status != 0 || !strings.HasPrefix(stdout, "detach (enidetach ") {
 		t.Errorf("-version: exit %d, %q", status, stdout)
+	}
+}
+
+// TestHelp: -h prints the synopsis, every exit status and the flags on
+// stdout and exits 0; a bad flag prints the synopsis on stderr and exits 2.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"--help"}} {
+		status, stdout, stderr := runCmd(args...)
+		if status != exitOK || stderr != "" {
+			t.Errorf("%v: exit %d, stderr %q", args, status, stderr)
+		}
+		for _, want := range []string{"usage: detach (-attachment-id ID", "Exit status:", "\n  0  done", "\n  1  refused", "\n  2  usage",
+			"\n  3  the detach was accepted", "SIGINT and SIGTERM", "second signal", "-max-wait duration"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%v: help lacks %q:\n%s", args, want, stdout)
+			}
+		}
+	}
+	status, stdout, stderr := runCmd("-bogus")
+	if status != exitUsage || stdout != "" || !strings.Contains(stderr, "usage: detach") || !strings.Contains(stderr, "detach -h") {
+		t.Errorf("bad flag: exit %d, stdout %q, stderr %q", status, stdout, stderr)
 	}
 }
 
