@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -273,5 +274,50 @@ func TestDebug(t *testing.T) {
 	}
 	if strings.Contains(stderr, ec2test.DefaultSecretAccessKey) {
 		t.Error("the secret key reached the debug log")
+	}
+}
+
+// cancelOnPoll is a stderr that cancels the command's context, as a signal
+// does, once the wait reports its first poll.
+type cancelOnPoll struct {
+	cancel context.CancelCauseFunc
+	sig    os.Signal
+}
+
+func (c *cancelOnPoll) Write(p []byte) (int, error) {
+	if bytes.HasPrefix(p, []byte("poll 1:")) {
+		c.cancel(&interruptedError{signal: c.sig})
+	}
+	return len(p), nil
+}
+
+// TestInterruptedJSON: the JSON of a command stopped by a signal, after the
+// detach was accepted (exit 3) and before anything was sent (exit 1),
+// against golden files. The real signals are sent in signals_test.go.
+func TestInterruptedJSON(t *testing.T) {
+	hermetic(t)
+	slow := ec2test.NewServer(ec2test.WithDetachingDuration(time.Hour))
+	defer slow.Close()
+	args := []string{"-json", "-endpoint", slow.URL, "-region", slow.Region(), "-wait"}
+
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	var stdout bytes.Buffer
+	status := run(ctx, append(args, "-attachment-id", ec2test.FailoverAttachment), &stdout, &cancelOnPoll{cancel, syscall.SIGTERM})
+	checkGolden(t, "interrupted-after-detach", stdout.String())
+	if status != exitPending {
+		t.Errorf("after the detach: exit %d, want 3", status)
+	}
+
+	ctx, cancel = context.WithCancelCause(context.Background())
+	cancel(&interruptedError{signal: os.Interrupt})
+	stdout.Reset()
+	status = run(ctx, append(args, "-network-interface-id", ec2test.FailoverInterface), &stdout, io.Discard)
+	checkGolden(t, "interrupted-before-detach", stdout.String())
+	if status != exitRefused {
+		t.Errorf("before the detach: exit %d, want 1", status)
+	}
+	if n := len(slow.Requests()); n != 2 { // the first command's detach and poll
+		t.Errorf("%d requests; the second command sent some", n)
 	}
 }
