@@ -148,6 +148,23 @@ func (e *MoveRefusedError) Error() string {
 // Unwrap returns Err.
 func (e *MoveRefusedError) Unwrap() error { return e.Err }
 
+// Is matches the sentinel of the answer EC2 would have given the attach,
+// so that one errors.Is covers the move's check and EC2's own refusal:
+// ErrInterfaceInUse for "attached-elsewhere", ErrDeviceIndexInUse for
+// "target-slot-taken", ErrZoneMismatch for "target-zone". The error is
+// still not an *APIError: EC2 was not asked.
+func (e *MoveRefusedError) Is(target error) bool {
+	switch e.Reason {
+	case "attached-elsewhere":
+		return target == ErrInterfaceInUse
+	case "target-slot-taken":
+		return target == ErrDeviceIndexInUse
+	case "target-zone":
+		return target == ErrZoneMismatch
+	}
+	return false
+}
+
 // MoveIncompleteError reports a move that stopped after it sent a detach or
 // an attach, or while it waited: the interface may be detached and not yet
 // attached. Running the same move again (by NetworkInterfaceID) continues

@@ -247,12 +247,13 @@ func TestMoveNetworkInterfaceRefused(t *testing.T) {
 		in     *MoveNetworkInterfaceInput
 		reason string // a *MoveRefusedError's, else
 		code   string // an *APIError's
+		is     error  // the attach's sentinel the refusal matches
 	}{
-		{name: "attached elsewhere than the source named", reason: "attached-elsewhere",
+		{name: "attached elsewhere than the source named", reason: "attached-elsewhere", is: ErrInterfaceInUse,
 			in: &MoveNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, FromInstanceID: otherInstance, FromDeviceIndex: 1, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1}},
-		{name: "attached elsewhere than the attachment named", reason: "attached-elsewhere",
+		{name: "attached elsewhere than the attachment named", reason: "attached-elsewhere", is: ErrInterfaceInUse,
 			in: &MoveNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, AttachmentID: "eni-attach-0ccccccccccccccc0", ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1}},
-		{name: "attached at another slot of the target", reason: "attached-elsewhere",
+		{name: "attached at another slot of the target", reason: "attached-elsewhere", is: ErrInterfaceInUse,
 			setup: func(s *ec2test.Server) {
 				s.AddAttachment(ec2test.Attachment{AttachmentID: "eni-attach-0bbbbbbbbbbbbbbb2", NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 2})
 			},
@@ -263,9 +264,9 @@ func TestMoveNetworkInterfaceRefused(t *testing.T) {
 			in: &MoveNetworkInterfaceInput{AttachmentID: "eni-attach-0fffffffffffffff0", ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1}},
 		{name: "nothing at the source slot", reason: "source-not-found",
 			in: &MoveNetworkInterfaceInput{FromInstanceID: ec2test.InstanceA, FromDeviceIndex: 2, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1}},
-		{name: "target in another zone", reason: "target-zone",
+		{name: "target in another zone", reason: "target-zone", is: ErrZoneMismatch,
 			in: &MoveNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, ToInstanceID: ec2test.InstanceC, ToDeviceIndex: 1}},
-		{name: "target slot taken", reason: "target-slot-taken",
+		{name: "target slot taken", reason: "target-slot-taken", is: ErrDeviceIndexInUse,
 			setup: func(s *ec2test.Server) {
 				s.AddAttachment(ec2test.Attachment{AttachmentID: "eni-attach-0aaaaaaaaaaaaaaa1", NetworkInterfaceID: ec2test.SpareInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1})
 			},
@@ -298,6 +299,15 @@ func TestMoveNetworkInterfaceRefused(t *testing.T) {
 				t.Fatalf("error %v, want a *MoveRefusedError %s", err, tc.reason)
 			case tc.code != "" && (!errors.As(err, &ae) || ae.Code != tc.code):
 				t.Fatalf("error %v, want %s", err, tc.code)
+			case tc.is != nil && !errors.Is(err, tc.is):
+				t.Errorf("error %v does not match %v", err, tc.is)
+			case tc.reason != "" && tc.reason != "target-not-found" && errors.As(err, &ae):
+				t.Errorf("error %v holds an *APIError, but EC2 was not asked", err)
+			}
+			for _, other := range []error{ErrInterfaceInUse, ErrDeviceIndexInUse, ErrZoneMismatch} {
+				if other != tc.is && errors.Is(err, other) {
+					t.Errorf("error %v matches %v", err, other)
+				}
 			}
 			if m := mutations(e.srv); len(m) != 0 {
 				t.Errorf("sent %v, want nothing that changes anything", m)
