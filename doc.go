@@ -46,7 +46,7 @@
 // as they are (each naming its action) until it sends a detach or an
 // attach, and then a *MoveIncompleteError (the step, the output so far and
 // the step's error); a move refused by its checks before anything changed
-// is a *MoveRefusedError.
+// is a *MoveRefusedError, bad input a bare *ValidationError.
 //
 // The dry-run idiom:
 //
