@@ -181,8 +181,9 @@ func describeMove(err error) (*errorJSON, int) {
 	case !errors.As(err, &inc):
 		return describe(err) // before anything was sent
 	}
-	e, status := describe(inc.Err)
+	e, _ := describe(inc.Err) // its kind, action, code and request ID
 	e.Step, e.Message = inc.Step, inc.Error()
+	var status int
 	switch {
 	case errors.Is(inc.Err, context.DeadlineExceeded):
 		e.Kind, status = "timeout", exitPending

@@ -2,10 +2,15 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -359,4 +364,91 @@ func TestREADMERecipe(t *testing.T) {
 			t.Errorf("kill=%t: after the recipe the interface is %s, want %s", kill, got, atB)
 		}
 	}
+}
+
+// TestMoveMoreOutcomes: a dry run with a key that may not detach, a move
+// stopped by a signal before it sent anything, and the text a person reads.
+func TestMoveMoreOutcomes(t *testing.T) {
+	hermetic(t)
+	const deniedKey, deniedSecret = "AKIAEC2TESTDENIED009", "ec2test/denied/secret"
+	srv := ec2test.NewServer(ec2test.WithKeys(ec2test.Key{AccessKeyID: deniedKey, SecretAccessKey: deniedSecret, Denied: true}))
+	defer srv.Close()
+	move := []string{"-endpoint", srv.URL, "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
+		"-to-instance-id", ec2test.InstanceB, "-to-device-index", "1"}
+	l := &local{Endpoint: srv.URL, Region: srv.Region(), AccessKeyID: ec2test.DefaultAccessKeyID, SecretAccessKey: ec2test.DefaultSecretAccessKey}
+
+	t.Run("dry run, attach denied", func(t *testing.T) {
+		// A role that may describe and detach but not attach: the dry run
+		// says so, naming the attach, and changes nothing.
+		proxy := denyAction(t, srv, "AttachNetworkInterface")
+		status, stdout, stderr := runCmd(append([]string{"-json", "-dry-run"}, append(move[4:], "-endpoint", proxy, "-region", srv.Region())...)...)
+		checkGolden(t, "move-dry-run-attach-denied", stdout)
+		if status != exitRefused {
+			t.Errorf("exit %d, want 1\n%s%s", status, stdout, stderr)
+		}
+	})
+
+	t.Run("denied dry run", func(t *testing.T) {
+		t.Setenv("AWS_ACCESS_KEY_ID", deniedKey)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", deniedSecret)
+		status, stdout, stderr := runCmd(append([]string{"-json", "-dry-run"}, move...)...)
+		checkGolden(t, "move-dry-run-denied", stdout)
+		if status != exitRefused {
+			t.Errorf("exit %d, want 1\n%s%s", status, stdout, stderr)
+		}
+	})
+
+	t.Run("interrupted before", func(t *testing.T) {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(&interruptedError{signal: syscall.SIGTERM})
+		var stdout strings.Builder
+		status := run(ctx, append([]string{"-json"}, move...), &stdout, io.Discard)
+		checkGolden(t, "move-interrupted-before", stdout.String())
+		if status != exitRefused {
+			t.Errorf("exit %d, want 1", status)
+		}
+	})
+	if got := l.where(t); got != atA {
+		t.Fatalf("the interface is %s, want %s", got, atA)
+	}
+
+	t.Run("text", func(t *testing.T) {
+		status, stdout, stderr := runCmd(append([]string{"-to-network-card-index", "0"}, move...)...)
+		stdout = normalize(stdout)
+		want := "moved " + ec2test.FailoverInterface + " from " + ec2test.InstanceA + " to " + ec2test.InstanceB +
+			" at device index 1, network card 0: attachment eni-attach-"
+		if status != exitOK || !strings.HasPrefix(stdout, want) || !strings.Contains(stdout, "(detach request id REQUEST-ID, attach request id REQUEST-ID)\n") {
+			t.Errorf("exit %d\nstdout %q\nwant %q...\nstderr %s", status, stdout, want, stderr)
+		}
+		if !strings.Contains(stderr, "poll 1: interface "+ec2test.FailoverInterface) {
+			t.Errorf("no progress on stderr: %q", stderr)
+		}
+		status, stdout, stderr = runCmd("-endpoint", srv.URL, "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
+			"-to-instance-id", ec2test.InstanceC, "-to-device-index", "1")
+		if want := "detach: enidetach: move refused (target-zone): instance " + ec2test.InstanceC; status != exitRefused || stdout != "" || !strings.HasPrefix(stderr, want) {
+			t.Errorf("refused: exit %d, stdout %q, stderr %q; want 1 and %q", status, stdout, stderr, want)
+		}
+	})
+}
+
+// denyAction returns an endpoint that answers action with EC2's
+// UnauthorizedOperation and passes every other request to srv.
+func denyAction(t *testing.T, srv *ec2test.Server, action string) string {
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := httputil.NewSingleHostReverseProxy(target)
+	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if form, _ := url.ParseQuery(string(body)); form.Get("Action") == action {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>denied-attach-1</RequestID></Response>`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		pass.ServeHTTP(w, r)
+	}))
+	t.Cleanup(p.Close)
+	return p.URL
 }
