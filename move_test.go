@@ -372,6 +372,7 @@ func TestMoveNetworkInterfaceSources(t *testing.T) {
 		{"by source slot", &MoveNetworkInterfaceInput{FromInstanceID: ec2test.InstanceA, FromDeviceIndex: 1, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1}},
 		{"by interface and source slot", &MoveNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, FromInstanceID: ec2test.InstanceA, FromDeviceIndex: 1, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1}},
 		{"by interface and attachment", &MoveNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, AttachmentID: ec2test.FailoverAttachment, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1}},
+		{"forced", &MoveNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1, Force: true}},
 		{"to another network card", &MoveNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, ToInstanceID: ec2test.InstanceB, ToNetworkCardIndex: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -387,6 +388,13 @@ func TestMoveNetworkInterfaceSources(t *testing.T) {
 			}
 			if out.NetworkInterfaceID != ec2test.FailoverInterface || out.Attach.NetworkCardIndex != tc.in.ToNetworkCardIndex {
 				t.Errorf("output %+v", out)
+			}
+			wantForced := 0
+			if tc.in.Force {
+				wantForced = 1
+			}
+			if st.ForcedDetaches != wantForced {
+				t.Errorf("server: %d forced detaches, Force %t", st.ForcedDetaches, tc.in.Force)
 			}
 		})
 	}
