@@ -660,6 +660,15 @@ func (m *move) attach(ctx context.Context) error {
 	m.out.Attach = MoveStep{InstanceID: m.in.ToInstanceID, DeviceIndex: m.in.ToDeviceIndex, NetworkCardIndex: m.in.ToNetworkCardIndex, Sent: true}
 	t := m.c.now()
 	out, err := m.c.AttachNetworkInterface(ctx, m.attachInput(false))
+	if errors.Is(err, ErrInterfaceInUse) {
+		// The move saw the interface available, so a lagging describe
+		// may have hidden an attach made since (by a run of this move
+		// that was stopped right after it): in use at the target slot is
+		// what the move wants. Anywhere else, the InUse stands.
+		if found, ok := m.c.resolveInUse(ctx, m.attachInput(false)); ok {
+			out, err = found, nil
+		}
+	}
 	m.out.Attach.CallElapsed = m.c.now().Sub(t)
 	if err != nil {
 		m.out.Attach.RequestID = requestIDOf(err)

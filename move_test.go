@@ -530,6 +530,32 @@ func TestMoveNetworkInterfaceEventualConsistency(t *testing.T) {
 	}
 }
 
+// TestMoveNetworkInterfaceLaggingRerun re-runs a move right after its
+// attach was accepted, while describes still show the interface
+// available: the attach meets InUse, and the move finds the interface
+// attaching at the target rather than failing.
+func TestMoveNetworkInterfaceLaggingRerun(t *testing.T) {
+	t.Parallel()
+	e := newMoveEnv(t, ec2test.WithDescribeLag(3*time.Second), ec2test.WithAttachingDuration(10*time.Second))
+	ctx := context.Background()
+	if _, err := e.c.DetachNetworkInterface(ctx, &DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
+		t.Fatal(err)
+	}
+	_ = e.clock.Sleep(ctx, 5*time.Second) // the detach is seen by describes
+	att := attachForTest(t, e.c, ec2test.FailoverInterface, ec2test.InstanceB, 1)
+	out, err := e.c.MoveNetworkInterface(ctx, toB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertAt(t, e.srv, ec2test.FailoverInterface, ec2test.InstanceB, 1, 1, 1)
+	if out.Start.Status != "available" || out.Attach.AttachmentID != att || out.Attach.Status != "attached" {
+		t.Errorf("output: start %+v, attach %+v; want the attachment %s found and waited for", out.Start, out.Attach, att)
+	}
+	if got := strings.Join(mutations(e.srv), " "); got != "DetachNetworkInterface AttachNetworkInterface AttachNetworkInterface:InvalidNetworkInterface.InUse" {
+		t.Errorf("sent %s", got)
+	}
+}
+
 // TestMoveNetworkInterfaceContextEnds ends the context in each step, checks
 // the partial output and the server, then re-runs the move, which
 // converges.
