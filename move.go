@@ -18,7 +18,9 @@ import (
 type MoveNetworkInterfaceInput struct {
 	// NetworkInterfaceID is the interface to move, such as
 	// "eni-0123456789abcdef0". Given alone, the move takes it from
-	// whichever instance it is attached to.
+	// whichever instance it is attached to; give FromInstanceID (and the
+	// slot) or AttachmentID too, and a re-run refuses to take it from an
+	// instance it was attached to since.
 	NetworkInterfaceID string
 	// AttachmentID is the source attachment, such as
 	// "eni-attach-0123456789abcdef0". Once it is detached it cannot be
@@ -48,6 +50,8 @@ type MoveNetworkInterfaceInput struct {
 	// (when one is needed) and the attach are sent as dry runs. When every
 	// call the move would make is permitted, the error matches
 	// ErrDryRunOperation; a refused one matches ErrUnauthorizedOperation.
+	// When the move would send nothing (the interface is attached or
+	// attaching at the target), no dry run is sent and the error is nil.
 	DryRun bool
 }
 
@@ -656,6 +660,15 @@ func (m *move) attach(ctx context.Context) error {
 	m.out.Attach = MoveStep{InstanceID: m.in.ToInstanceID, DeviceIndex: m.in.ToDeviceIndex, NetworkCardIndex: m.in.ToNetworkCardIndex, Sent: true}
 	t := m.c.now()
 	out, err := m.c.AttachNetworkInterface(ctx, m.attachInput(false))
+	if errors.Is(err, ErrInterfaceInUse) {
+		// The move saw the interface available, so a lagging describe
+		// may have hidden an attach made since (by a run of this move
+		// that was stopped right after it): in use at the target slot is
+		// what the move wants. Anywhere else, the InUse stands.
+		if found, ok := m.c.resolveInUse(ctx, m.attachInput(false)); ok {
+			out, err = found, nil
+		}
+	}
 	m.out.Attach.CallElapsed = m.c.now().Sub(t)
 	if err != nil {
 		m.out.Attach.RequestID = requestIDOf(err)

@@ -372,6 +372,7 @@ func TestMoveNetworkInterfaceSources(t *testing.T) {
 		{"by source slot", &MoveNetworkInterfaceInput{FromInstanceID: ec2test.InstanceA, FromDeviceIndex: 1, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1}},
 		{"by interface and source slot", &MoveNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, FromInstanceID: ec2test.InstanceA, FromDeviceIndex: 1, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1}},
 		{"by interface and attachment", &MoveNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, AttachmentID: ec2test.FailoverAttachment, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1}},
+		{"forced", &MoveNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1, Force: true}},
 		{"to another network card", &MoveNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, ToInstanceID: ec2test.InstanceB, ToNetworkCardIndex: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -387,6 +388,13 @@ func TestMoveNetworkInterfaceSources(t *testing.T) {
 			}
 			if out.NetworkInterfaceID != ec2test.FailoverInterface || out.Attach.NetworkCardIndex != tc.in.ToNetworkCardIndex {
 				t.Errorf("output %+v", out)
+			}
+			wantForced := 0
+			if tc.in.Force {
+				wantForced = 1
+			}
+			if st.ForcedDetaches != wantForced {
+				t.Errorf("server: %d forced detaches, Force %t", st.ForcedDetaches, tc.in.Force)
 			}
 		})
 	}
@@ -519,6 +527,32 @@ func TestMoveNetworkInterfaceEventualConsistency(t *testing.T) {
 				t.Errorf("sent %s", got)
 			}
 		})
+	}
+}
+
+// TestMoveNetworkInterfaceLaggingRerun re-runs a move right after its
+// attach was accepted, while describes still show the interface
+// available: the attach meets InUse, and the move finds the interface
+// attaching at the target rather than failing.
+func TestMoveNetworkInterfaceLaggingRerun(t *testing.T) {
+	t.Parallel()
+	e := newMoveEnv(t, ec2test.WithDescribeLag(3*time.Second), ec2test.WithAttachingDuration(10*time.Second))
+	ctx := context.Background()
+	if _, err := e.c.DetachNetworkInterface(ctx, &DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
+		t.Fatal(err)
+	}
+	_ = e.clock.Sleep(ctx, 5*time.Second) // the detach is seen by describes
+	att := attachForTest(t, e.c, ec2test.FailoverInterface, ec2test.InstanceB, 1)
+	out, err := e.c.MoveNetworkInterface(ctx, toB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertAt(t, e.srv, ec2test.FailoverInterface, ec2test.InstanceB, 1, 1, 1)
+	if out.Start.Status != "available" || out.Attach.AttachmentID != att || out.Attach.Status != "attached" {
+		t.Errorf("output: start %+v, attach %+v; want the attachment %s found and waited for", out.Start, out.Attach, att)
+	}
+	if got := strings.Join(mutations(e.srv), " "); got != "DetachNetworkInterface AttachNetworkInterface AttachNetworkInterface:InvalidNetworkInterface.InUse" {
+		t.Errorf("sent %s", got)
 	}
 }
 
