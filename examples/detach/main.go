@@ -6,9 +6,10 @@
 //	detach (-attachment-id ID | -network-interface-id ID | -instance-id ID -device-index N [-network-card-index N])
 //	       [-dry-run] [-force] [-region R] [-endpoint URL] [-profile P] [-timeout D]
 //	       [-wait [-max-wait D] [-idempotent]] [-json] [-debug] [-version]
-//	detach (-network-interface-id ID | -instance-id ID -device-index N [-network-card-index N] | -attachment-id ID)
-//	       -to-instance-id ID [-to-device-index N] [-to-network-card-index N]
+//	detach SOURCE -to-instance-id ID [-to-device-index N] [-to-network-card-index N]
 //	       [-dry-run] [-force] [-max-wait D] [-region R] [-endpoint URL] [-profile P] [-timeout D] [-json] [-debug]
+//	SOURCE: -network-interface-id ID, -instance-id ID -device-index N [-network-card-index N], -attachment-id ID,
+//	       or -network-interface-id ID with one of the other two
 //
 // Exit status, for scripts to branch on:
 //
@@ -190,8 +191,11 @@ func parse(args []string, stdout, stderr io.Writer) (*flags, error) {
 	switch {
 	case fs.NArg() > 0:
 		return f, fmt.Errorf("no arguments are taken, got %q", fs.Args())
-	case ids != 1:
-		return f, errors.New("give one of -attachment-id, -network-interface-id, or -instance-id with -device-index")
+	case ids != 1 && !(ids == 2 && f.set["network-interface-id"] && f.set["to-instance-id"]):
+		// A move may name the interface and its source (either way): a
+		// re-run then finds the interface by ID wherever the last run
+		// left it, and refuses to take it from a third instance.
+		return f, errors.New("give one of -attachment-id, -network-interface-id, or -instance-id with -device-index (a move: -network-interface-id with one of the others)")
 	case f.set["instance-id"] && !f.set["device-index"]:
 		return f, errors.New("-instance-id needs -device-index")
 	case !f.set["instance-id"] && (f.set["device-index"] || f.set["network-card-index"]):

@@ -40,9 +40,9 @@ func (f *flags) checkMoveFlags() error {
 		return errors.New("-to-device-index and -to-network-card-index cannot be negative")
 	case f.idempotent:
 		return errors.New("-idempotent is for a detach: a move converges when run again")
-	case f.set["attachment-id"] && !f.set["to-device-index"]:
+	case f.set["attachment-id"] && !f.set["network-interface-id"] && !f.set["to-device-index"]:
 		// An attachment found detached cannot say where it was.
-		return errors.New("a move by -attachment-id needs -to-device-index (by -network-interface-id or -instance-id it defaults to the index the interface had)")
+		return errors.New("a move by -attachment-id alone needs -to-device-index (by -network-interface-id or -instance-id it defaults to the index the interface had)")
 	}
 	return nil
 }

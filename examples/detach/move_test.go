@@ -94,10 +94,11 @@ func (l *local) where(t *testing.T) string {
 }
 
 // The README's failover recipe: the interface by ID (so that a re-run finds
-// it wherever the last run left it), the standby and its device index.
+// it wherever the last run left it) and its source (so that a re-run never
+// takes it from a third instance), the standby and its device index.
 func (l *local) moveArgs(extra ...string) []string {
 	return append([]string{"-json", "-endpoint", l.Endpoint, "-region", l.Region, "-network-interface-id", ec2test.FailoverInterface,
-		"-to-instance-id", ec2test.InstanceB, "-to-device-index", "1"}, extra...)
+		"-instance-id", ec2test.InstanceA, "-device-index", "1", "-to-instance-id", ec2test.InstanceB, "-to-device-index", "1"}, extra...)
 }
 
 const (
@@ -232,6 +233,11 @@ func TestMoveJSONOutcomes(t *testing.T) {
 		{"move-timeout", at(slow, append(byID, "-max-wait", "300ms")...), 3, ""},
 		{"move-by-interface", at(srv, byID...), 0, atB},
 		{"move-already-there", at(srv, byID...), 0, atB},
+		// Named with its source, the interface is not taken from anywhere
+		// else: at the standby's index 1 it is neither at the source nor at
+		// the target (index 3).
+		{"move-refused-attached-elsewhere", at(srv, "-network-interface-id", ec2test.FailoverInterface, "-instance-id", ec2test.InstanceA, "-device-index", "1",
+			"-to-instance-id", ec2test.InstanceB, "-to-device-index", "3"), 1, atB},
 		{"move-unknown-interface", at(srv, "-network-interface-id", "eni-0fffffffffffffff0", "-to-instance-id", ec2test.InstanceB), 1, atB},
 		{"move-refused-primary", at(srv, "-attachment-id", "eni-attach-00000000000000000", "-to-instance-id", ec2test.InstanceB, "-to-device-index", "3"), 1, atB},
 	}
@@ -338,7 +344,8 @@ func TestREADMERecipe(t *testing.T) {
 	recipe := func() (*exec.Cmd, *strings.Builder) {
 		cmd := exec.Command("sh", script)
 		cmd.Dir = t.TempDir()
-		cmd.Env = append(childEnv(t), "PATH="+bin+":"+os.Getenv("PATH"), "ENI="+ec2test.FailoverInterface, "STANDBY="+ec2test.InstanceB,
+		cmd.Env = append(childEnv(t), "PATH="+bin+":"+os.Getenv("PATH"), "ENI="+ec2test.FailoverInterface,
+			"PRIMARY="+ec2test.InstanceA, "STANDBY="+ec2test.InstanceB,
 			"AWS_ENDPOINT_URL_EC2="+l.Endpoint, "AWS_REGION="+l.Region)
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out

@@ -11,9 +11,11 @@ import (
 const synopsis = `usage: detach (-attachment-id ID | -network-interface-id ID | -instance-id ID -device-index N [-network-card-index N])
               [-dry-run] [-force] [-region R] [-endpoint URL] [-profile P] [-timeout D]
               [-wait [-max-wait D] [-idempotent]] [-json] [-debug] [-version]
-       detach (-network-interface-id ID | -instance-id ID -device-index N [-network-card-index N] | -attachment-id ID)
-              -to-instance-id ID [-to-device-index N] [-to-network-card-index N]
+       detach SOURCE -to-instance-id ID [-to-device-index N] [-to-network-card-index N]
               [-dry-run] [-force] [-max-wait D] [-region R] [-endpoint URL] [-profile P] [-timeout D] [-json] [-debug]
+       SOURCE: -network-interface-id ID, -instance-id ID -device-index N [-network-card-index N], -attachment-id ID,
+              or -network-interface-id ID with one of the other two (for scripts: a re-run finds the interface
+              wherever the last run left it, and never takes it from a third instance)
 `
 
 // exitStatuses is what -h says a script may branch on; the package
@@ -41,10 +43,8 @@ A move (-to-instance-id) detaches the interface, waits until it is
 available, attaches it to the target and waits until it is attached. It
 refuses before detaching what can be known to fail (a target in another zone,
 not running or stopped, unknown, or its slot taken). Run again after any
-interruption, it continues from where the interface is; re-run it by
--network-interface-id with -to-device-index, which find the interface
-wherever the last run left it. -to-device-index defaults to the index the
-interface had, -to-network-card-index to 0. -dry-run checks both the detach
+interruption, it continues from where the interface is. -to-device-index
+defaults to the index the interface had, -to-network-card-index to 0. -dry-run checks both the detach
 and the attach without changing anything.
 `
 
