@@ -104,16 +104,16 @@ type result struct {
 
 	Error *errorJSON `json:"error,omitempty"`
 
-	// sent is set when the detach's request may have reached EC2 (not a
-	// dry run); inProgress when the wait went on after IncorrectState,
-	// someone else's detach.
+	// For a detach: sent is set when its request may have reached EC2
+	// (not a dry run); inProgress when the wait went on after
+	// IncorrectState, someone else's detach.
 	sent, inProgress bool
 }
 
 // errorJSON describes a failure.
 type errorJSON struct {
 	// Kind is validation, credentials, api, not-found, transport, response,
-	// timeout or interrupted.
+	// timeout, interrupted or (a move) refused.
 	Kind string `json:"kind"`
 	// Signal names the signal, SIGINT or SIGTERM, for kind interrupted.
 	Signal string `json:"signal,omitempty"`
@@ -155,18 +155,18 @@ func parse(args []string, stdout, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.instanceID, "instance-id", "", "or: the instance, with -device-index")
 	fs.IntVar(&f.deviceIndex, "device-index", 0, "with -instance-id: the interface's device index")
 	fs.IntVar(&f.cardIndex, "network-card-index", 0, "with -instance-id: the device index's network card")
-	fs.BoolVar(&f.dryRun, "dry-run", false, "check permission without detaching")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "check permission without changing anything (a move: both the detach and the attach)")
 	fs.BoolVar(&f.force, "force", false, "force the detach (last resort: see the README)")
 	fs.StringVar(&f.region, "region", "", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)")
 	fs.StringVar(&f.endpoint, "endpoint", "", "endpoint URL instead of the regional one, e.g. a local ec2test")
 	fs.StringVar(&f.profile, "profile", "", "shared config profile (default: AWS_PROFILE or default)")
 	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "bound on each request to EC2; one that runs out is retried")
 	fs.BoolVar(&f.wait, "wait", false, "wait until the interface is available; progress goes to stderr")
-	fs.DurationVar(&f.maxWait, "max-wait", defaultMaxWait, "with -wait: bound on the whole command; exit 3 if the interface is still detaching")
+	fs.DurationVar(&f.maxWait, "max-wait", defaultMaxWait, "with -wait or a move: bound on the whole command; exit 3 if the interface is not seen available (attached, for a move) by then")
 	fs.BoolVar(&f.idempotent, "idempotent", false, "with -wait: an attachment already gone counts as detached")
 	fs.StringVar(&f.toInstanceID, "to-instance-id", "", "move: attach the interface to this instance once detached (implies -wait)")
 	fs.IntVar(&f.toDeviceIndex, "to-device-index", 0, "with -to-instance-id: the device index to attach at (default: the one the interface had)")
-	fs.IntVar(&f.toCardIndex, "to-network-card-index", 0, "with -to-instance-id: the network card to attach at (default: the one the interface had)")
+	fs.IntVar(&f.toCardIndex, "to-network-card-index", 0, "with -to-instance-id: the network card to attach at (default 0, as for EC2's AttachNetworkInterface)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as one JSON object on stdout")
 	fs.BoolVar(&f.debug, "debug", false, "log every request to stderr (signatures and tokens redacted)")
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
@@ -247,42 +247,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	res, err := work(ctx, f, stderr)
+	var status int
 	if f.moving() {
-		status := exitOK
-		switch ie := interruptedBy(ctx); {
-		case err != nil && ie != nil && errors.Is(err, context.Canceled):
-			res.Error, status = interruptedMove(ie, err)
-			res.Error.Action = operation(err)
-		case err != nil:
-			res.Error, status = describeMove(err)
-		}
-		report(stdout, stderr, res, f.asJSON)
-		return status
+		res.Error, status = moveOutcome(ctx, err)
+	} else {
+		res.Error, status = detachOutcome(ctx, res, err)
 	}
-	status := exitOK
+	report(stdout, stderr, res, f.asJSON)
+	return status
+}
+
+// detachOutcome returns the error to print for a detach that ended with
+// err, and the exit status.
+func detachOutcome(ctx context.Context, res *result, err error) (*errorJSON, int) {
 	accepted := res.Return != nil && *res.Return || res.AlreadyDetached || res.inProgress
 	var ce *enidetach.CredentialsError
 	switch ie := interruptedBy(ctx); {
 	case err != nil && ie != nil && errors.Is(err, context.Canceled):
 		// Stopped by a signal, as -max-wait would have stopped it: what
 		// was observed is still printed.
-		res.Error, status = interrupted(ie, accepted, res.sent && !errors.As(err, &ce))
-		res.Error.Action = operation(err)
+		e, status := interrupted(ie, accepted, res.sent && !errors.As(err, &ce))
+		e.Action = operation(err)
+		return e, status
 	case err != nil:
-		res.Error, status = describe(err)
+		e, status := describe(err)
 		if status == exitRefused && accepted {
 			// EC2 accepted the detach; what failed came after (a poll):
 			// the interface may still be detaching, not refused.
 			status = exitPending
 		}
+		return e, status
 	case res.Return != nil && !*res.Return && !res.Detached:
 		// A 200 saying return=false: EC2 did not report the detach as done.
-		res.Error = &errorJSON{Kind: "response", Action: "DetachNetworkInterface", RequestID: res.RequestID,
-			Message: "EC2 answered return=false: the detach was not accepted"}
-		status = exitRefused
+		return &errorJSON{Kind: "response", Action: "DetachNetworkInterface", RequestID: res.RequestID,
+			Message: "EC2 answered return=false: the detach was not accepted"}, exitRefused
 	}
-	report(stdout, stderr, res, f.asJSON)
-	return status
+	return nil, exitOK
 }
 
 // wantsJSON reports whether args ask for -json, for a command line the

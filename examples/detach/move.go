@@ -134,7 +134,6 @@ func (r *result) observeMove(out *enidetach.MoveNetworkInterfaceOutput) {
 	r.AlreadyAtTarget = out.AlreadyAtTarget
 	r.Detach, r.Attach = stepOf(out.Detach), stepOf(out.Attach)
 	r.LookupElapsedSeconds, r.ElapsedSeconds = seconds(out.LookupElapsed), seconds(out.Elapsed)
-	r.sent = out.Detach.Sent || out.Attach.Sent
 }
 
 // stepOf returns the JSON of a half of the move, nil when nothing of it
@@ -159,6 +158,20 @@ func stepOf(s enidetach.MoveStep) *stepJSON {
 func seconds(d time.Duration) *float64 {
 	s := d.Round(time.Millisecond).Seconds()
 	return &s
+}
+
+// moveOutcome returns the error to print for a move that ended with err,
+// and the exit status.
+func moveOutcome(ctx context.Context, err error) (*errorJSON, int) {
+	switch ie := interruptedBy(ctx); {
+	case err == nil:
+		return nil, exitOK
+	case ie != nil && errors.Is(err, context.Canceled):
+		e, status := interruptedMove(ie, err)
+		e.Action = operation(err)
+		return e, status
+	}
+	return describeMove(err)
 }
 
 // describeMove turns a move's error into its JSON form and the exit
