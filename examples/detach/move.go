@@ -36,6 +36,8 @@ func (f *flags) moving() bool { return f.set["to-instance-id"] }
 // checkMoveFlags checks the move's flags (parse calls it for a move).
 func (f *flags) checkMoveFlags() error {
 	switch {
+	case f.toInstanceID == "":
+		return errors.New("-to-instance-id is empty")
 	case f.toDeviceIndex < 0 || f.toCardIndex < 0:
 		return errors.New("-to-device-index and -to-network-card-index cannot be negative")
 	case f.idempotent:

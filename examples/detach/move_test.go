@@ -269,6 +269,7 @@ func TestMoveUsage(t *testing.T) {
 		args   []string
 		stderr string
 	}{
+		{"empty target", []string{"-network-interface-id", ec2test.FailoverInterface, "-to-instance-id", ""}, "-to-instance-id is empty"},
 		{"target index without target", []string{"-network-interface-id", ec2test.FailoverInterface, "-to-device-index", "1"}, "go with -to-instance-id"},
 		{"negative target index", []string{"-network-interface-id", ec2test.FailoverInterface, "-to-instance-id", ec2test.InstanceB, "-to-device-index", "-1"}, "cannot be negative"},
 		{"idempotent", []string{"-network-interface-id", ec2test.FailoverInterface, "-to-instance-id", ec2test.InstanceB, "-idempotent"}, "converges when run again"},
