@@ -16,15 +16,15 @@
 //	0  done: detached (available, with -wait), a permitted dry run, or
 //	   already detached with -idempotent; a move seen attached at the
 //	   target, or found there already
-//	1  refused by the service (or no such attachment), failed on the
-//	   network after retries, or stopped by a signal before the detach
-//	   was sent; a move refused before it changed anything, or whose
-//	   detach or attach was refused
+//	1  refused by the service (or no such attachment), could not
+//	   connect, or stopped by a signal before the detach was sent; a
+//	   move refused before it changed anything, or whose detach or attach
+//	   was refused
 //	2  usage or configuration: bad flags, no credentials, no region
-//	3  the detach was accepted (or sent, its answer not seen) but the
-//	   interface was not yet available when the wait ended (-max-wait, a
-//	   failed poll, or a signal); a move that sent its detach or attach
-//	   but was not seen finished (run it again)
+//	3  the detach was accepted (or sent, its answer lost or not yet
+//	   seen) but the interface was not yet available when the wait ended
+//	   (-max-wait, a failed poll, or a signal); a move that sent its
+//	   detach or attach but was not seen finished (run it again)
 //
 // SIGINT and SIGTERM stop the command as -max-wait does: requests in
 // flight end and the result so far is printed, with an error of kind
@@ -43,6 +43,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"runtime"
 	"time"
@@ -271,9 +272,10 @@ func detachOutcome(ctx context.Context, res *result, err error) (*errorJSON, int
 		return e, status
 	case err != nil:
 		e, status := describe(err)
-		if status == exitRefused && accepted {
-			// EC2 accepted the detach; what failed came after (a poll):
-			// the interface may still be detaching, not refused.
+		if status == exitRefused && (accepted || res.sent && answerLost(err)) {
+			// EC2 accepted the detach, and what failed came after (a
+			// poll), or the detach was sent and its answer lost: the
+			// interface may be detaching, not refused.
 			status = exitPending
 		}
 		return e, status
@@ -441,6 +443,32 @@ func describe(err error) (*errorJSON, int) {
 		e.Kind = "transport"
 	}
 	return e, exitRefused
+}
+
+// answerLost reports whether err, the failure of a call that was sent,
+// leaves open whether EC2 acted on it: every failure but EC2's own answer
+// (an *APIError), a check made before sending, and a connection that could
+// not be made. A lost answer (a dropped connection, an attempt timed out,
+// a truncated or unreadable body, on every attempt) is one: the detach or
+// attach may have been accepted, so a script must look, or run the move
+// again, before it acts on "refused".
+func answerLost(err error) bool {
+	var (
+		ae *enidetach.APIError
+		ve *enidetach.ValidationError
+		ce *enidetach.CredentialsError
+		oe *net.OpError
+	)
+	switch {
+	case errors.As(err, &ae), errors.As(err, &ve), errors.As(err, &ce):
+		return false
+	case errors.As(err, &oe) && oe.Op == "dial":
+		// The last attempt could not connect. (An earlier attempt's
+		// answer may have been lost before the endpoint went away; that
+		// case is not told apart.)
+		return false
+	}
+	return true
 }
 
 // operation names the EC2 action of err, if any.

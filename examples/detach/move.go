@@ -178,8 +178,8 @@ func moveOutcome(ctx context.Context, err error) (*errorJSON, int) {
 
 // describeMove turns a move's error into its JSON form and the exit
 // status: 1 when the move was refused before it changed anything or its
-// detach or attach was refused (or failed on the network after retries),
-// 3 when a call was accepted but the move was not seen finished.
+// detach or attach was refused (or could not connect), 3 when a call was
+// accepted (or sent, its answer lost) but the move was not seen finished.
 func describeMove(err error) (*errorJSON, int) {
 	var (
 		mr  *enidetach.MoveRefusedError
@@ -202,6 +202,11 @@ func describeMove(err error) (*errorJSON, int) {
 	switch {
 	case errors.Is(inc.Err, context.DeadlineExceeded):
 		e.Kind, status = "timeout", exitPending
+	case (inc.Step == "detach" || inc.Step == "attach") && answerLost(inc.Err):
+		// Sent, and its answer lost on every attempt: it may have been
+		// accepted (the interface detaching, or attached at the
+		// target), so the script runs the move again, which looks.
+		status = exitPending
 	case inc.Step == "detach" || inc.Step == "attach":
 		status = exitRefused
 	default:

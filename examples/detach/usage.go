@@ -24,15 +24,16 @@ const exitStatuses = `Exit status:
   0  done: detached (available, with -wait), a permitted dry run, or
      already detached with -idempotent; a move seen attached at the target,
      or found there already
-  1  refused by EC2 (or no such attachment, or return=false), failed on the
-     network after retries, or stopped by a signal before the detach was
-     sent; a move refused before it changed anything (-json: error kind
+  1  refused by EC2 (or no such attachment, or return=false), could not
+     connect, or stopped by a signal before the detach was sent;
+     a move refused before it changed anything (-json: error kind
      "refused" with its reason), or whose detach or attach was refused
   2  usage or configuration: bad flags, no credentials, no region
-  3  the detach was accepted (or sent, its answer not seen) but the interface
-     was not seen available: -max-wait ended, a poll failed, or a signal
-     stopped the command; a move that sent its detach or attach but was not
-     seen finished: run the same command again to finish it
+  3  the detach was accepted (or sent, its answer lost or not yet seen) but
+     the interface was not seen available: -max-wait ended, a poll failed,
+     the answer was lost on every attempt, or a signal stopped the command;
+     a move that sent its detach or attach but was not seen finished (its
+     answer lost included): run the same command again to finish it
 
 SIGINT and SIGTERM stop the command as -max-wait does: requests in flight
 end, and the result so far is printed (-json: one object whose error has kind
