@@ -25,6 +25,8 @@ func (l *lineLog) Printf(format string, args ...any) {
 func readmeMove(ctx context.Context, client *enidetach.Client, log *lineLog) {
 	out, err := client.MoveNetworkInterface(ctx, &enidetach.MoveNetworkInterfaceInput{
 		NetworkInterfaceID: "eni-0123456789abcdef0",
+		FromInstanceID:     "i-0123456789abcdef0", // where it is expected: never taken from a third
+		FromDeviceIndex:    1,
 		ToInstanceID:       "i-0123456789abcdef1",
 		ToDeviceIndex:      1,
 	}, func(o *enidetach.WaitOptions) { o.MaxWait = 5 * time.Minute })
