@@ -26,12 +26,14 @@ func (c *Client) logAttempt(ctx context.Context, action string, req *http.Reques
 		slog.Any("request_headers", redactHeaders(req.Header)),
 		slog.Duration("duration", time.Since(start)),
 	}
+	sent := secretsOf(req.Header, "") // a response may echo what was sent
 	if resp != nil {
-		sent := secretsOf(req.Header, "") // a header may echo what was sent too
 		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", sent.redactString(requestIDFromHeader(resp.Header))))
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
+		// Redacted again: a transport failure's message may quote a
+		// malformed response (net/http's "malformed HTTP response ...").
+		attrs = append(attrs, slog.String("error", sent.redactString(err.Error())))
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "enidetach: attempt", attrs...)
 }

@@ -305,6 +305,20 @@ func anchor(secret string) string {
 	return ""
 }
 
+// nextRun returns the first run of letters and digits of s, and what
+// follows it.
+func nextRun(s string) (run, rest string) {
+	start := 0
+	for start < len(s) && !isAlnum(s[start]) {
+		start++
+	}
+	end := start
+	for end < len(s) && isAlnum(s[end]) {
+		end++
+	}
+	return s[start:end], s[end:]
+}
+
 func isAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
@@ -343,13 +357,8 @@ func (s *sentSecrets) redactBytes(body []byte) []byte {
 	}
 	out := body
 	for i, secret := range s.list[:s.n] {
-		if a := s.anchors[i]; a == "" || bytes.Contains(out, []byte(a)) {
-			for _, form := range forms(secret) {
-				if bytes.Contains(out, []byte(form)) {
-					out = bytes.ReplaceAll(out, []byte(form), []byte(redactedMark))
-				}
-			}
-		}
+		// The start of one that ends the body, cut off there, first:
+		// redacting a run of it would hide the start from this check.
 		if len(secret) > minPartial {
 			tail := out[max(0, len(out)-len(secret)+1):]
 			for i := 0; i < len(tail); i++ {
@@ -362,6 +371,24 @@ func (s *sentSecrets) redactBytes(body []byte) []byte {
 					out = append(out[:cut:cut], redactedMark...)
 					break
 				}
+			}
+		}
+		if a := s.anchors[i]; a == "" || bytes.Contains(out, []byte(a)) {
+			for _, form := range forms(secret) {
+				if bytes.Contains(out, []byte(form)) {
+					out = bytes.ReplaceAll(out, []byte(form), []byte(redactedMark))
+				}
+			}
+			// Any other escaping of "/", "+" and "=" (url.PathEscape,
+			// lower-case %2f, HTML's &#x2F; or &#47;, JSON's \u002f, a
+			// line break) keeps the runs of letters and digits between
+			// them: each run long enough to be telling is redacted too.
+			for rest := secret; rest != ""; {
+				run, next := nextRun(rest)
+				if len(run) >= minPartial && bytes.Contains(out, []byte(run)) {
+					out = bytes.ReplaceAll(out, []byte(run), []byte(redactedMark))
+				}
+				rest = next
 			}
 		}
 	}
@@ -383,7 +410,8 @@ func (s *sentSecrets) redactString(v string) string {
 // body is body, with what the request sent (s) redacted from every part
 // taken from the response: an *APIError's code, message and request ID; a
 // *ResponseError's snippet (taken again from the redacted body, so no
-// secret is cut in two at its end), request ID and decoding failure.
+// secret is cut in two at its end), request ID and decoding failure; a
+// *TransportError's message, which may quote a malformed response.
 func redactEchoes(err error, body []byte, s sentSecrets) error {
 	if s.n == 0 {
 		return err
@@ -391,6 +419,18 @@ func redactEchoes(err error, body []byte, s sentSecrets) error {
 	switch e := err.(type) {
 	case *APIError:
 		e.Code, e.Message, e.RequestID = s.redactString(e.Code), s.redactString(e.Message), s.redactString(e.RequestID)
+	case *TransportError:
+		// The HTTP client's messages quote what it could not parse (a
+		// status line, a header line, a Content-Length): a page built from
+		// the request's headers hands them back there too. Such a message
+		// is replaced, chain and all: it holds no typed cause to keep.
+		if e.Err != nil {
+			if msg := e.Err.Error(); s.mayHoldString(msg) {
+				if r := s.redactString(msg); r != msg {
+					e.Err = errors.New(r)
+				}
+			}
+		}
 	case *ResponseError:
 		if e.Snippet != "" {
 			e.Snippet = snippet(s.redactBytes(body))
