@@ -78,12 +78,38 @@ func withholdDecodeFailure(err error) error {
 		return &withheldError{what: fmt.Sprintf("the answer is not valid XML (line %d)", xmlErr.Line)}
 	case errors.As(err, &deserErr):
 		return &withheldError{what: "the answer could not be decoded"}
+	case isSourceAnswer(err):
+		// The source's error answer (endpointcreds' EndpointError holds
+		// its JSON "message", or the whole body when it is not JSON):
+		// only its status is shown.
+		return &withheldError{what: sourceAnswered(err)}
 	case strings.Contains(err.Error(), "process output"):
 		// processcreds formats its parse failures with %s of the output;
 		// any message naming the output is withheld, whatever wraps it.
 		return &withheldError{what: "the credential process's output could not be parsed"}
 	}
 	return err
+}
+
+// isSourceAnswer reports whether err holds an error answer of a
+// credential source in the SDK's shape (a smithy.APIError that is not this
+// package's *APIError, whose STS messages are AWS's own and kept).
+func isSourceAnswer(err error) bool {
+	var (
+		apiErr smithy.APIError
+		ours   *APIError
+	)
+	return errors.As(err, &apiErr) && !errors.As(err, &ours)
+}
+
+// sourceAnswered says what a credential source answered, from its HTTP
+// status alone.
+func sourceAnswered(err error) string {
+	var st interface{ HTTPStatusCode() int }
+	if errors.As(err, &st) && st.HTTPStatusCode() != 0 {
+		return fmt.Sprintf("the source answered HTTP %d", st.HTTPStatusCode())
+	}
+	return "the source answered an error"
 }
 
 // untrustedFailure describes the failure of a provider whose messages may
