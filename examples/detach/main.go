@@ -20,7 +20,8 @@
 //	   connect, or stopped by a signal before the detach was sent; a
 //	   move refused before it changed anything, or whose detach or attach
 //	   was refused
-//	2  usage or configuration: bad flags, no credentials, no region
+//	2  usage or configuration (before the detach was accepted): bad
+//	   flags, no credentials, no region
 //	3  the detach was accepted (or sent, its answer lost or not yet
 //	   seen) but the interface was not yet available when the wait ended
 //	   (-max-wait, a failed poll, or a signal); a move that sent its
@@ -272,10 +273,11 @@ func detachOutcome(ctx context.Context, res *result, err error) (*errorJSON, int
 		return e, status
 	case err != nil:
 		e, status := describe(err)
-		if status == exitRefused && (accepted || res.sent && answerLost(err)) {
+		if accepted || status == exitRefused && res.sent && answerLost(err) {
 			// EC2 accepted the detach, and what failed came after (a
-			// poll), or the detach was sent and its answer lost: the
-			// interface may be detaching, not refused.
+			// poll, credentials that could not be refreshed for it), or
+			// the detach was sent and its answer lost: the interface may
+			// be detaching, neither refused nor left alone.
 			status = exitPending
 		}
 		return e, status

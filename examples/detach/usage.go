@@ -28,7 +28,8 @@ const exitStatuses = `Exit status:
      connect, or stopped by a signal before the detach was sent;
      a move refused before it changed anything (-json: error kind
      "refused" with its reason), or whose detach or attach was refused
-  2  usage or configuration: bad flags, no credentials, no region
+  2  usage or configuration (before the detach was accepted): bad flags,
+     no credentials, no region
   3  the detach was accepted (or sent, its answer lost or not yet seen) but
      the interface was not seen available: -max-wait ended, a poll failed,
      the answer was lost on every attempt, or a signal stopped the command;
