@@ -92,3 +92,20 @@ func TestLostAnswerIsNotRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestNotSentIsRefused: a detach that could not be sent (nothing listens;
+// the endpoint's certificate is not trusted; it does not speak TLS)
+// exits 1, as before: nothing was changed.
+func TestNotSentIsRefused(t *testing.T) {
+	hermetic(t)
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler()) // its certificate is not in any bundle
+	defer tlsSrv.Close()
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	for _, endpoint := range []string{"http://127.0.0.1:1", tlsSrv.URL, "https://" + plain.Listener.Addr().String()} {
+		status, stdout, _ := runCmd("-json", "-endpoint", endpoint, "-region", "us-east-1", "-attachment-id", ec2test.FailoverAttachment, "-timeout", "2s")
+		if status != exitRefused {
+			t.Errorf("%s: exit %d, want 1: %s", endpoint, status, stdout)
+		}
+	}
+}

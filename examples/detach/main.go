@@ -38,6 +38,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -456,18 +457,22 @@ func describe(err error) (*errorJSON, int) {
 // again, before it acts on "refused".
 func answerLost(err error) bool {
 	var (
-		ae *enidetach.APIError
-		ve *enidetach.ValidationError
-		ce *enidetach.CredentialsError
-		oe *net.OpError
+		ae   *enidetach.APIError
+		ve   *enidetach.ValidationError
+		ce   *enidetach.CredentialsError
+		oe   *net.OpError
+		cert *tls.CertificateVerificationError
+		rec  tls.RecordHeaderError
 	)
 	switch {
 	case errors.As(err, &ae), errors.As(err, &ve), errors.As(err, &ce):
 		return false
-	case errors.As(err, &oe) && oe.Op == "dial":
-		// The last attempt could not connect. (An earlier attempt's
-		// answer may have been lost before the endpoint went away; that
-		// case is not told apart.)
+	case errors.As(err, &oe) && oe.Op == "dial", errors.As(err, &cert), errors.As(err, &rec):
+		// The last attempt could not connect, or TLS failed before the
+		// request was written (neither is retried, so it was the only
+		// attempt; after a dial failure, an earlier attempt's answer may
+		// have been lost before the endpoint went away: that case is not
+		// told apart).
 		return false
 	}
 	return true
