@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,7 +68,7 @@ func TestLostAnswerIsNotRefused(t *testing.T) {
 			}
 			var res result
 			decodeOne(t, stdout, &res)
-			if res.Error == nil || res.Error.Action != action || res.Moved {
+			if res.Error == nil || res.Error.Action != action || res.Moved || !strings.Contains(res.Error.Message, "may have been accepted") {
 				t.Errorf("stdout %s", stdout)
 			}
 			status, stdout, _ = runCmd(append([]string{"-endpoint", srv.URL}, move...)...)
@@ -86,8 +87,8 @@ func TestLostAnswerIsNotRefused(t *testing.T) {
 			if st, _ := srv.Interface(ec2test.FailoverInterface); st.Detaches != 1 {
 				t.Fatalf("fake: %d detaches, want 1", st.Detaches)
 			}
-			if status != exitPending {
-				t.Errorf("exit %d, want 3 (sent, answer lost): %s", status, stdout)
+			if status != exitPending || !strings.Contains(stdout, "may have been accepted") {
+				t.Errorf("exit %d, want 3 (sent, answer lost) and a message saying so: %s", status, stdout)
 			}
 		})
 	}

@@ -274,6 +274,9 @@ func detachOutcome(ctx context.Context, res *result, err error) (*errorJSON, int
 		return e, status
 	case err != nil:
 		e, status := describe(err)
+		if !accepted && status == exitRefused && res.sent && answerLost(err) {
+			e.Message += " (the detach was sent and its answer lost: it may have been accepted)"
+		}
 		if accepted || status == exitRefused && res.sent && answerLost(err) {
 			// EC2 accepted the detach, and what failed came after (a
 			// poll, credentials that could not be refreshed for it), or

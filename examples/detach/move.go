@@ -206,6 +206,7 @@ func describeMove(err error) (*errorJSON, int) {
 		// Sent, and its answer lost on every attempt: it may have been
 		// accepted (the interface detaching, or attached at the
 		// target), so the script runs the move again, which looks.
+		e.Message += " (the " + inc.Step + " was sent and its answer lost: it may have been accepted; run the same move again)"
 		status = exitPending
 	case inc.Step == "detach" || inc.Step == "attach":
 		status = exitRefused
