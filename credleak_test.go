@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -72,4 +73,34 @@ func TestCredentialSourceErrorBodiesWithheld(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWebIdentityTokenEchoWithheld: the web identity token travels in the
+// body of AssumeRoleWithWebIdentity, not in a header, so the redaction of
+// what was sent (the signature, the session token, the secret key) does
+// not know it: an STS endpoint (AWS_ENDPOINT_URL_STS, or a proxy) whose
+// error message quotes it puts the token into the *CredentialsError and
+// the debug log.
+func TestWebIdentityTokenEchoWithheld(t *testing.T) {
+	t.Skip("TODO(sts.go, the web identity provider's Retrieve): redact the token read from AWS_WEB_IDENTITY_TOKEN_FILE " +
+		"(as sent, and as url.QueryEscape sends it in the form) from the STS call's error before credentialsError wraps it, " +
+		"as call.go's redactEchoes does for the header secrets: an STS error message that echoes the token shows it today.")
+	t.Parallel()
+	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>token %s rejected</Message></Error><RequestId>r-1</RequestId></ErrorResponse>",
+			r.PostForm.Get("WebIdentityToken"))
+	}))
+	t.Cleanup(sts.Close)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	writeFile(t, tokenFile, leakToken)
+	log, err := failingCall(t, credEnv(t, "", "", "AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile, "AWS_ROLE_ARN", "arn:aws:iam::1:role/irsa",
+		"AWS_ENDPOINT_URL_STS", sts.URL), Options{})
+	var ce *CredentialsError
+	if !errors.As(err, &ce) {
+		t.Fatalf("error = %v, want a *CredentialsError", err)
+	}
+	assertNoLeak(t, "the error", fmt.Sprintf("%v %+v %#v", err, err, err))
+	assertNoLeak(t, "the debug log", log)
 }
