@@ -16,10 +16,11 @@
 //	0  done: detached (available, with -wait), a permitted dry run, or
 //	   already detached with -idempotent; a move seen attached at the
 //	   target, or found there already
-//	1  refused by the service (or no such attachment), could not
-//	   connect, or stopped by a signal before the detach was sent; a
-//	   move refused before it changed anything, or whose detach or attach
-//	   was refused
+//	1  refused by the service (or no such attachment), failed on the
+//	   network before the detach was sent (a lookup, or a detach that
+//	   could not connect), or stopped by a signal before the detach was
+//	   sent; a move refused before it changed anything, or whose detach
+//	   or attach was refused
 //	2  usage or configuration (before the detach was accepted): bad
 //	   flags, no credentials, no region
 //	3  the detach was accepted (or sent, its answer lost or not yet

@@ -24,8 +24,9 @@ const exitStatuses = `Exit status:
   0  done: detached (available, with -wait), a permitted dry run, or
      already detached with -idempotent; a move seen attached at the target,
      or found there already
-  1  refused by EC2 (or no such attachment, or return=false), could not
-     connect, or stopped by a signal before the detach was sent;
+  1  refused by EC2 (or no such attachment, or return=false), failed on
+     the network before the detach was sent (a lookup, or a detach that
+     could not connect), or stopped by a signal before the detach was sent;
      a move refused before it changed anything (-json: error kind
      "refused" with its reason), or whose detach or attach was refused
   2  usage or configuration (before the detach was accepted): bad flags,
