@@ -254,6 +254,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var status int
 	if f.moving() {
 		res.Error, status = moveOutcome(ctx, err)
+		resumeHint(f, res, status)
 	} else {
 		res.Error, status = detachOutcome(ctx, res, err)
 	}

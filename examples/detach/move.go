@@ -234,6 +234,23 @@ func interruptedMove(ie *interruptedError, err error) (*errorJSON, int) {
 	return e, exitRefused
 }
 
+// resumeHint adds to the error of a move that exits 3 how to finish it when
+// running the same command again cannot: a move named by -instance-id or
+// -attachment-id alone finds nothing at its source once the interface is
+// detached (refused, source-not-found), so the interface would stay
+// between instances. The interface's ID, seen by this run, finds it.
+func resumeHint(f *flags, res *result, status int) {
+	if status != exitPending || res.Error == nil || f.set["network-interface-id"] {
+		return
+	}
+	id := res.NetworkInterfaceID
+	if id == "" {
+		id = "ID"
+	}
+	res.Error.Message += "; to finish it, run the move again with -network-interface-id " + id +
+		" added (the source named alone is empty once the interface is detached)"
+}
+
 // reportMove writes a move's outcome as text: the outcome on stdout, a
 // failure on stderr.
 func reportMove(stdout, stderr io.Writer, r *result) {

@@ -35,7 +35,8 @@ const exitStatuses = `Exit status:
      the interface was not seen available: -max-wait ended, a poll failed,
      the answer was lost on every attempt, or a signal stopped the command;
      a move that sent its detach or attach but was not seen finished (its
-     answer lost included): run the same command again to finish it
+     answer lost included): run the same command again to finish it (a
+     move named without -network-interface-id: add it, as the error says)
 
 SIGINT and SIGTERM stop the command as -max-wait does: requests in flight
 end, and the result so far is printed (-json: one object whose error has kind
