@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -92,5 +93,42 @@ func TestMoveSignalWhileCallInFlight(t *testing.T) {
 				t.Errorf("after the re-run the fake shows %+v", st.Attachment)
 			}
 		})
+	}
+}
+
+// TestMoveSignalWhileWaitingAttached: stopped while the attach is being
+// waited for, the move exits 3 at step wait-attached with both halves'
+// request IDs, and the same command run again finishes it without a
+// second attach.
+func TestMoveSignalWhileWaitingAttached(t *testing.T) {
+	program := buildProgram(t, ".")
+	srv := ec2test.NewServer(ec2test.WithDetachingDuration(100*time.Millisecond), ec2test.WithAttachingDuration(1500*time.Millisecond))
+	defer srv.Close()
+	move := []string{"-json", "-endpoint", srv.URL, "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
+		"-instance-id", ec2test.InstanceA, "-device-index", "1", "-to-instance-id", ec2test.InstanceB}
+	p := startProcess(t, program, false, move...)
+	for {
+		line := p.waitLine(t, "poll ")
+		if strings.Contains(line, "attaching at "+ec2test.InstanceB) {
+			break
+		}
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	status := p.wait(t)
+	var res result
+	decodeOne(t, p.stdout.String(), &res)
+	if e := res.Error; status != exitPending || e == nil || e.Kind != "interrupted" || e.Step != "wait-attached" ||
+		res.Detach == nil || res.Detach.RequestID == "" || res.Attach == nil || res.Attach.RequestID == "" || res.Attach.AttachmentID == "" {
+		t.Errorf("exit %d, stdout %s; want 3 at wait-attached with both request IDs", status, p.stdout.String())
+	}
+	again := startProcess(t, program, false, move...)
+	if status := again.wait(t); status != exitOK {
+		t.Errorf("re-run: exit %d, stdout %s", status, again.stdout.String())
+	}
+	st, _ := srv.Interface(ec2test.FailoverInterface)
+	if st.Attaches != 1 || st.Attachment == nil || st.Attachment.InstanceID != ec2test.InstanceB || st.Attachment.Status != "attached" {
+		t.Errorf("fake: %d attaches, attachment %+v; want one, attached at B", st.Attaches, st.Attachment)
 	}
 }
