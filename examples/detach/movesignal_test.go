@@ -132,3 +132,33 @@ func TestMoveSignalWhileWaitingAttached(t *testing.T) {
 		t.Errorf("fake: %d attaches, attachment %+v; want one, attached at B", st.Attaches, st.Attachment)
 	}
 }
+
+// TestMoveSignalDuringChecks: stopped while the move's checks are in
+// flight (DescribeInstances), nothing was changed: exit 1, interrupted,
+// the action named, the fake untouched.
+func TestMoveSignalDuringChecks(t *testing.T) {
+	program := buildProgram(t, ".")
+	srv := ec2test.NewServer()
+	defer srv.Close()
+	endpoint, arrived := holdingEC2(t, srv, "DescribeInstances")
+	p := startProcess(t, program, true, "-json", "-endpoint", endpoint, "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
+		"-instance-id", ec2test.InstanceA, "-device-index", "1", "-to-instance-id", ec2test.InstanceB)
+	select {
+	case <-arrived:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no DescribeInstances arrived; stderr:\n%s", p.stderrText())
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	status := p.wait(t)
+	var res result
+	decodeOne(t, p.stdout.String(), &res)
+	if e := res.Error; status != exitRefused || e == nil || e.Kind != "interrupted" || e.Signal != "SIGINT" || e.Action != "DescribeInstances" ||
+		res.Detach != nil || res.Attach != nil {
+		t.Errorf("exit %d, stdout %s; want 1, interrupted during DescribeInstances, nothing sent", status, p.stdout.String())
+	}
+	if st, _ := srv.Interface(ec2test.FailoverInterface); st.Detaches != 0 || st.Attachment == nil || st.Attachment.AttachmentID != ec2test.FailoverAttachment {
+		t.Errorf("fake changed: %+v", st)
+	}
+}
