@@ -140,9 +140,10 @@ func (in *LookupAttachmentInput) validate() error {
 // describeItem is one network interface of a DescribeNetworkInterfaces
 // answer.
 type describeItem struct {
-	ID         string `xml:"networkInterfaceId"`
-	Status     string `xml:"status"`
-	Attachment *struct {
+	ID               string `xml:"networkInterfaceId"`
+	Status           string `xml:"status"`
+	AvailabilityZone string `xml:"availabilityZone"`
+	Attachment       *struct {
 		ID               string `xml:"attachmentId"`
 		Status           string `xml:"status"`
 		InstanceID       string `xml:"instanceId"`
@@ -153,7 +154,7 @@ type describeItem struct {
 
 // state returns the item as an InterfaceState.
 func (it *describeItem) state() InterfaceState {
-	st := InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status}
+	st := InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status, AvailabilityZone: it.AvailabilityZone}
 	if a := it.Attachment; a != nil {
 		st.AttachmentID, st.AttachmentStatus, st.InstanceID = a.ID, a.Status, a.InstanceID
 		st.DeviceIndex, st.NetworkCardIndex = a.DeviceIndex, a.NetworkCardIndex

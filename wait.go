@@ -49,6 +49,11 @@ type InterfaceState struct {
 	DeviceIndex int
 	// NetworkCardIndex is the network card the device index is on.
 	NetworkCardIndex int
+
+	// AvailabilityZone is the interface's zone, such as "us-east-1a": an
+	// interface can be attached only to an instance in its zone. Empty
+	// when the interface was not seen.
+	AvailabilityZone string
 }
 
 // WaitResult is the outcome of a wait.
@@ -61,6 +66,9 @@ type WaitResult struct {
 	// Detached reports that the attachment is gone or the interface is
 	// available.
 	Detached bool
+	// Attached reports that WaitUntilAttached saw the attachment
+	// "attached". Always false for the detach waits.
+	Attached bool
 	// AlreadyDetached reports that DetachAndWait's detach answered
 	// InvalidAttachmentID.NotFound and WaitOptions.Idempotent counted it as
 	// done.
@@ -82,12 +90,14 @@ type WaitResult struct {
 	Elapsed time.Duration
 }
 
-// WaitOptions tunes WaitUntilDetached and DetachAndWait.
+// WaitOptions tunes WaitUntilDetached, DetachAndWait and WaitUntilAttached.
 type WaitOptions struct {
 	// NetworkInterfaceID, when known, is polled by ID from the first poll
 	// on; it must be the attachment's interface (LookupAttachment gives
 	// both). Without it, the first poll finds the interface by attachment
-	// ID and later polls ask for that interface by ID.
+	// ID and later polls ask for that interface by ID. WaitUntilAttached
+	// takes the interface as an argument: there it must be empty or the
+	// same.
 	NetworkInterfaceID string
 	// MinDelay and MaxDelay bound the delay between polls. The first poll
 	// is at once; after it, each delay is a twelfth of the time waited so
@@ -112,7 +122,8 @@ type WaitOptions struct {
 }
 
 // WaitTimeoutError reports that a wait ended, by WaitOptions.MaxWait or by
-// the context, before the interface was detached.
+// the context, before the interface was detached (or, for
+// WaitUntilAttached, attached).
 type WaitTimeoutError struct {
 	// Last is the wait's result when it ended: the state seen at the last
 	// poll, the number of polls, the time elapsed and, for DetachAndWait,
@@ -122,13 +133,19 @@ type WaitTimeoutError struct {
 	// error of the caller's context (context.Canceled or
 	// context.DeadlineExceeded).
 	Err error
+
+	// attaching marks a timeout of WaitUntilAttached, for the message.
+	attaching bool
 }
 
 // Error gives the time waited, the polls and the last state seen.
 func (e *WaitTimeoutError) Error() string {
-	st := e.Last.State
-	return fmt.Sprintf("enidetach: interface not detached after %s and %d polls (last seen: interface %q status %q, attachment status %q): %v",
-		e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
+	st, goal := e.Last.State, "detached"
+	if e.attaching {
+		goal = "attached"
+	}
+	return fmt.Sprintf("enidetach: interface not %s after %s and %d polls (last seen: interface %q status %q, attachment status %q): %v",
+		goal, e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
 }
 
 // Unwrap returns Err.
@@ -149,7 +166,41 @@ func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, opt
 	if err := validateWait(attachmentID, opts); err != nil {
 		return nil, c.operationError("DescribeNetworkInterfaces", err)
 	}
-	return c.wait(ctx, attachmentID, opts, &WaitResult{}, c.now(), nil)
+	return c.wait(ctx, waitGoal{attachmentID: attachmentID}, opts, &WaitResult{}, c.now(), nil)
+}
+
+// WaitUntilAttached polls DescribeNetworkInterfaces until the interface
+// shows the attachment attachmentID (AttachNetworkInterface's answer) with
+// status "attached", and returns the final state with Attached set. It
+// keeps the schedule of WaitUntilDetached (see WaitOptions.MinDelay) and
+// its errors: a poll's error that outlasts the client's retries ends the
+// wait and is returned with the result so far; ctx or MaxWait ending first
+// gives a *WaitTimeoutError carrying the last state.
+//
+// EC2's answers are eventually consistent: right after an accepted attach
+// a poll may still show the interface "available", or an earlier
+// attachment of it. Neither is a failure; the wait goes on. State then
+// holds the interface's ID, status and zone only, as it holds attachment
+// fields only for attachmentID. An interface that does not exist is EC2's
+// InvalidNetworkInterfaceID.NotFound error. WaitOptions.Idempotent does not
+// apply.
+func (c *Client) WaitUntilAttached(ctx context.Context, networkInterfaceID, attachmentID string, optFns ...func(*WaitOptions)) (*WaitResult, error) {
+	const action = "DescribeNetworkInterfaces"
+	opts := waitOptions(optFns)
+	if err := c.usable(ctx); err != nil {
+		return nil, c.operationError(action, err)
+	}
+	switch {
+	case networkInterfaceID == "":
+		return nil, c.operationError(action, &ValidationError{Field: "NetworkInterfaceID", Reason: "is required"})
+	case opts.NetworkInterfaceID != "" && opts.NetworkInterfaceID != networkInterfaceID:
+		return nil, c.operationError(action, &ValidationError{Field: "WaitOptions.NetworkInterfaceID", Reason: "differs from the interface waited on"})
+	}
+	opts.NetworkInterfaceID = networkInterfaceID
+	if err := validateWait(attachmentID, opts); err != nil {
+		return nil, c.operationError(action, err)
+	}
+	return c.wait(ctx, waitGoal{attachmentID: attachmentID, attach: true}, opts, &WaitResult{}, c.now(), nil)
 }
 
 // DetachAndWait detaches the interface, then waits until it is detached (see
@@ -192,7 +243,7 @@ func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceIn
 	default:
 		return nil, err
 	}
-	return c.wait(ctx, in.AttachmentID, opts, res, start, unlessDetaching)
+	return c.wait(ctx, waitGoal{attachmentID: in.AttachmentID}, opts, res, start, unlessDetaching)
 }
 
 // isCode reports whether err holds an *APIError with the code.
@@ -237,10 +288,18 @@ func validateWait(attachmentID string, o WaitOptions) error {
 	return nil
 }
 
+// waitGoal is what a wait waits for: the attachment gone (or its
+// interface available), or, with attach, the attachment "attached".
+type waitGoal struct {
+	attachmentID string
+	attach       bool
+}
+
 // wait runs the polling loop, filling res. With unlessDetaching set, the
 // wait goes on only if the first poll shows the attachment detaching or
 // gone; otherwise unlessDetaching is returned.
-func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, res *WaitResult, start time.Time, unlessDetaching error) (*WaitResult, error) {
+func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *WaitResult, start time.Time, unlessDetaching error) (*WaitResult, error) {
+	attachmentID := goal.attachmentID
 	parent := ctx
 	pollStart := c.now()
 	if o.MaxWait > 0 {
@@ -256,18 +315,19 @@ func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, r
 		if cause == nil {
 			cause = context.DeadlineExceeded
 		}
-		return res, &WaitTimeoutError{Last: *res, Err: cause}
+		return res, &WaitTimeoutError{Last: *res, Err: cause, attaching: goal.attach}
 	}
 	// The interface to poll by ID, and whether a poll has shown it: an
 	// interface that was seen and then is not found was deleted, which
-	// detached it; one never seen is an error (a wrong ID).
+	// detached it (and ends an attach wait with the error); one never seen
+	// is an error (a wrong ID).
 	ifaceID, seen := o.NetworkInterfaceID, false
 	for {
 		var items []describeItem
 		var err error
 		if ifaceID != "" {
 			items, _, err = c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {ifaceID}}, &res.Polls)
-			if err != nil && seen && isCode(err, "InvalidNetworkInterfaceID.NotFound") {
+			if err != nil && seen && !goal.attach && isCode(err, "InvalidNetworkInterfaceID.NotFound") {
 				items, err = nil, nil
 			}
 		} else {
@@ -281,19 +341,25 @@ func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, r
 			return res, err
 		}
 		// Each poll replaces the state: nothing of an earlier poll is kept
-		// but the interface's ID.
-		res.State, res.Detached = InterfaceState{NetworkInterfaceID: ifaceID}, true
+		// but the interface's ID. A detach wait that does not find its
+		// attachment is done; an attach wait goes on: right after an
+		// accepted attach, EC2 may still show the interface available or
+		// its old attachment.
+		res.State, res.Detached, res.Attached = InterfaceState{NetworkInterfaceID: ifaceID}, !goal.attach, false
 		for _, it := range items {
 			ours := it.Attachment != nil && it.Attachment.ID == attachmentID
 			if (ifaceID != "" && it.ID != ifaceID) || (ifaceID == "" && !ours) {
 				continue
 			}
 			ifaceID, seen = it.ID, true
-			if ours {
+			switch {
+			case !ours:
+				// Another attachment, if any, is not ours.
+				res.State = InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status, AvailabilityZone: it.AvailabilityZone}
+			case goal.attach:
+				res.State, res.Attached = it.state(), it.Attachment.Status == "attached"
+			default:
 				res.State, res.Detached = it.state(), it.Status == "available"
-			} else {
-				// Another attachment, if any, is not ours: ours is gone.
-				res.State = InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status}
 			}
 		}
 		now := c.now()
@@ -301,7 +367,7 @@ func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, r
 		if o.OnPoll != nil {
 			o.OnPoll(*res)
 		}
-		if res.Detached {
+		if res.Detached || res.Attached {
 			return res, nil
 		}
 		if unlessDetaching != nil {

@@ -243,12 +243,12 @@ func TestWaitResultIsNeverStale(t *testing.T) {
 		if err != nil || !res.Detached {
 			t.Fatalf("got (%+v, %v)", res, err)
 		}
-		want := InterfaceState{NetworkInterfaceID: secondaryInterface, Status: "available"}
+		want := InterfaceState{NetworkInterfaceID: secondaryInterface, Status: "available", AvailabilityZone: "us-east-1a"}
 		if diff := cmp.Diff(want, res.State); diff != "" {
 			t.Errorf("final state (-want +got):\n%s", diff)
 		}
 		first := InterfaceState{NetworkInterfaceID: secondaryInterface, Status: "in-use", AttachmentID: secondary,
-			AttachmentStatus: "detaching", InstanceID: "i-0123456789abcdef0", DeviceIndex: 1}
+			AttachmentStatus: "detaching", InstanceID: "i-0123456789abcdef0", DeviceIndex: 1, AvailabilityZone: "us-east-1a"}
 		if len(seen) < 2 || !cmp.Equal(seen[0], first) {
 			t.Errorf("states seen = %+v, want %+v first", seen, first)
 		}
