@@ -87,6 +87,13 @@
 // ErrAttachmentNotFound means exactly that. For other actions sent with
 // Call, see Call.
 //
+// AttachNetworkInterface is typed the same way. Its sentinels
+// ErrInterfaceInUse, ErrDeviceIndexInUse and ErrZoneMismatch tell the
+// interface in use elsewhere, the device slot taken and the zones that
+// differ apart. An attach whose response was lost is retried, and the
+// retry's InvalidNetworkInterface.InUse is resolved by looking: found
+// attached where it was asked, the attach succeeded.
+//
 // # Configuration
 //
 // New reads what Options leave unset where the AWS SDK reads it, without

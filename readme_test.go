@@ -373,28 +373,30 @@ func TestREADMECall(t *testing.T) {
 	}
 }
 
-// TestREADMEEC2Test is the README's ec2test snippet, as a test.
+// TestREADMEEC2Test is the README's ec2test snippet, as a test: a detach
+// and wait through describes that lag, then the attach.
 func TestREADMEEC2Test(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	srv := ec2test.NewServer()
+	srv := ec2test.NewServer(ec2test.WithDescribeLag(time.Second))
 	defer srv.Close()
 	client, err := enidetach.New(enidetach.Options{Region: srv.Region(), BaseEndpoint: srv.URL, Credentials: srv.Credentials()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.DetachAndWait(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
-		t.Fatal(err)
+	res, err := client.DetachAndWait(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment})
+	if err != nil || !res.Detached {
+		t.Fatalf("detach: %v", err)
 	}
-	var out struct {
-		AttachmentID string `xml:"attachmentId"`
-	}
-	err = client.Call(ctx, "AttachNetworkInterface", url.Values{"NetworkInterfaceId": {ec2test.FailoverInterface},
-		"InstanceId": {ec2test.InstanceB}, "DeviceIndex": {"1"}}, &out)
+	out, err := client.AttachNetworkInterface(ctx, &enidetach.AttachNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := srv.Interface(ec2test.FailoverInterface); st.Attachment == nil || st.Attachment.AttachmentID != out.AttachmentID || st.Attachment.InstanceID != ec2test.InstanceB {
 		t.Errorf("after the snippet: %+v, want attached to instance B as %q", st, out.AttachmentID)
+	}
+	if res.Polls < 2 {
+		t.Errorf("the wait saw the detach in %d polls; with describes 1 s late it takes more", res.Polls)
 	}
 }
