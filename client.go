@@ -51,6 +51,7 @@ type Client struct {
 	attemptTimeout time.Duration
 	logger         *slog.Logger
 	buffers        sync.Pool
+	polls          poller // the waits' shared DescribeNetworkInterfaces (poll.go)
 
 	// Test hook: how the client waits (backoffs, polls). Tests in this
 	// package replace it.
