@@ -307,9 +307,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		s.Reset()
 		_, _ = io.WriteString(w, `{"reset":true}`+"\n")
 	case r.URL.Path == ControlPrefix+"state" && r.Method == http.MethodGet:
+		// camelCase, as -serve prints and AWS's JSON names the same fields.
 		_ = json.NewEncoder(w).Encode(struct {
-			Instances  []InstanceState
-			Interfaces []InterfaceState
+			Instances  []InstanceState  `json:"instances"`
+			Interfaces []InterfaceState `json:"interfaces"`
 		}{s.Instances(), s.Interfaces()})
 	default:
 		w.WriteHeader(http.StatusNotFound)
