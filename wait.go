@@ -329,7 +329,9 @@ func (c *Client) now() time.Time { return c.clock() }
 func waitOptions(optFns []func(*WaitOptions)) WaitOptions {
 	var o WaitOptions
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil { // a nil option is no option, not a panic
+			fn(&o)
+		}
 	}
 	if o.MinDelay == 0 {
 		o.MinDelay = defaultWaitMinDelay
@@ -486,12 +488,12 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 		// attachment is done; an attach wait goes on: right after an
 		// accepted attach, EC2 may still show the interface available or
 		// its old attachment.
-		res.State, res.Detached, res.Attached = InterfaceState{NetworkInterfaceID: ifaceID}, !goal.attach, false
 		for _, it := range items {
 			if ours(&it) && ifaceID != "" && it.ID != ifaceID {
 				return res, &WrongInterfaceError{AttachmentID: attachmentID, NetworkInterfaceID: ifaceID, Found: it.ID}
 			}
 		}
+		res.State, res.Detached, res.Attached = InterfaceState{NetworkInterfaceID: ifaceID}, !goal.attach, false
 		for _, it := range items {
 			ifaceID, seen = it.ID, true
 			switch {
