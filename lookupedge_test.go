@@ -203,4 +203,3 @@ func TestLookupAttachmentEdges(t *testing.T) {
 		}
 	})
 }
-

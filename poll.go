@@ -35,13 +35,14 @@ const (
 )
 
 // poller shares DescribeNetworkInterfaces among the waits of one client.
-// Each wait has a window for its next poll: from its start (eligible) a
-// describe sent for another wait takes it along; at its own jittered time
-// (due) it sends one itself, taking every other wait then eligible. So
-// polls are shared without any wait polling before its window, and without
-// a goroutine or timer of the client's own: each wait sleeps in its
-// caller's goroutine, and a describe runs in a goroutine that ends with it,
-// cancelled as soon as no wait is left for its answer.
+// Each wait is eligible for its next poll MinDelay after its last one: from
+// then on a describe sent for another wait takes it along; at its own
+// jittered time (due) it sends one itself, taking every other wait then
+// eligible. So a crowd of waits collapses into one round of describes when
+// the first of them is due, no wait is polled more often than MinDelay, and
+// there is no goroutine or timer of the client's own: each wait sleeps in
+// its caller's goroutine, and a describe runs in a goroutine that ends with
+// it, cancelled as soon as no wait is left for its answer.
 type poller struct {
 	mu      sync.Mutex
 	pending map[*pollWaiter]struct{} // waits between eligible and taken into a describe

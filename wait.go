@@ -161,9 +161,11 @@ type WaitOptions struct {
 	// to MaxDelay.
 	//
 	// Waits on one client share their polls: a poll that is due also asks
-	// for every other wait whose window has begun, and one
-	// DescribeNetworkInterfaces (filtered by up to 100 interface or
-	// attachment IDs) answers them all. No wait polls before its window.
+	// for every other wait whose last poll is at least MinDelay old, and
+	// one DescribeNetworkInterfaces (filtered by up to 100 interface or
+	// attachment IDs) answers them all. So no wait is polled more often
+	// than MinDelay, and a crowd of waits on one client is polled in one
+	// round of calls when the first of them is due.
 	MinDelay, MaxDelay time.Duration
 	// MaxWait bounds the polling, counted from its start, besides the
 	// context. 0: only the context.
@@ -479,7 +481,7 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 				o.OnPoll(*res)
 			}
 			lo, hi := pollWindow(now.Sub(start), o.MinDelay, o.MaxDelay, failures)
-			eligible, due = now.Add(lo), now.Add(jitter(lo, hi))
+			eligible, due = now.Add(o.MinDelay), now.Add(jitter(lo, hi))
 			continue
 		}
 		failures = 0
@@ -518,7 +520,10 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 			}
 			unlessDetaching = nil
 		}
+		// Another wait's describe may take this one along from MinDelay on:
+		// a crowd of waits on one client collapses into one round of
+		// describes, sent when the first of them is due.
 		lo, hi := pollWindow(now.Sub(start), o.MinDelay, o.MaxDelay, 0)
-		eligible, due = now.Add(lo), now.Add(jitter(lo, hi))
+		eligible, due = now.Add(o.MinDelay), now.Add(jitter(lo, hi))
 	}
 }
