@@ -48,6 +48,12 @@
 //   - *PageLimitError: DescribeNetworkInterfaces never stopped giving a
 //     next page.
 //
+// MoveNetworkInterface, which makes several calls, returns their errors
+// as they are (each naming its action) until it sends a detach or an
+// attach, and then a *MoveIncompleteError (the step, the output so far and
+// the step's error); a move refused by its checks before anything changed
+// is a *MoveRefusedError, bad input a bare *ValidationError.
+//
 // The dry-run idiom:
 //
 //	_, err := client.DetachNetworkInterface(ctx, &enidetach.DetachNetworkInterfaceInput{

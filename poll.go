@@ -206,7 +206,7 @@ func (c *Client) describeFor(r *pollRound) {
 		return false
 	}
 	var calls int
-	items, _, err := c.describeInterfaces(ctx, params, &calls, keep)
+	items, _, err := c.describeMatching(ctx, params, &calls, keep)
 	for _, w := range waiters {
 		a := pollAnswer{calls: calls, err: err}
 		for _, it := range items {

@@ -30,24 +30,37 @@ const (
 	maxPollBackoffShift = 16
 )
 
-// pollWindow returns the bounds of the delay before the next poll, when
+// pollBase returns the base of the delay before the next poll, when
 // waited has passed since the wait began and the last failures polls
-// failed: each failure in a row doubles the base, up to MaxDelay.
-func pollWindow(waited, minDelay, maxDelay time.Duration, failures int) (lo, hi time.Duration) {
+// failed: each failure in a row doubles it, up to MaxDelay.
+func pollBase(waited, minDelay, maxDelay time.Duration, failures int) time.Duration {
 	base := min(max(waited/waitDelayDivisor, minDelay*100/jitterLowPct), maxDelay)
 	if failures > 0 {
 		base = min(base<<min(failures, maxPollBackoffShift), maxDelay)
 	}
-	clamp := func(d time.Duration) time.Duration { return min(max(d, minDelay), maxDelay) }
-	return clamp(base * jitterLowPct / 100), clamp(base * jitterHighPct / 100)
+	return base
 }
 
-// jitter returns a delay drawn uniformly from [lo, hi].
-func jitter(lo, hi time.Duration) time.Duration {
-	if hi <= lo {
-		return lo
+// jitteredDelay returns the delay for a base and a factor f drawn in
+// [0.85, 1.05], within MinDelay and MaxDelay.
+func jitteredDelay(base time.Duration, f float64, minDelay, maxDelay time.Duration) time.Duration {
+	return min(max(time.Duration(float64(base)*f), minDelay), maxDelay)
+}
+
+// pollWindow returns the bounds of the delay before the next poll (see
+// pollBase).
+func pollWindow(waited, minDelay, maxDelay time.Duration, failures int) (lo, hi time.Duration) {
+	base := pollBase(waited, minDelay, maxDelay, failures)
+	return jitteredDelay(base, jitterLowPct/100.0, minDelay, maxDelay), jitteredDelay(base, jitterHighPct/100.0, minDelay, maxDelay)
+}
+
+// nextDelay draws the delay before the next poll.
+func (c *Client) nextDelay(waited time.Duration, o WaitOptions, failures int) time.Duration {
+	f := (jitterLowPct + (jitterHighPct-jitterLowPct)*rand.Float64()) / 100
+	if c.jitter != nil {
+		f = c.jitter()
 	}
-	return lo + rand.N(hi-lo+1)
+	return jitteredDelay(pollBase(waited, o.MinDelay, o.MaxDelay, failures), f, o.MinDelay, o.MaxDelay)
 }
 
 // InterfaceState is a network interface as DescribeNetworkInterfaces shows it.
@@ -433,8 +446,8 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 	if floor {
 		// At most half the time left (MaxWait, the context's deadline): a
 		// wait that ends without a look is of no use to anyone.
-		lo, hi := pollWindow(0, o.MinDelay, o.MaxDelay, 0)
-		d := jitter(lo, hi)
+		lo, _ := pollWindow(0, o.MinDelay, o.MaxDelay, 0)
+		d := c.nextDelay(0, o, 0)
 		if dl, ok := ctx.Deadline(); ok {
 			left := time.Until(dl) / 2 // MaxWait's deadline is in ctx too
 			lo, d = max(min(lo, left), 0), max(min(d, left), 0)
@@ -465,7 +478,7 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 			// A filter matches nothing both for an interface that does not
 			// exist and for one EC2 does not show yet: asked by ID, EC2
 			// says which.
-			items, _, err = c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {ifaceID}}, &res.Polls, w.match)
+			items, _, err = c.describeMatching(ctx, url.Values{"NetworkInterfaceId.1": {ifaceID}}, &res.Polls, w.match)
 		}
 		if err != nil && seen && !goal.attach && isCode(err, "InvalidNetworkInterfaceID.NotFound") {
 			items, err = nil, nil // deleted, which detached it
@@ -490,8 +503,7 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 			if o.OnPoll != nil {
 				o.OnPoll(*res)
 			}
-			lo, hi := pollWindow(now.Sub(start), o.MinDelay, o.MaxDelay, failures)
-			eligible, due = now.Add(o.MinDelay), now.Add(jitter(lo, hi))
+			eligible, due = now.Add(o.MinDelay), now.Add(c.nextDelay(now.Sub(start), o, failures))
 			continue
 		}
 		failures = 0
@@ -533,7 +545,6 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 		// Another wait's describe may take this one along from MinDelay on:
 		// a crowd of waits on one client collapses into one round of
 		// describes, sent when the first of them is due.
-		lo, hi := pollWindow(now.Sub(start), o.MinDelay, o.MaxDelay, 0)
-		eligible, due = now.Add(o.MinDelay), now.Add(jitter(lo, hi))
+		eligible, due = now.Add(o.MinDelay), now.Add(c.nextDelay(now.Sub(start), o, 0))
 	}
 }
