@@ -218,3 +218,32 @@ func TestSharedPollCancelledWaiterLeavesAtOnce(t *testing.T) {
 		t.Errorf("requests %v, want one describe for both interfaces", reqs)
 	}
 }
+
+// TestSharedPollEndsWithItsLastWaiter: when the only wait of a describe in
+// flight leaves, the describe is cancelled: no goroutine of the poller
+// outlives its waiters.
+func TestSharedPollEndsWithItsLastWaiter(t *testing.T) {
+	t.Parallel()
+	c, srv, atts := newFleetClient(t, 1, time.Hour)
+	srv.Inject(ec2test.Delay(time.Minute), 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.WaitUntilDetached(ctx, atts[0].AttachmentID)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+		t.Fatalf("%v after %v, want the context's end at once", err, time.Since(start))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.polls.mu.Lock()
+		inflight, pending := c.polls.inflight, len(c.polls.pending)
+		c.polls.mu.Unlock()
+		if inflight == 0 && pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d describes still in flight, %d waits pending, 5 s after the last wait left", inflight, pending)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
