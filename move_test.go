@@ -66,6 +66,7 @@ func newMoveEnv(t *testing.T, srvOpts ...ec2test.Option) *moveEnv {
 		o.Clock, o.HTTPClient = fc.Now, hooks
 	})
 	c.sleep = fc.Sleep
+	c.jitter = func() float64 { return 1 } // polls at the schedule's base, as movesim_test.go models it
 	return &moveEnv{c: c, srv: srv, clock: fc, hooks: hooks}
 }
 
