@@ -376,12 +376,15 @@ func (m *move) run(ctx context.Context) (*MoveNetworkInterfaceOutput, error) {
 			}
 			if incorrectState != nil {
 				// Perhaps detaching already: look again rather than guess,
-				// and go on only if it is.
-				if st, err = m.describe(ctx, moveStepDetach); err != nil {
+				// and go on only if it is. A describe that still shows the
+				// attachment attached may lag behind EC2: look a few times.
+				old := m.out.Detach.AttachmentID
+				if st, err = m.relook(ctx, moveStepDetach, func(s InterfaceState) bool {
+					return s.AttachmentID == old && s.AttachmentStatus == "attached"
+				}); err != nil {
 					return m.finish(err)
 				}
-				m.out.State = st
-				if st.AttachmentID == m.out.Detach.AttachmentID && st.AttachmentStatus != "detaching" {
+				if st.AttachmentID == old && st.AttachmentStatus != "detaching" {
 					return m.finish(&MoveIncompleteError{Step: moveStepDetach, Err: incorrectState})
 				}
 				continue
@@ -488,6 +491,30 @@ func (m *move) describe(ctx context.Context, step string) (InterfaceState, error
 		}
 	}
 	return InterfaceState{}, &MoveIncompleteError{Step: step, Err: fmt.Errorf("DescribeNetworkInterfaces did not return interface %s", m.out.NetworkInterfaceID)}
+}
+
+// relook describes the interface again after an ambiguous answer, as
+// AttachNetworkInterface's resolveInUse does: at once, then after the
+// delays of resolveDelays while stale reports that the describe may still
+// show the state from before the change. It returns the last state seen.
+func (m *move) relook(ctx context.Context, step string, stale func(InterfaceState) bool) (InterfaceState, error) {
+	var st InterfaceState
+	for _, d := range resolveDelays {
+		if d > 0 {
+			if err := m.c.sleep(ctx, d); err != nil {
+				return st, &MoveIncompleteError{Step: step, Err: err}
+			}
+		}
+		var err error
+		if st, err = m.describe(ctx, step); err != nil {
+			return st, err
+		}
+		m.out.State = st
+		if !stale(st) {
+			break
+		}
+	}
+	return st, nil
 }
 
 // atTarget reports whether the interface's attachment is at the target slot.

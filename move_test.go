@@ -556,6 +556,30 @@ func TestMoveNetworkInterfaceLaggingRerun(t *testing.T) {
 	}
 }
 
+// TestMoveNetworkInterfaceLaggingDetach starts a move right after a detach
+// was accepted, while describes still show the interface attached: the
+// detach meets IncorrectState, and the move looks until it sees the
+// attachment detaching rather than failing.
+func TestMoveNetworkInterfaceLaggingDetach(t *testing.T) {
+	t.Parallel()
+	e := newMoveEnv(t, ec2test.WithDescribeLag(3*time.Second), ec2test.WithDetachingDuration(10*time.Second))
+	ctx := context.Background()
+	if _, err := e.c.DetachNetworkInterface(ctx, &DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.c.MoveNetworkInterface(ctx, toB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertAt(t, e.srv, ec2test.FailoverInterface, ec2test.InstanceB, 1, 1, 1)
+	if out.Start.AttachmentStatus != "attached" || out.Detach.Status != "available" {
+		t.Errorf("output: start %+v, detach %+v", out.Start, out.Detach)
+	}
+	if got := strings.Join(mutations(e.srv), " "); got != "DetachNetworkInterface DetachNetworkInterface:IncorrectState AttachNetworkInterface" {
+		t.Errorf("sent %s", got)
+	}
+}
+
 // TestMoveNetworkInterfaceContextEnds ends the context in each step, checks
 // the partial output and the server, then re-runs the move, which
 // converges.
