@@ -84,6 +84,13 @@
 // detached: a *RetryError with Attempts > 1 around ErrAttachmentNotFound
 // means exactly that.
 //
+// AttachNetworkInterface is typed the same way. Its sentinels
+// ErrInterfaceInUse, ErrDeviceIndexInUse and ErrZoneMismatch tell the
+// interface in use elsewhere, the device slot taken and the zones that
+// differ apart. An attach whose response was lost is retried, and the
+// retry's InvalidNetworkInterface.InUse is resolved by looking: found
+// attached where it was asked, the attach succeeded.
+//
 // # Configuration
 //
 // New reads what Options leave unset where the AWS SDK reads it, without

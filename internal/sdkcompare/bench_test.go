@@ -76,7 +76,11 @@ func floorCaller(tb testing.TB, s *server, id string) caller {
 // is) over a payload hash computed per call, with static credentials; the
 // response body is read and closed, nothing is decoded or checked.
 func signedFloorCaller(s *server, id string) caller {
-	body := []byte("Action=DetachNetworkInterface&AttachmentId=" + id + "&Version=2016-11-15")
+	return signedFloorPost(s, []byte("Action=DetachNetworkInterface&AttachmentId="+id+"&Version=2016-11-15"))
+}
+
+// signedFloorPost is the signed floor for any form body.
+func signedFloorPost(s *server, body []byte) caller {
 	url := s.URL + "/"
 	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	signer := v4.NewSigner()
@@ -147,7 +151,15 @@ func callers(tb testing.TB, s *server, id string) []struct {
 
 func benchSequential(b *testing.B, id string) {
 	s := newServer(b, false)
-	for _, c := range callers(b, s, id) {
+	runSequential(b, callers(b, s, id))
+}
+
+// runSequential benchmarks each contender, one call at a time.
+func runSequential(b *testing.B, contenders []struct {
+	name string
+	call caller
+}) {
+	for _, c := range contenders {
 		b.Run(c.name, func(b *testing.B) {
 			ctx := context.Background()
 			if err := c.call(ctx); err != nil { // warm the connection and caches
