@@ -167,7 +167,7 @@ func (c *Client) resolveInUse(ctx context.Context, in *AttachNetworkInterfaceInp
 			return nil, false
 		}
 		var calls int
-		items, requestID, err := c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {in.NetworkInterfaceID}}, &calls)
+		items, requestID, err := c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {in.NetworkInterfaceID}}, &calls, nil)
 		if err != nil {
 			return nil, false
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"time"
 )
 
@@ -117,6 +116,9 @@ type MoveRefusedError struct {
 	// Reason says why, one of:
 	//   - "source-not-found": no interface has the AttachmentID, or none is
 	//     at the From slot (a re-run after the detach: use NetworkInterfaceID)
+	//   - "source-ambiguous": DescribeNetworkInterfaces shows two matches
+	//     for the source named (Err holds LookupAttachment's
+	//     *AmbiguousAttachmentError, when it found them); nothing is chosen
 	//   - "attached-elsewhere": the interface is attached (or attaching, or
 	//     detaching) at an instance or slot that is neither the source named
 	//     nor the target; the move never takes it from a third place
@@ -427,61 +429,58 @@ func stepAt(st InterfaceState) MoveStep {
 	return MoveStep{AttachmentID: st.AttachmentID, InstanceID: st.InstanceID, DeviceIndex: st.DeviceIndex, NetworkCardIndex: st.NetworkCardIndex}
 }
 
-// lookup reads the interface before anything is sent: by its ID, or by the
-// source attachment or slot.
+// lookup reads the interface before anything is sent: by its ID or the
+// source slot with LookupAttachment, or by the source attachment. An
+// answer that matches twice is refused, never guessed from.
 func (m *move) lookup(ctx context.Context) (InterfaceState, error) {
 	in := m.in
-	var params url.Values
-	switch {
-	case in.NetworkInterfaceID != "":
-		params = url.Values{"NetworkInterfaceId.1": {in.NetworkInterfaceID}}
-	case in.AttachmentID != "":
-		params = url.Values{"Filter.1.Name": {"attachment.attachment-id"}, "Filter.1.Value.1": {in.AttachmentID}}
-	default:
-		// EC2 has no network card filter: the card is checked below.
-		params = url.Values{
-			"Filter.1.Name": {"attachment.instance-id"}, "Filter.1.Value.1": {in.FromInstanceID},
-			"Filter.2.Name": {"attachment.device-index"}, "Filter.2.Value.1": {strconv.Itoa(in.FromDeviceIndex)},
-		}
-	}
-	var calls int
-	items, _, err := m.c.describeInterfaces(ctx, params, &calls)
-	if err != nil {
-		return InterfaceState{}, err
-	}
-	for _, it := range items {
-		st := it.state()
+	const rerun = " (a move re-run after its detach finds the interface only by NetworkInterfaceID)"
+	if in.AttachmentID != "" && in.NetworkInterfaceID == "" {
+		var calls int
+		items, _, err := m.c.describeInterfaces(ctx, url.Values{"Filter.1.Name": {"attachment.attachment-id"}, "Filter.1.Value.1": {in.AttachmentID}}, &calls,
+			func(it *describeItem) bool { return it.Attachment != nil && it.Attachment.ID == in.AttachmentID })
 		switch {
-		case in.NetworkInterfaceID != "":
-			if st.NetworkInterfaceID == in.NetworkInterfaceID {
-				return st, nil
-			}
-		case in.AttachmentID != "":
-			if st.AttachmentID == in.AttachmentID {
-				return st, nil
-			}
-		case m.atSource(st):
-			return st, nil
+		case err != nil:
+			return InterfaceState{}, err
+		case len(items) == 0:
+			return InterfaceState{}, &MoveRefusedError{Reason: "source-not-found", Detail: "no interface has attachment " + in.AttachmentID + rerun}
+		case len(items) > 1:
+			return InterfaceState{}, &MoveRefusedError{Reason: "source-ambiguous", Interface: items[0].state(),
+				Detail: fmt.Sprintf("%d interfaces have attachment %s (%s, %s...)", len(items), in.AttachmentID, items[0].ID, items[1].ID)}
 		}
+		return items[0].state(), nil
 	}
-	if in.NetworkInterfaceID != "" {
+	look := &LookupAttachmentInput{NetworkInterfaceID: in.NetworkInterfaceID}
+	if in.NetworkInterfaceID == "" {
+		look = &LookupAttachmentInput{InstanceID: in.FromInstanceID, DeviceIndex: in.FromDeviceIndex, NetworkCardIndex: in.FromNetworkCardIndex}
+	}
+	st, err := m.c.LookupAttachment(ctx, look)
+	var none *NoAttachmentError
+	var ambiguous *AmbiguousAttachmentError
+	switch {
+	case err == nil:
+		return *st, nil
+	case errors.As(err, &none) && none.Interface != nil:
+		return *none.Interface, nil // the interface, attached nowhere
+	case errors.As(err, &none) && in.NetworkInterfaceID != "":
 		// EC2 answers an unknown interface ID with an error; an answer
 		// without it is not one to act on.
-		return InterfaceState{}, &MoveRefusedError{Reason: "source-not-found", Detail: "DescribeNetworkInterfaces did not return interface " + in.NetworkInterfaceID}
+		return InterfaceState{}, &MoveRefusedError{Reason: "source-not-found", Detail: "DescribeNetworkInterfaces did not return interface " + in.NetworkInterfaceID, Err: err}
+	case errors.As(err, &none):
+		return InterfaceState{}, &MoveRefusedError{Reason: "source-not-found", Err: err,
+			Detail: fmt.Sprintf("no interface is attached to instance %s at device index %d, network card %d", in.FromInstanceID, in.FromDeviceIndex, in.FromNetworkCardIndex) + rerun}
+	case errors.As(err, &ambiguous):
+		return InterfaceState{}, &MoveRefusedError{Reason: "source-ambiguous", Interface: ambiguous.Interfaces[0], Err: err,
+			Detail: "DescribeNetworkInterfaces shows more than one match"}
 	}
-	detail := "no interface has attachment " + in.AttachmentID
-	if in.AttachmentID == "" {
-		detail = fmt.Sprintf("no interface is attached to instance %s at device index %d, network card %d", in.FromInstanceID, in.FromDeviceIndex, in.FromNetworkCardIndex)
-	}
-	return InterfaceState{}, &MoveRefusedError{Reason: "source-not-found",
-		Detail: detail + " (a move re-run after its detach finds the interface only by NetworkInterfaceID)"}
+	return InterfaceState{}, err
 }
 
 // describe reads the interface by ID during the move; an error is the
 // step's.
 func (m *move) describe(ctx context.Context, step string) (InterfaceState, error) {
 	var calls int
-	items, _, err := m.c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {m.out.NetworkInterfaceID}}, &calls)
+	items, _, err := m.c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {m.out.NetworkInterfaceID}}, &calls, nil)
 	if err != nil {
 		return InterfaceState{}, &MoveIncompleteError{Step: step, Err: err}
 	}
