@@ -227,7 +227,8 @@ const maxMoveRounds = 6
 //
 // What can be known to fail is refused before anything is detached, with a
 // *MoveRefusedError: an interface attached elsewhere, a primary interface,
-// a target that DescribeInstances does not know (the move needs the
+// a source not found or matched twice, a target that DescribeInstances
+// does not know (the move needs the
 // ec2:DescribeInstances permission), that is not running or stopped, that
 // is in another zone, or whose slot holds another interface.
 //
@@ -255,7 +256,8 @@ func (c *Client) MoveNetworkInterface(ctx context.Context, in *MoveNetworkInterf
 	if err := validateWait("eni-attach-unknown", opts); err != nil {
 		return nil, err
 	}
-	m := &move{c: c, in: in, opts: opts, start: c.now(), out: &MoveNetworkInterfaceOutput{}}
+	input := *in // the caller may reuse theirs while the move runs
+	m := &move{c: c, in: &input, opts: opts, start: c.now(), out: &MoveNetworkInterfaceOutput{}}
 	return m.run(ctx)
 }
 
