@@ -765,3 +765,32 @@ func TestMoveNetworkInterfaceConcurrent(t *testing.T) {
 		assertAt(t, e.srv, id, ec2test.InstanceB, 2+i, 1, 1)
 	}
 }
+
+// TestMoveNetworkInterfaceAmbiguousSource answers the first describe with
+// two interfaces claiming the source: the move refuses rather than pick
+// one, and sends nothing else.
+func TestMoveNetworkInterfaceAmbiguousSource(t *testing.T) {
+	t.Parallel()
+	item := func(eni string) string {
+		return "<item><networkInterfaceId>" + eni + "</networkInterfaceId><status>in-use</status><availabilityZone>us-east-1a</availabilityZone>" +
+			"<attachment><attachmentId>eni-attach-0aaaaaaaaaaaaaaa0</attachmentId><instanceId>i-0123456789abcdef0</instanceId>" +
+			"<deviceIndex>1</deviceIndex><networkCardIndex>0</networkCardIndex><status>attached</status></attachment></item>"
+	}
+	body := `<DescribeNetworkInterfacesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><networkInterfaceSet>` +
+		item("eni-0aaaaaaaaaaaaaaa1") + item("eni-0aaaaaaaaaaaaaaa2") + `</networkInterfaceSet></DescribeNetworkInterfacesResponse>`
+	for _, in := range []*MoveNetworkInterfaceInput{
+		{AttachmentID: "eni-attach-0aaaaaaaaaaaaaaa0", ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1},
+		{FromInstanceID: ec2test.InstanceA, FromDeviceIndex: 1, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1},
+	} {
+		rs := newRecordingServer(t, http.StatusOK, []byte(body), http.Header{"Content-Type": {"text/xml"}})
+		c := clientFor(t, rs)
+		_, err := c.MoveNetworkInterface(context.Background(), in)
+		var re *MoveRefusedError
+		if !errors.As(err, &re) || re.Reason != "source-ambiguous" || !strings.Contains(err.Error(), "eni-0aaaaaaaaaaaaaaa1") || !strings.Contains(err.Error(), "eni-0aaaaaaaaaaaaaaa2") {
+			t.Errorf("source %+v: error %v, want source-ambiguous", in, err)
+		}
+		if n := len(rs.captured()); n != 1 {
+			t.Errorf("source %+v: %d requests, want the one describe", in, n)
+		}
+	}
+}
