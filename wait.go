@@ -96,11 +96,12 @@ type WaitResult struct {
 	Attached bool
 	// AlreadyDetached reports that DetachAndWait's detach answered
 	// InvalidAttachmentID.NotFound and WaitOptions.Idempotent counted it as
-	// done. Detached is then true too, and Detach nil: the wait polls to
-	// report the interface's State, and a poll that fails leaves State
-	// empty and is counted in FailedPolls and LastPollError instead of
-	// failing the wait (unless that poll still shows the attachment, the
-	// result is Detached).
+	// done. Detach is then nil and DetachError holds the NotFound. The
+	// wait still polls, to report the interface's State: Detached is set
+	// unless a poll shows the attachment still there (then the wait goes
+	// on as any other). A poll that fails, for any reason, does not
+	// contradict the NotFound: the result is Detached, with no error, the
+	// failure counted in FailedPolls and LastPollError and State empty.
 	AlreadyDetached bool
 	// Detach is DetachAndWait's detach, when the service accepted it: its
 	// Return and request ID. Nil for WaitUntilDetached and when the detach
@@ -133,12 +134,14 @@ type WaitResult struct {
 
 // WaitOptions tunes WaitUntilDetached, DetachAndWait and WaitUntilAttached.
 type WaitOptions struct {
-	// NetworkInterfaceID, when known, is polled by ID from the first poll
-	// on; it must be the attachment's interface (LookupAttachment gives
-	// both). Without it, the first poll finds the interface by attachment
-	// ID and later polls ask for that interface by ID. WaitUntilAttached
-	// takes the interface as an argument: there it must be empty or the
-	// same.
+	// NetworkInterfaceID, when known, is polled (with the
+	// network-interface-id filter) from the first poll on; it must be the
+	// attachment's interface (LookupAttachment gives both). Without it,
+	// the first poll finds the interface by attachment ID and later polls
+	// ask for that interface. A poll whose answer does not show the
+	// interface asks for it by ID: one never seen is not taken as
+	// detached. WaitUntilAttached takes the interface as an argument:
+	// there it must be empty or the same.
 	NetworkInterfaceID string
 	// MinDelay and MaxDelay bound the delay between polls. A base delay
 	// is a twelfth of the time waited so far, at least MinDelay/0.85, at
@@ -147,18 +150,18 @@ type WaitOptions struct {
 	// base, never below MinDelay nor above MaxDelay. With the defaults,
 	// 1.7 s and 15 s, delays are between 1.7 s and 2.1 s for the
 	// first 24 s, then grow with the wait, to between 12.75 s and 15 s
-	// from 3 minutes on: about 24 polls in the first minute and 4 or 5 a
-	// minute later; a detach is noticed about a twelfth of its duration
-	// (and at most 2.1 s) after it ends. MinDelay = MaxDelay polls at
-	// exactly that interval.
+	// from 3 minutes on: at most 25 polls in the first minute and 5 a
+	// minute later; a detach is noticed at most 2.1 s after it ends for
+	// the first 24 s (p95 1.9 s for detaches up to 30 s), then about a
+	// twelfth of its duration. MinDelay = MaxDelay polls at exactly that
+	// interval.
 	//
 	// WaitUntilDetached and WaitUntilAttached poll at once, then on this
 	// schedule; DetachAndWait, after an accepted detach, waits a first
 	// delay (at most half the time MaxWait or the context leave) before
-	// its first poll, since a
-	// detach takes a second or more.
-	// After a failed poll, the base doubles with each failure in a row, up
-	// to MaxDelay.
+	// its first poll, since a detach takes a second or more. After a
+	// failed poll, the base doubles with each failure in a row, up to
+	// MaxDelay.
 	//
 	// Waits on one client share their polls: a poll that is due also asks
 	// for every other wait whose last poll is at least MinDelay old, and
@@ -177,7 +180,9 @@ type WaitOptions struct {
 	// "detaching". A detach retried after a lost response, or run twice by
 	// a failover script, sees exactly these.
 	Idempotent bool
-	// OnPoll, if set, is called after every poll with the result so far.
+	// OnPoll, if set, is called after every poll with the result so far,
+	// a failed poll that the wait outlasts included (FailedPolls tells
+	// it). It runs in the caller's goroutine.
 	OnPoll func(WaitResult)
 }
 
@@ -198,14 +203,19 @@ type WaitTimeoutError struct {
 	attaching bool
 }
 
-// Error gives the time waited, the polls and the last state seen.
+// Error gives the time waited, the polls (and the failed ones, with the
+// last failure) and the last state seen.
 func (e *WaitTimeoutError) Error() string {
 	st, goal := e.Last.State, "detached"
 	if e.attaching {
 		goal = "attached"
 	}
-	return fmt.Sprintf("enidetach: interface not %s after %s and %d polls (last seen: interface %q status %q, attachment status %q): %v",
-		goal, e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
+	failed := ""
+	if e.Last.FailedPolls > 0 {
+		failed = fmt.Sprintf(", %d failed (last: %v)", e.Last.FailedPolls, e.Last.LastPollError)
+	}
+	return fmt.Sprintf("enidetach: interface not %s after %s and %d polls%s (last seen: interface %q status %q, attachment status %q): %v",
+		goal, e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, failed, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
 }
 
 // Unwrap returns Err.
