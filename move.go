@@ -354,7 +354,6 @@ func (m *move) run(ctx context.Context) (*MoveNetworkInterfaceOutput, error) {
 				return m.dryRun(ctx, act, st)
 			}
 		}
-		step := moveStepWaitAvailable
 		switch act {
 		case moveDone:
 			m.out.AlreadyAtTarget = !m.out.Detach.Sent && !m.out.Attach.Sent && m.out.Detach.Polls == 0
@@ -406,7 +405,7 @@ func (m *move) run(ctx context.Context) (*MoveNetworkInterfaceOutput, error) {
 				continue
 			}
 		}
-		if st, err = m.describe(ctx, step); err != nil {
+		if st, err = m.describe(ctx, moveStepWaitAvailable); err != nil {
 			return m.finish(err)
 		}
 		m.out.State = st
