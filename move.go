@@ -524,11 +524,13 @@ func (m *move) atTarget(st InterfaceState) bool {
 }
 
 // atSource reports whether the interface's attachment is the source the
-// input names; with NetworkInterfaceID alone, any attachment is.
+// input names (with NetworkInterfaceID alone, any attachment is) and the
+// one the move found first: an attachment made while the move runs is
+// someone else's, never the move's to detach.
 func (m *move) atSource(st InterfaceState) bool {
 	in := m.in
 	switch {
-	case st.AttachmentID == "":
+	case st.AttachmentID == "" || st.AttachmentID != m.out.Start.AttachmentID:
 		return false
 	case in.AttachmentID != "":
 		return st.AttachmentID == in.AttachmentID

@@ -794,3 +794,33 @@ func TestMoveNetworkInterfaceAmbiguousSource(t *testing.T) {
 		}
 	}
 }
+
+// TestMoveNetworkInterfaceTakenMeanwhile attaches the interface to a third
+// instance while the move waits for it to be available: the move stops
+// with the refusal inside, and neither detaches it again nor attaches it.
+func TestMoveNetworkInterfaceTakenMeanwhile(t *testing.T) {
+	t.Parallel()
+	e := newMoveEnv(t, ec2test.WithDetachingDuration(6*time.Second))
+	const third = "i-0dddddddddddddddd"
+	e.srv.AddInstance(ec2test.Instance{InstanceID: third, AvailabilityZone: "us-east-1a"})
+	var once sync.Once
+	out, err := e.c.MoveNetworkInterface(context.Background(), toB(), func(o *WaitOptions) {
+		o.OnPoll = func(WaitResult) {
+			once.Do(func() {
+				e.srv.AddAttachment(ec2test.Attachment{AttachmentID: "eni-attach-0ddddddddddddddd0", NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: third, DeviceIndex: 1})
+			})
+		}
+	})
+	var inc *MoveIncompleteError
+	var re *MoveRefusedError
+	if !errors.As(err, &inc) || inc.Step != "wait-available" || !errors.As(err, &re) || re.Reason != "attached-elsewhere" {
+		t.Fatalf("error %v, want the move stopped at wait-available by attached-elsewhere", err)
+	}
+	if out.State.InstanceID != third || out.Attach.Sent {
+		t.Errorf("output %+v", out)
+	}
+	assertAt(t, e.srv, ec2test.FailoverInterface, third, 1, 1, 0)
+	if got := strings.Join(mutations(e.srv), " "); got != "DetachNetworkInterface" {
+		t.Errorf("sent %s", got)
+	}
+}
