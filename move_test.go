@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -821,6 +822,45 @@ func TestMoveNetworkInterfaceTakenMeanwhile(t *testing.T) {
 	}
 	assertAt(t, e.srv, ec2test.FailoverInterface, third, 1, 1, 0)
 	if got := strings.Join(mutations(e.srv), " "); got != "DetachNetworkInterface" {
+		t.Errorf("sent %s", got)
+	}
+}
+
+// TestMoveNetworkInterfaceTargetMissingFromAnswer answers DescribeInstances
+// with an empty set rather than InvalidInstanceID.NotFound: the target is
+// not known, and the move refuses it before anything is detached.
+func TestMoveNetworkInterfaceTargetMissingFromAnswer(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var actions []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		actions = append(actions, r.PostForm.Get("Action"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/xml")
+		switch r.PostForm.Get("Action") {
+		case "DescribeNetworkInterfaces":
+			_, _ = io.WriteString(w, `<DescribeNetworkInterfacesResponse><requestId>r-1</requestId><networkInterfaceSet><item>`+
+				`<networkInterfaceId>eni-0123456789abcdef0</networkInterfaceId><status>in-use</status><availabilityZone>us-east-1a</availabilityZone>`+
+				`<attachment><attachmentId>eni-attach-0123456789abcdef0</attachmentId><instanceId>i-0123456789abcdef0</instanceId>`+
+				`<deviceIndex>1</deviceIndex><networkCardIndex>0</networkCardIndex><status>attached</status></attachment></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`)
+		case "DescribeInstances":
+			_, _ = io.WriteString(w, `<DescribeInstancesResponse><requestId>r-2</requestId><reservationSet/></DescribeInstancesResponse>`)
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := clientFor(t, &recordingServer{Server: srv})
+	_, err := c.MoveNetworkInterface(context.Background(), toB())
+	var re *MoveRefusedError
+	if !errors.As(err, &re) || re.Reason != "target-not-found" || re.Interface.AttachmentID != ec2test.FailoverAttachment {
+		t.Fatalf("error %v, want target-not-found", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(actions, " "); got != "DescribeNetworkInterfaces DescribeInstances" {
 		t.Errorf("sent %s", got)
 	}
 }
