@@ -191,19 +191,16 @@ func TestAttachNetworkInterfaceServiceErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cl, srv := newTestClient(t, []ec2test.Option{ec2test.WithKeys(ec2test.Key{AccessKeyID: denied, SecretAccessKey: "denied-secret", Denied: true})})
-			if tc.key != "" {
-				var err error
-				cl, err = newClient(Options{Region: srv.Region(), BaseEndpoint: srv.URL, Credentials: staticCreds(tc.key, "denied-secret")}, testEnv(t))
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			cl, srv := newTestClient(t, []ec2test.Option{ec2test.WithKeys(ec2test.Key{AccessKeyID: denied, SecretAccessKey: "denied-secret", Denied: true})},
+				func(o *Options) {
+					if tc.key != "" {
+						o.Credentials = staticCreds(tc.key, "denied-secret")
+					}
+				})
 			if tc.prepare != nil {
 				tc.prepare(srv)
 			}
 			before, _ := srv.Interface(tc.in.NetworkInterfaceID)
-			cl.sleep = noSleep
 			out, err := cl.AttachNetworkInterface(context.Background(), &tc.in)
 			var ae *APIError
 			var oe *smithy.OperationError
@@ -254,13 +251,39 @@ func TestAttachNetworkInterfaceThrottled(t *testing.T) {
 
 // newLagClient returns a client and a server sharing a fake clock, whose
 // describes lag by lag and whose attaches take attaching.
-func newLagClient(t *testing.T, lag, attaching time.Duration) (*Client, *ec2test.Server) {
+func newLagClient(t *testing.T, lag, attaching time.Duration, more ...ec2test.Option) (*Client, *ec2test.Server, *fakeClock) {
 	t.Helper()
 	fc := &fakeClock{now: time.Now()}
-	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithClock(fc.Now), ec2test.WithDescribeLag(lag), ec2test.WithAttachingDuration(attaching)},
-		func(o *Options) { o.Clock = fc.Now })
+	opts := append([]ec2test.Option{ec2test.WithClock(fc.Now), ec2test.WithDescribeLag(lag), ec2test.WithAttachingDuration(attaching)}, more...)
+	c, srv := newTestClient(t, opts, func(o *Options) { o.Clock = fc.Now })
 	c.sleep = fc.Sleep
-	return c, srv
+	return c, srv, fc
+}
+
+// TestAttachNetworkInterfaceLostResponseSeenDetaching: the interface was
+// detached from instance A just before the attach, and the first looks
+// still show it detaching there, which decides nothing: the later look
+// finds it at the asked slot.
+func TestAttachNetworkInterfaceLostResponseSeenDetaching(t *testing.T) {
+	t.Parallel()
+	c, srv, fc := newLagClient(t, 800*time.Millisecond, 0, ec2test.WithDetachingDuration(time.Second))
+	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
+		t.Fatal(err)
+	}
+	fc.Sleep(context.Background(), time.Second) // available in truth; describes show it detaching for 0.8 s more
+	srv.ResetRequests()
+	srv.Inject(ec2test.TruncatedBody(), 1)
+	out, err := c.AttachNetworkInterface(context.Background(), &AttachNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1})
+	if err != nil {
+		t.Fatalf("AttachNetworkInterface: %v (requests %s)", err, actions(srv))
+	}
+	st, _ := srv.Interface(ec2test.FailoverInterface)
+	if st.Attachment == nil || st.Attachment.InstanceID != ec2test.InstanceB || out.AttachmentID != st.Attachment.AttachmentID {
+		t.Errorf("output %+v, interface %+v", out, st.Attachment)
+	}
+	if got := actions(srv); got != "AttachNetworkInterface,AttachNetworkInterface,DescribeNetworkInterfaces,DescribeNetworkInterfaces" {
+		t.Errorf("requests %s", got)
+	}
 }
 
 // TestAttachNetworkInterfaceLostResponse: the first attempt's response is
@@ -280,7 +303,7 @@ func TestAttachNetworkInterfaceLostResponse(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, srv := newLagClient(t, tc.lag, tc.attaching)
+			c, srv, _ := newLagClient(t, tc.lag, tc.attaching)
 			srv.Inject(ec2test.TruncatedBody(), 1)
 			out, err := c.AttachNetworkInterface(context.Background(), attachSpare())
 			if err != nil {
@@ -304,7 +327,7 @@ func TestAttachNetworkInterfaceInUseStands(t *testing.T) {
 	t.Parallel()
 	t.Run("attached elsewhere", func(t *testing.T) {
 		t.Parallel()
-		c, srv := newLagClient(t, 0, 0)
+		c, srv, _ := newLagClient(t, 0, 0)
 		srv.Inject(ec2test.InternalError(), 1) // not processed: the interface stays at instance A
 		in := &AttachNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1}
 		out, err := c.AttachNetworkInterface(context.Background(), in)
@@ -321,7 +344,7 @@ func TestAttachNetworkInterfaceInUseStands(t *testing.T) {
 	})
 	t.Run("at another device index of the instance", func(t *testing.T) {
 		t.Parallel()
-		c, srv := newLagClient(t, 0, 0)
+		c, srv, _ := newLagClient(t, 0, 0)
 		srv.AddAttachment(ec2test.Attachment{AttachmentID: "eni-attach-0bbbbbbbbbbbbbbb0", NetworkInterfaceID: ec2test.SpareInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 2})
 		srv.Inject(ec2test.Unavailable(), 1)
 		_, err := c.AttachNetworkInterface(context.Background(), attachSpare())
@@ -331,7 +354,7 @@ func TestAttachNetworkInterfaceInUseStands(t *testing.T) {
 	})
 	t.Run("describes lag longer than the looks", func(t *testing.T) {
 		t.Parallel()
-		c, srv := newLagClient(t, time.Minute, 0)
+		c, srv, _ := newLagClient(t, time.Minute, 0)
 		srv.Inject(ec2test.TruncatedBody(), 1)
 		_, err := c.AttachNetworkInterface(context.Background(), attachSpare())
 		if !errors.Is(err, ErrInterfaceInUse) {
@@ -343,7 +366,7 @@ func TestAttachNetworkInterfaceInUseStands(t *testing.T) {
 	})
 	t.Run("context ends while looking", func(t *testing.T) {
 		t.Parallel()
-		c, srv := newLagClient(t, time.Minute, 0)
+		c, srv, _ := newLagClient(t, time.Minute, 0)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		sleep := c.sleep
@@ -364,7 +387,7 @@ func TestAttachNetworkInterfaceInUseStands(t *testing.T) {
 	})
 	t.Run("a dry run is not looked into", func(t *testing.T) {
 		t.Parallel()
-		c, srv := newLagClient(t, 0, 0)
+		c, srv, _ := newLagClient(t, 0, 0)
 		srv.Inject(ec2test.InternalError(), 1)
 		srv.Inject(ec2test.APIError(400, "InvalidNetworkInterface.InUse"), 1)
 		in := attachSpare()

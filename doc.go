@@ -37,10 +37,16 @@
 //     errors.As still finds the *APIError inside, and the typed cause
 //     (*retry.MaxAttemptsError, ratelimit.QuotaExceededError, the
 //     context's error).
-//   - *WaitTimeoutError: a wait ended before the interface was detached;
-//     Last holds the last state seen.
+//   - *WaitTimeoutError: a wait ended before the interface was detached
+//     (or attached); Last holds the last state seen.
 //   - *NoAttachmentError: LookupAttachment found no attachment where it
 //     looked.
+//   - *AmbiguousAttachmentError: LookupAttachment found more than one, and
+//     chose none.
+//   - *WrongInterfaceError: a wait saw its attachment on another interface
+//     than WaitOptions.NetworkInterfaceID.
+//   - *PageLimitError: DescribeNetworkInterfaces never stopped giving a
+//     next page.
 //
 // MoveNetworkInterface, which makes several calls, returns their errors
 // as they are (each naming its action) until it sends a detach or an
@@ -86,6 +92,13 @@
 // was detached. A *RetryError with Attempts > 1 around ErrIncorrectState or
 // ErrAttachmentNotFound means exactly that. For other actions sent with
 // Call, see Call.
+//
+// AttachNetworkInterface is typed the same way. Its sentinels
+// ErrInterfaceInUse, ErrDeviceIndexInUse and ErrZoneMismatch tell the
+// interface in use elsewhere, the device slot taken and the zones that
+// differ apart. An attach whose response was lost is retried, and the
+// retry's InvalidNetworkInterface.InUse is resolved by looking: found
+// attached where it was asked, the attach succeeded.
 //
 // # Configuration
 //

@@ -63,6 +63,39 @@ func ExampleClient_DetachNetworkInterface_dryRun() {
 }
 
 // Errors are inspected with errors.As, never by their text.
+// An attach names the interface, the instance and the device index; the
+// sentinels tell the refusals a caller acts on apart.
+func ExampleClient_AttachNetworkInterface() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+	ctx := context.Background()
+
+	// The failover interface is attached to instance A.
+	_, err := client.AttachNetworkInterface(ctx, &enidetach.AttachNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1,
+	})
+	fmt.Println("in use:", errors.Is(err, enidetach.ErrInterfaceInUse))
+
+	// Instance C is in another zone than the spare interface.
+	_, err = client.AttachNetworkInterface(ctx, &enidetach.AttachNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.SpareInterface, InstanceID: ec2test.InstanceC, DeviceIndex: 1,
+	})
+	fmt.Println("zones differ:", errors.Is(err, enidetach.ErrZoneMismatch))
+
+	out, err := client.AttachNetworkInterface(ctx, &enidetach.AttachNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.SpareInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	st, _ := srv.Interface(ec2test.SpareInterface)
+	fmt.Println("attached:", out.AttachmentID == st.Attachment.AttachmentID, "to", st.Attachment.InstanceID, "at", st.Attachment.DeviceIndex)
+	// Output:
+	// in use: true
+	// zones differ: true
+	// attached: true to i-0123456789abcdef1 at 1
+}
+
 func ExampleAPIError() {
 	client, srv := newExampleClient()
 	defer srv.Close()

@@ -65,6 +65,32 @@ func FuzzDecodeResult(f *testing.F) {
 	})
 }
 
+// FuzzDecodeAttachResult feeds any body to the attach's decoder: it must
+// never panic; whenever the allocation-free fast path answers, the
+// fallback (attachResponse through encoding/xml) must answer the same; and
+// a success must carry an attachment ID.
+func FuzzDecodeAttachResult(f *testing.F) {
+	f.Add([]byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AttachNetworkInterfaceResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">\n <requestId>r</requestId>\n <attachmentId>eni-attach-1</attachmentId>\n <networkCardIndex>0</networkCardIndex>\n</AttachNetworkInterfaceResponse>"))
+	for _, card := range []string{"", "<networkCardIndex/>", "<networkCardIndex> 12 </networkCardIndex>", "<networkCardIndex>-1</networkCardIndex>", "<networkCardIndex>1e3</networkCardIndex>", "<networkCardIndex>1234567890</networkCardIndex>"} {
+		f.Add([]byte("<AttachNetworkInterfaceResponse><attachmentId>a&amp;b</attachmentId>" + card + "</AttachNetworkInterfaceResponse>"))
+	}
+	f.Add([]byte("<AttachNetworkInterfaceResponse><attachmentId/></AttachNetworkInterfaceResponse>"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var want attachResult
+		wantErr := want.decodeXML(body, "AttachNetworkInterface")
+		var fast attachResult
+		if fastAttachResult(body, &fast) {
+			if wantErr != nil || fast != want {
+				t.Fatalf("body %q: fast %+v, encoding/xml (%+v, %v)", body, fast, want, wantErr)
+			}
+		}
+		var got attachResult
+		if err := decodeResult(body, "AttachNetworkInterface", &got); err == nil && got.out.AttachmentID == "" {
+			t.Fatalf("body %q: a success without an attachment ID", body)
+		}
+	})
+}
+
 // FuzzDecodeError feeds any body and status to the error decoder: it must
 // never panic, must give an *APIError or a *ResponseError with the status,
 // and the fast path must agree with encoding/xml.

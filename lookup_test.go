@@ -27,9 +27,6 @@ func TestLookupAttachment(t *testing.T) {
 	}{
 		{"by interface", LookupAttachmentInput{NetworkInterfaceID: ec2test.FailoverInterface}, &failover},
 		{"by instance and device index", LookupAttachmentInput{InstanceID: ec2test.InstanceA, DeviceIndex: 1}, &failover},
-		{"the primary is found too (its detach is refused)", LookupAttachmentInput{InstanceID: ec2test.InstanceA},
-			&InterfaceState{NetworkInterfaceID: "eni-00000000000000000", Status: "in-use", AttachmentID: "eni-attach-00000000000000000",
-				AttachmentStatus: "attached", InstanceID: ec2test.InstanceA, AvailabilityZone: "us-east-1a"}},
 	}
 	c, srv := newWaitClient(t, time.Minute, false)
 	for _, tc := range tests {
@@ -196,8 +193,8 @@ func TestLookupThenDetachAndWait(t *testing.T) {
 		t.Fatalf("got (%+v, %v)", res, err)
 	}
 	for _, r := range srv.Requests()[1:] {
-		if r.Params.Get("NetworkInterfaceId.1") != ec2test.FailoverInterface {
-			t.Errorf("poll %v, want by interface ID", r.Params)
+		if r.Params.Get("Filter.1.Name") != "network-interface-id" || r.Params.Get("Filter.1.Value.1") != ec2test.FailoverInterface {
+			t.Errorf("poll %v, want by interface", r.Params)
 		}
 	}
 }

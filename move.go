@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"time"
 )
 
@@ -117,6 +116,9 @@ type MoveRefusedError struct {
 	// Reason says why, one of:
 	//   - "source-not-found": no interface has the AttachmentID, or none is
 	//     at the From slot (a re-run after the detach: use NetworkInterfaceID)
+	//   - "source-ambiguous": DescribeNetworkInterfaces shows two matches
+	//     for the source named (Err holds LookupAttachment's
+	//     *AmbiguousAttachmentError, when it found them); nothing is chosen
 	//   - "attached-elsewhere": the interface is attached (or attaching, or
 	//     detaching) at an instance or slot that is neither the source named
 	//     nor the target; the move never takes it from a third place
@@ -225,7 +227,8 @@ const maxMoveRounds = 6
 //
 // What can be known to fail is refused before anything is detached, with a
 // *MoveRefusedError: an interface attached elsewhere, a primary interface,
-// a target that DescribeInstances does not know (the move needs the
+// a source not found or matched twice, a target that DescribeInstances
+// does not know (the move needs the
 // ec2:DescribeInstances permission), that is not running or stopped, that
 // is in another zone, or whose slot holds another interface.
 //
@@ -253,7 +256,8 @@ func (c *Client) MoveNetworkInterface(ctx context.Context, in *MoveNetworkInterf
 	if err := validateWait("eni-attach-unknown", opts); err != nil {
 		return nil, err
 	}
-	m := &move{c: c, in: in, opts: opts, start: c.now(), out: &MoveNetworkInterfaceOutput{}}
+	input := *in // the caller may reuse theirs while the move runs
+	m := &move{c: c, in: &input, opts: opts, start: c.now(), out: &MoveNetworkInterfaceOutput{}}
 	return m.run(ctx)
 }
 
@@ -350,7 +354,6 @@ func (m *move) run(ctx context.Context) (*MoveNetworkInterfaceOutput, error) {
 				return m.dryRun(ctx, act, st)
 			}
 		}
-		step := moveStepWaitAvailable
 		switch act {
 		case moveDone:
 			m.out.AlreadyAtTarget = !m.out.Detach.Sent && !m.out.Attach.Sent && m.out.Detach.Polls == 0
@@ -376,12 +379,15 @@ func (m *move) run(ctx context.Context) (*MoveNetworkInterfaceOutput, error) {
 			}
 			if incorrectState != nil {
 				// Perhaps detaching already: look again rather than guess,
-				// and go on only if it is.
-				if st, err = m.describe(ctx, moveStepDetach); err != nil {
+				// and go on only if it is. A describe that still shows the
+				// attachment attached may lag behind EC2: look a few times.
+				old := m.out.Detach.AttachmentID
+				if st, err = m.relook(ctx, moveStepDetach, func(s InterfaceState) bool {
+					return s.AttachmentID == old && s.AttachmentStatus == "attached"
+				}); err != nil {
 					return m.finish(err)
 				}
-				m.out.State = st
-				if st.AttachmentID == m.out.Detach.AttachmentID && st.AttachmentStatus != "detaching" {
+				if st.AttachmentID == old && st.AttachmentStatus != "detaching" {
 					return m.finish(&MoveIncompleteError{Step: moveStepDetach, Err: incorrectState})
 				}
 				continue
@@ -399,7 +405,7 @@ func (m *move) run(ctx context.Context) (*MoveNetworkInterfaceOutput, error) {
 				continue
 			}
 		}
-		if st, err = m.describe(ctx, step); err != nil {
+		if st, err = m.describe(ctx, moveStepWaitAvailable); err != nil {
 			return m.finish(err)
 		}
 		m.out.State = st
@@ -424,54 +430,51 @@ func stepAt(st InterfaceState) MoveStep {
 	return MoveStep{AttachmentID: st.AttachmentID, InstanceID: st.InstanceID, DeviceIndex: st.DeviceIndex, NetworkCardIndex: st.NetworkCardIndex}
 }
 
-// lookup reads the interface before anything is sent: by its ID, or by the
-// source attachment or slot.
+// lookup reads the interface before anything is sent: by its ID or the
+// source slot with LookupAttachment, or by the source attachment. An
+// answer that matches twice is refused, never guessed from.
 func (m *move) lookup(ctx context.Context) (InterfaceState, error) {
 	in := m.in
-	var params url.Values
-	switch {
-	case in.NetworkInterfaceID != "":
-		params = url.Values{"NetworkInterfaceId.1": {in.NetworkInterfaceID}}
-	case in.AttachmentID != "":
-		params = url.Values{"Filter.1.Name": {"attachment.attachment-id"}, "Filter.1.Value.1": {in.AttachmentID}}
-	default:
-		// EC2 has no network card filter: the card is checked below.
-		params = url.Values{
-			"Filter.1.Name": {"attachment.instance-id"}, "Filter.1.Value.1": {in.FromInstanceID},
-			"Filter.2.Name": {"attachment.device-index"}, "Filter.2.Value.1": {strconv.Itoa(in.FromDeviceIndex)},
-		}
-	}
-	var calls int
-	items, _, err := m.c.describeInterfaces(ctx, params, &calls)
-	if err != nil {
-		return InterfaceState{}, err
-	}
-	for _, it := range items {
-		st := it.state()
+	const rerun = " (a move re-run after its detach finds the interface only by NetworkInterfaceID)"
+	if in.AttachmentID != "" && in.NetworkInterfaceID == "" {
+		var calls int
+		items, _, err := m.c.describeMatching(ctx, url.Values{"Filter.1.Name": {"attachment.attachment-id"}, "Filter.1.Value.1": {in.AttachmentID}}, &calls,
+			func(it *describeItem) bool { return it.Attachment != nil && it.Attachment.ID == in.AttachmentID })
 		switch {
-		case in.NetworkInterfaceID != "":
-			if st.NetworkInterfaceID == in.NetworkInterfaceID {
-				return st, nil
-			}
-		case in.AttachmentID != "":
-			if st.AttachmentID == in.AttachmentID {
-				return st, nil
-			}
-		case m.atSource(st):
-			return st, nil
+		case err != nil:
+			return InterfaceState{}, err
+		case len(items) == 0:
+			return InterfaceState{}, &MoveRefusedError{Reason: "source-not-found", Detail: "no interface has attachment " + in.AttachmentID + rerun}
+		case len(items) > 1:
+			return InterfaceState{}, &MoveRefusedError{Reason: "source-ambiguous", Interface: items[0].state(),
+				Detail: fmt.Sprintf("%d interfaces have attachment %s (%s, %s...)", len(items), in.AttachmentID, items[0].ID, items[1].ID)}
 		}
+		return items[0].state(), nil
 	}
-	if in.NetworkInterfaceID != "" {
+	look := &LookupAttachmentInput{NetworkInterfaceID: in.NetworkInterfaceID}
+	if in.NetworkInterfaceID == "" {
+		look = &LookupAttachmentInput{InstanceID: in.FromInstanceID, DeviceIndex: in.FromDeviceIndex, NetworkCardIndex: in.FromNetworkCardIndex}
+	}
+	st, err := m.c.LookupAttachment(ctx, look)
+	var none *NoAttachmentError
+	var ambiguous *AmbiguousAttachmentError
+	switch {
+	case err == nil:
+		return *st, nil
+	case errors.As(err, &none) && none.Interface != nil:
+		return *none.Interface, nil // the interface, attached nowhere
+	case errors.As(err, &none) && in.NetworkInterfaceID != "":
 		// EC2 answers an unknown interface ID with an error; an answer
 		// without it is not one to act on.
-		return InterfaceState{}, &MoveRefusedError{Reason: "source-not-found", Detail: "DescribeNetworkInterfaces did not return interface " + in.NetworkInterfaceID}
+		return InterfaceState{}, &MoveRefusedError{Reason: "source-not-found", Detail: "DescribeNetworkInterfaces did not return interface " + in.NetworkInterfaceID, Err: err}
+	case errors.As(err, &none):
+		return InterfaceState{}, &MoveRefusedError{Reason: "source-not-found", Err: err,
+			Detail: fmt.Sprintf("no interface is attached to instance %s at device index %d, network card %d", in.FromInstanceID, in.FromDeviceIndex, in.FromNetworkCardIndex) + rerun}
+	case errors.As(err, &ambiguous):
+		return InterfaceState{}, &MoveRefusedError{Reason: "source-ambiguous", Interface: ambiguous.Interfaces[0], Err: err,
+			Detail: "DescribeNetworkInterfaces shows more than one match"}
 	}
-	detail := "no interface has attachment " + in.AttachmentID
-	if in.AttachmentID == "" {
-		detail = fmt.Sprintf("no interface is attached to instance %s at device index %d, network card %d", in.FromInstanceID, in.FromDeviceIndex, in.FromNetworkCardIndex)
-	}
-	return InterfaceState{}, &MoveRefusedError{Reason: "source-not-found",
-		Detail: detail + " (a move re-run after its detach finds the interface only by NetworkInterfaceID)"}
+	return InterfaceState{}, err
 }
 
 // describe reads the interface by ID during the move; an error is the
@@ -490,6 +493,30 @@ func (m *move) describe(ctx context.Context, step string) (InterfaceState, error
 	return InterfaceState{}, &MoveIncompleteError{Step: step, Err: fmt.Errorf("DescribeNetworkInterfaces did not return interface %s", m.out.NetworkInterfaceID)}
 }
 
+// relook describes the interface again after an ambiguous answer, as
+// AttachNetworkInterface's resolveInUse does: at once, then after the
+// delays of resolveDelays while stale reports that the describe may still
+// show the state from before the change. It returns the last state seen.
+func (m *move) relook(ctx context.Context, step string, stale func(InterfaceState) bool) (InterfaceState, error) {
+	var st InterfaceState
+	for _, d := range resolveDelays {
+		if d > 0 {
+			if err := m.c.sleep(ctx, d); err != nil {
+				return st, &MoveIncompleteError{Step: step, Err: err}
+			}
+		}
+		var err error
+		if st, err = m.describe(ctx, step); err != nil {
+			return st, err
+		}
+		m.out.State = st
+		if !stale(st) {
+			break
+		}
+	}
+	return st, nil
+}
+
 // atTarget reports whether the interface's attachment is at the target slot.
 func (m *move) atTarget(st InterfaceState) bool {
 	return st.AttachmentID != "" && st.InstanceID == m.in.ToInstanceID &&
@@ -497,11 +524,13 @@ func (m *move) atTarget(st InterfaceState) bool {
 }
 
 // atSource reports whether the interface's attachment is the source the
-// input names; with NetworkInterfaceID alone, any attachment is.
+// input names (with NetworkInterfaceID alone, any attachment is) and the
+// one the move found first: an attachment made while the move runs is
+// someone else's, never the move's to detach.
 func (m *move) atSource(st InterfaceState) bool {
 	in := m.in
 	switch {
-	case st.AttachmentID == "":
+	case st.AttachmentID == "" || st.AttachmentID != m.out.Start.AttachmentID:
 		return false
 	case in.AttachmentID != "":
 		return st.AttachmentID == in.AttachmentID

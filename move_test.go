@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -66,6 +67,7 @@ func newMoveEnv(t *testing.T, srvOpts ...ec2test.Option) *moveEnv {
 		o.Clock, o.HTTPClient = fc.Now, hooks
 	})
 	c.sleep = fc.Sleep
+	c.jitter = func() float64 { return 1 } // polls at the schedule's base, as movesim_test.go models it
 	return &moveEnv{c: c, srv: srv, clock: fc, hooks: hooks}
 }
 
@@ -152,12 +154,14 @@ func TestMoveNetworkInterface(t *testing.T) {
 		case out.State.AttachmentID != a.AttachmentID || out.State.AttachmentStatus != "attached":
 			t.Errorf("state %+v", out.State)
 		}
-		// Polls at 0, 2, ..., 10 s of each wait (2 s apart at first).
-		if d.Polls != 6 || d.WaitElapsed != 10*time.Second || a.Polls != 4 || a.WaitElapsed != 6*time.Second {
+		// Each wait polls at once, then every 1.7 to 2.1 s (TestMoveSchedule
+		// checks the windows): it sees the end of its half within 2.1 s.
+		if d.Polls < 6 || d.WaitElapsed < 10*time.Second || d.WaitElapsed > 12100*time.Millisecond ||
+			a.Polls < 3 || a.WaitElapsed < 5*time.Second || a.WaitElapsed > 7100*time.Millisecond {
 			t.Errorf("waits: detach %d polls in %v, attach %d polls in %v", d.Polls, d.WaitElapsed, a.Polls, a.WaitElapsed)
 		}
-		if out.Elapsed != 16*time.Second {
-			t.Errorf("elapsed %v, want 16 s on the fake clock", out.Elapsed)
+		if out.Elapsed != d.WaitElapsed+a.WaitElapsed {
+			t.Errorf("elapsed %v, want the waits' %v on the fake clock", out.Elapsed, d.WaitElapsed+a.WaitElapsed)
 		}
 		if got := strings.Join(mutations(e.srv), " "); got != "DetachNetworkInterface AttachNetworkInterface" {
 			t.Errorf("sent %s", got)
@@ -211,7 +215,7 @@ func TestMoveNetworkInterface(t *testing.T) {
 			t.Fatal(err)
 		}
 		assertAt(t, e.srv, ec2test.FailoverInterface, ec2test.InstanceB, 1, 1, 1)
-		if a := out.Attach; a.Sent || a.AttachmentID != att || a.Status != "attached" || a.Polls != 5 || out.AlreadyAtTarget {
+		if a := out.Attach; a.Sent || a.AttachmentID != att || a.Status != "attached" || a.Polls < 5 || a.WaitElapsed < 8*time.Second || out.AlreadyAtTarget {
 			t.Errorf("attach step %+v, want attachment %s waited for", a, att)
 		}
 	})
@@ -556,6 +560,30 @@ func TestMoveNetworkInterfaceLaggingRerun(t *testing.T) {
 	}
 }
 
+// TestMoveNetworkInterfaceLaggingDetach starts a move right after a detach
+// was accepted, while describes still show the interface attached: the
+// detach meets IncorrectState, and the move looks until it sees the
+// attachment detaching rather than failing.
+func TestMoveNetworkInterfaceLaggingDetach(t *testing.T) {
+	t.Parallel()
+	e := newMoveEnv(t, ec2test.WithDescribeLag(3*time.Second), ec2test.WithDetachingDuration(10*time.Second))
+	ctx := context.Background()
+	if _, err := e.c.DetachNetworkInterface(ctx, &DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.c.MoveNetworkInterface(ctx, toB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertAt(t, e.srv, ec2test.FailoverInterface, ec2test.InstanceB, 1, 1, 1)
+	if out.Start.AttachmentStatus != "attached" || out.Detach.Status != "available" {
+		t.Errorf("output: start %+v, detach %+v", out.Start, out.Detach)
+	}
+	if got := strings.Join(mutations(e.srv), " "); got != "DetachNetworkInterface DetachNetworkInterface:IncorrectState AttachNetworkInterface" {
+		t.Errorf("sent %s", got)
+	}
+}
+
 // TestMoveNetworkInterfaceContextEnds ends the context in each step, checks
 // the partial output and the server, then re-runs the move, which
 // converges.
@@ -737,5 +765,103 @@ func TestMoveNetworkInterfaceConcurrent(t *testing.T) {
 	})
 	for i, id := range ifaces {
 		assertAt(t, e.srv, id, ec2test.InstanceB, 2+i, 1, 1)
+	}
+}
+
+// TestMoveNetworkInterfaceAmbiguousSource answers the first describe with
+// two interfaces claiming the source: the move refuses rather than pick
+// one, and sends nothing else.
+func TestMoveNetworkInterfaceAmbiguousSource(t *testing.T) {
+	t.Parallel()
+	item := func(eni string) string {
+		return "<item><networkInterfaceId>" + eni + "</networkInterfaceId><status>in-use</status><availabilityZone>us-east-1a</availabilityZone>" +
+			"<attachment><attachmentId>eni-attach-0aaaaaaaaaaaaaaa0</attachmentId><instanceId>i-0123456789abcdef0</instanceId>" +
+			"<deviceIndex>1</deviceIndex><networkCardIndex>0</networkCardIndex><status>attached</status></attachment></item>"
+	}
+	body := `<DescribeNetworkInterfacesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><networkInterfaceSet>` +
+		item("eni-0aaaaaaaaaaaaaaa1") + item("eni-0aaaaaaaaaaaaaaa2") + `</networkInterfaceSet></DescribeNetworkInterfacesResponse>`
+	for _, in := range []*MoveNetworkInterfaceInput{
+		{AttachmentID: "eni-attach-0aaaaaaaaaaaaaaa0", ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1},
+		{FromInstanceID: ec2test.InstanceA, FromDeviceIndex: 1, ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 1},
+	} {
+		rs := newRecordingServer(t, http.StatusOK, []byte(body), http.Header{"Content-Type": {"text/xml"}})
+		c := clientFor(t, rs)
+		_, err := c.MoveNetworkInterface(context.Background(), in)
+		var re *MoveRefusedError
+		if !errors.As(err, &re) || re.Reason != "source-ambiguous" || !strings.Contains(err.Error(), "eni-0aaaaaaaaaaaaaaa1") || !strings.Contains(err.Error(), "eni-0aaaaaaaaaaaaaaa2") {
+			t.Errorf("source %+v: error %v, want source-ambiguous", in, err)
+		}
+		if n := len(rs.captured()); n != 1 {
+			t.Errorf("source %+v: %d requests, want the one describe", in, n)
+		}
+	}
+}
+
+// TestMoveNetworkInterfaceTakenMeanwhile attaches the interface to a third
+// instance while the move waits for it to be available: the move stops
+// with the refusal inside, and neither detaches it again nor attaches it.
+func TestMoveNetworkInterfaceTakenMeanwhile(t *testing.T) {
+	t.Parallel()
+	e := newMoveEnv(t, ec2test.WithDetachingDuration(6*time.Second))
+	const third = "i-0dddddddddddddddd"
+	e.srv.AddInstance(ec2test.Instance{InstanceID: third, AvailabilityZone: "us-east-1a"})
+	var once sync.Once
+	out, err := e.c.MoveNetworkInterface(context.Background(), toB(), func(o *WaitOptions) {
+		o.OnPoll = func(WaitResult) {
+			once.Do(func() {
+				e.srv.AddAttachment(ec2test.Attachment{AttachmentID: "eni-attach-0ddddddddddddddd0", NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: third, DeviceIndex: 1})
+			})
+		}
+	})
+	var inc *MoveIncompleteError
+	var re *MoveRefusedError
+	if !errors.As(err, &inc) || inc.Step != "wait-available" || !errors.As(err, &re) || re.Reason != "attached-elsewhere" {
+		t.Fatalf("error %v, want the move stopped at wait-available by attached-elsewhere", err)
+	}
+	if out.State.InstanceID != third || out.Attach.Sent {
+		t.Errorf("output %+v", out)
+	}
+	assertAt(t, e.srv, ec2test.FailoverInterface, third, 1, 1, 0)
+	if got := strings.Join(mutations(e.srv), " "); got != "DetachNetworkInterface" {
+		t.Errorf("sent %s", got)
+	}
+}
+
+// TestMoveNetworkInterfaceTargetMissingFromAnswer answers DescribeInstances
+// with an empty set rather than InvalidInstanceID.NotFound: the target is
+// not known, and the move refuses it before anything is detached.
+func TestMoveNetworkInterfaceTargetMissingFromAnswer(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var actions []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		actions = append(actions, r.PostForm.Get("Action"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/xml")
+		switch r.PostForm.Get("Action") {
+		case "DescribeNetworkInterfaces":
+			_, _ = io.WriteString(w, `<DescribeNetworkInterfacesResponse><requestId>r-1</requestId><networkInterfaceSet><item>`+
+				`<networkInterfaceId>eni-0123456789abcdef0</networkInterfaceId><status>in-use</status><availabilityZone>us-east-1a</availabilityZone>`+
+				`<attachment><attachmentId>eni-attach-0123456789abcdef0</attachmentId><instanceId>i-0123456789abcdef0</instanceId>`+
+				`<deviceIndex>1</deviceIndex><networkCardIndex>0</networkCardIndex><status>attached</status></attachment></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`)
+		case "DescribeInstances":
+			_, _ = io.WriteString(w, `<DescribeInstancesResponse><requestId>r-2</requestId><reservationSet/></DescribeInstancesResponse>`)
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := clientFor(t, &recordingServer{Server: srv})
+	_, err := c.MoveNetworkInterface(context.Background(), toB())
+	var re *MoveRefusedError
+	if !errors.As(err, &re) || re.Reason != "target-not-found" || re.Interface.AttachmentID != ec2test.FailoverAttachment {
+		t.Fatalf("error %v, want target-not-found", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(actions, " "); got != "DescribeNetworkInterfaces DescribeInstances" {
+		t.Errorf("sent %s", got)
 	}
 }

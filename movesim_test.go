@@ -40,7 +40,10 @@ func simScheduleNamed(name string) simSchedule {
 }
 
 func moveRecipes() []moveRecipe {
-	ours := simScheduleNamed("enidetach: ÷12, 2 s–15 s")
+	// The wait's default is the first of simSchedules. The move's waits
+	// (WaitUntilDetached, WaitUntilAttached) poll at once, then on it.
+	ours := simSchedules()[0]
+	ours.first = nil
 	cli := simScheduleNamed("AWS CLI waiter (every 20 s)")
 	sdk := simScheduleNamed("SDK waiter (20 s–120 s)")
 	every := func(d time.Duration) simSchedule {
@@ -48,7 +51,7 @@ func moveRecipes() []moveRecipe {
 	}
 	return []moveRecipe{
 		{name: "enidetach MoveNetworkInterface", lookups: 2, detach: ours, attach: ours,
-			note: "the default: ÷12, 2 s–15 s for both waits; 2 describes before the detach"},
+			note: "the default: both waits poll at once, then every 1.7–2.1 s, growing by a twelfth of the time waited, up to 15 s; 2 describes before the detach"},
 		{name: "AWS CLI: wait network-interface-available, attach, poll every 5 s", detach: cli, attach: every(5 * time.Second),
 			note: "the waiter gives up after 10 polls, at 180 s"},
 		{name: "AWS CLI: wait network-interface-available, attach, poll every 20 s", detach: cli, attach: every(20 * time.Second)},
@@ -62,6 +65,9 @@ func moveRecipes() []moveRecipe {
 // gives up after the schedule's maxPolls.
 func simWaitFor(s simSchedule, start, ready time.Duration, rng *rand.Rand) (polls []time.Duration, gaveUp bool) {
 	t := start
+	if s.first != nil {
+		t += s.first(rng)
+	}
 	for n := 1; ; n++ {
 		polls = append(polls, t)
 		if t >= ready {
@@ -212,11 +218,13 @@ func TestMoveScheduleTargets(t *testing.T) {
 }
 
 // TestMoveSchedule runs MoveNetworkInterface against ec2test on a fake
-// clock and checks that it returns when simMove says, after the describe
-// calls simMove counts: what the simulation measures is what the move does.
+// clock and checks that it makes the describes simMove models: two before
+// the detach, then each wait's polls, the first at once and each later one
+// within the window pollWindow gives (simSchedules' default draws from the
+// same window), the last one at or after the half's end; and that it
+// returns at that last poll.
 func TestMoveSchedule(t *testing.T) {
 	t.Parallel()
-	ours := moveRecipes()[0]
 	for _, d := range [][2]time.Duration{
 		{time.Second, time.Second},
 		{7300 * time.Millisecond, 25 * time.Second},
@@ -227,19 +235,51 @@ func TestMoveSchedule(t *testing.T) {
 		t.Run(fmt.Sprint(d[0], "+", d[1]), func(t *testing.T) {
 			t.Parallel()
 			e := newMoveEnv(t, ec2test.WithDetachingDuration(d[0]), ec2test.WithAttachingDuration(d[1]))
+			start := e.clock.Now()
 			out, err := e.c.MoveNetworkInterface(context.Background(), toB())
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := simMove(ours, d[0], d[1], nil)
-			describes := 0
+			// The describes before the detach, and each wait's polls: the
+			// requests are recorded in order.
+			var lookups, sent []time.Duration // since the move began
+			var halves [2][]time.Duration
 			for _, r := range e.srv.Requests() {
-				if strings.HasPrefix(r.Action, "Describe") {
-					describes++
+				at := r.Time.Sub(start)
+				switch {
+				case !strings.HasPrefix(r.Action, "Describe"):
+					sent = append(sent, at)
+				case len(sent) == 0:
+					lookups = append(lookups, at)
+				default:
+					halves[len(sent)-1] = append(halves[len(sent)-1], at)
 				}
 			}
-			if out.Elapsed != want.end || describes != len(want.describes) {
-				t.Errorf("move returned after %v and %d describes; simulated %v and %d", out.Elapsed, describes, want.end, len(want.describes))
+			if len(sent) != 2 || len(lookups) != 2 || lookups[1] != 0 || sent[0] != 0 {
+				t.Fatalf("describes before the detach at %v, detach and attach at %v", lookups, sent)
+			}
+			describes := len(lookups) + len(halves[0]) + len(halves[1])
+			for i, polls := range halves {
+				begin, ready := sent[i], sent[i]+d[i]
+				if len(polls) == 0 || polls[0] != begin {
+					t.Fatalf("half %d: polls at %v, want the first at %v", i, polls, begin)
+				}
+				for j := 1; j < len(polls); j++ {
+					lo, hi := pollWindow(polls[j-1]-begin, defaultWaitMinDelay, defaultWaitMaxDelay, 0)
+					if gap := polls[j] - polls[j-1]; gap < lo || gap > hi {
+						t.Errorf("half %d: poll %d came %v after the one before, want within [%v, %v]", i, j+1, gap, lo, hi)
+					}
+				}
+				last := polls[len(polls)-1]
+				if last < ready || (len(polls) > 1 && polls[len(polls)-2] >= ready) {
+					t.Errorf("half %d: polls %v, want the last the first at or after %v", i, polls, ready)
+				}
+			}
+			if last := halves[1][len(halves[1])-1]; out.Elapsed != last || halves[0][len(halves[0])-1] != sent[1] {
+				t.Errorf("returned at %v, the last poll at %v; attach sent at %v after the polls %v", out.Elapsed, last, sent[1], halves[0])
+			}
+			if got := 2 + out.Detach.Polls + out.Attach.Polls; got != describes {
+				t.Errorf("output counts %d describes, the server saw %d", got, describes)
 			}
 		})
 	}

@@ -25,7 +25,7 @@ func (l *lineLog) Printf(format string, args ...any) {
 func readmeMove(ctx context.Context, client *enidetach.Client, log *lineLog) {
 	out, err := client.MoveNetworkInterface(ctx, &enidetach.MoveNetworkInterfaceInput{
 		NetworkInterfaceID: "eni-0123456789abcdef0",
-		FromInstanceID:     "i-0123456789abcdef0", // where it is expected: never taken from a third
+		FromInstanceID:     "i-0123456789abcdef0", // where it is expected: never taken from a third instance
 		FromDeviceIndex:    1,
 		ToInstanceID:       "i-0123456789abcdef1",
 		ToDeviceIndex:      1,
@@ -96,6 +96,19 @@ func TestREADMEMove(t *testing.T) {
 			t.Errorf("logged %q", got)
 		}
 		if st, _ := srv.Interface(ec2test.FailoverInterface); st.Attachment == nil || st.Attachment.AttachmentID != ec2test.FailoverAttachment || st.Detaches != 0 {
+			t.Errorf("server: %+v", st)
+		}
+	})
+	t.Run("taken by a third instance meanwhile", func(t *testing.T) {
+		t.Parallel()
+		client, srv := newClient(t)
+		const third = "i-0123456789abcdef3"
+		srv.AddInstance(ec2test.Instance{InstanceID: third, AvailabilityZone: srv.Region() + "a"})
+		srv.AddAttachment(ec2test.Attachment{AttachmentID: "eni-attach-0123456789abcdef3", NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: third, DeviceIndex: 1})
+		if got := run(context.Background(), client); !strings.HasPrefix(got, "move refused (attached-elsewhere): ") {
+			t.Errorf("logged %q", got)
+		}
+		if st, _ := srv.Interface(ec2test.FailoverInterface); st.Attachment == nil || st.Attachment.InstanceID != third || st.Detaches != 0 {
 			t.Errorf("server: %+v", st)
 		}
 	})

@@ -195,77 +195,6 @@ func TestREADMEUse(t *testing.T) {
 	}
 }
 
-// readmeDetachAndWait is the README's "Detach and wait" snippet.
-func readmeDetachAndWait(ctx context.Context, client *enidetach.Client, id string) (*enidetach.WaitResult, error) {
-	res, err := client.DetachAndWait(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: id},
-		func(o *enidetach.WaitOptions) {
-			o.MaxWait = 5 * time.Minute
-			o.Idempotent = true // NotFound means "already detached"
-		})
-	var timeout *enidetach.WaitTimeoutError
-	switch {
-	case errors.As(err, &timeout):
-		log.Printf("accepted, still %s after %d polls", timeout.Last.State.AttachmentStatus, timeout.Last.Polls)
-	case err != nil && res == nil:
-		log.Printf("the detach failed: %v", err)
-	case err != nil && res.Detach != nil:
-		log.Printf("detach accepted (request id %s), then a poll failed: %v", res.Detach.RequestID, err)
-	case err != nil:
-		log.Printf("already detached (%v), then a poll failed: %v", res.DetachError, err)
-	default:
-		log.Printf("detached after %d polls", res.Polls)
-	}
-	return res, err
-}
-
-// TestREADMEDetachAndWait runs every branch of the snippet, none of which
-// may panic: detached, timed out, the detach refused, a poll failing after
-// an accepted detach and after one that found the attachment gone.
-func TestREADMEDetachAndWait(t *testing.T) {
-	logged := captureLog(t)
-	// pollsFail makes the next request pass and the following ones fail as
-	// polls would, with an error that is not retried.
-	pollsFail := func(srv *ec2test.Server) {
-		srv.Inject(ec2test.Delay(0), 1)
-		srv.Inject(ec2test.APIError(403, "UnauthorizedOperation"), 10)
-	}
-	for _, tc := range []struct {
-		name      string
-		detaching time.Duration
-		id        string
-		timeout   time.Duration
-		prepare   func(*ec2test.Server)
-		want      string
-	}{
-		{name: "detached", id: ec2test.FailoverAttachment, want: "detached after 1 polls"},
-		{name: "still detaching", detaching: time.Hour, id: ec2test.FailoverAttachment, timeout: 300 * time.Millisecond,
-			want: "accepted, still detaching after 1 polls"},
-		{name: "detach refused", id: "eni-attach-00000000000000000", want: "the detach failed: "},
-		{name: "poll failed", id: ec2test.FailoverAttachment, prepare: pollsFail, want: "detach accepted (request id "},
-		{name: "already gone, then a poll failed", id: "eni-attach-0fffffffffffffff0", prepare: pollsFail,
-			want: "already detached (operation error EC2: DetachNetworkInterface"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			logged.Reset()
-			srv := ec2test.NewServer(ec2test.WithDetachingDuration(tc.detaching))
-			defer srv.Close()
-			if tc.prepare != nil {
-				tc.prepare(srv)
-			}
-			ctx := context.Background()
-			if tc.timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
-				defer cancel()
-			}
-			_, _ = readmeDetachAndWait(ctx, readmeClient(t, srv), tc.id)
-			if !strings.HasPrefix(logged.String(), tc.want) {
-				t.Errorf("logged %q, want it to begin %q", logged, tc.want)
-			}
-		})
-	}
-}
-
 // readmeLookup is the README's LookupAttachment snippet.
 func readmeLookup(ctx context.Context, client *enidetach.Client) (*enidetach.WaitResult, error) {
 	att, err := client.LookupAttachment(ctx, &enidetach.LookupAttachmentInput{InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
@@ -373,28 +302,33 @@ func TestREADMECall(t *testing.T) {
 	}
 }
 
-// TestREADMEEC2Test is the README's ec2test snippet, as a test.
+// TestREADMEEC2Test is the README's ec2test snippet, as a test: a detach
+// and wait through describes that lag, then the attach.
 func TestREADMEEC2Test(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	srv := ec2test.NewServer()
+	srv := ec2test.NewServer(ec2test.WithDescribeLag(time.Second))
 	defer srv.Close()
 	client, err := enidetach.New(enidetach.Options{Region: srv.Region(), BaseEndpoint: srv.URL, Credentials: srv.Credentials()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.DetachAndWait(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
-		t.Fatal(err)
+	res, err := client.DetachAndWait(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment})
+	if err != nil || !res.Detached {
+		t.Fatalf("detach: %v", err)
 	}
-	var out struct {
-		AttachmentID string `xml:"attachmentId"`
-	}
-	err = client.Call(ctx, "AttachNetworkInterface", url.Values{"NetworkInterfaceId": {ec2test.FailoverInterface},
-		"InstanceId": {ec2test.InstanceB}, "DeviceIndex": {"1"}}, &out)
+	out, err := client.AttachNetworkInterface(ctx, &enidetach.AttachNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := srv.Interface(ec2test.FailoverInterface); st.Attachment == nil || st.Attachment.AttachmentID != out.AttachmentID || st.Attachment.InstanceID != ec2test.InstanceB {
 		t.Errorf("after the snippet: %+v, want attached to instance B as %q", st, out.AttachmentID)
+	}
+	// DetachAndWait's first poll comes after a first delay (1.7 s or more,
+	// branch wait), past the describes' 1 s lag: the wait cannot have
+	// seen the detach sooner than the lag.
+	if res.Elapsed < time.Second {
+		t.Errorf("the wait saw the detach after %v; with describes 1 s late it takes longer", res.Elapsed)
 	}
 }

@@ -4,25 +4,63 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"time"
 )
 
 // The wait's schedule, chosen by the simulation in waitsim_test.go (see
-// BENCHMARKS.md): after the first poll, each delay is the time waited so far
-// divided by waitDelayDivisor, at least MinDelay and at most MaxDelay.
+// BENCHMARKS.md). A base delay is the time waited so far divided by
+// waitDelayDivisor, at least MinDelay/85 % (so that the shortest delay is
+// MinDelay), at most MaxDelay; each delay is drawn at random between 85 %
+// and 105 % of it, within MinDelay and MaxDelay. With the default MinDelay
+// the base starts at 2 s. With MinDelay = MaxDelay the delay is exactly
+// that.
 const (
-	defaultWaitMinDelay = 2 * time.Second
+	defaultWaitMinDelay = 1700 * time.Millisecond
 	defaultWaitMaxDelay = 15 * time.Second
 	waitDelayDivisor    = 12
+	// jitterLowPct and jitterHighPct bound a delay around the base: a
+	// window narrow enough to keep the lateness targets (p95 <= 2 s for
+	// detaches up to 30 s) and the first minute's calls, wide enough that
+	// waits started together drift apart within a few polls.
+	jitterLowPct, jitterHighPct = 85, 105
+	// maxPollBackoffShift bounds the doubling of the base after failed
+	// polls (MaxDelay bounds it first with any sane setting).
+	maxPollBackoffShift = 16
 )
 
-// pollDelay returns the delay before the next poll when waited has passed
-// since the wait began. It has no jitter: MinDelay is a floor and MaxDelay a
-// ceiling, exactly. Polls of many waiters still drift apart, since each
-// delay counts from the end of the previous poll's request.
-func pollDelay(waited, minDelay, maxDelay time.Duration) time.Duration {
-	return min(max(waited/waitDelayDivisor, minDelay), maxDelay)
+// pollBase returns the base of the delay before the next poll, when
+// waited has passed since the wait began and the last failures polls
+// failed: each failure in a row doubles it, up to MaxDelay.
+func pollBase(waited, minDelay, maxDelay time.Duration, failures int) time.Duration {
+	base := min(max(waited/waitDelayDivisor, minDelay*100/jitterLowPct), maxDelay)
+	if failures > 0 {
+		base = min(base<<min(failures, maxPollBackoffShift), maxDelay)
+	}
+	return base
+}
+
+// jitteredDelay returns the delay for a base and a factor f drawn in
+// [0.85, 1.05], within MinDelay and MaxDelay.
+func jitteredDelay(base time.Duration, f float64, minDelay, maxDelay time.Duration) time.Duration {
+	return min(max(time.Duration(float64(base)*f), minDelay), maxDelay)
+}
+
+// pollWindow returns the bounds of the delay before the next poll (see
+// pollBase).
+func pollWindow(waited, minDelay, maxDelay time.Duration, failures int) (lo, hi time.Duration) {
+	base := pollBase(waited, minDelay, maxDelay, failures)
+	return jitteredDelay(base, jitterLowPct/100.0, minDelay, maxDelay), jitteredDelay(base, jitterHighPct/100.0, minDelay, maxDelay)
+}
+
+// nextDelay draws the delay before the next poll.
+func (c *Client) nextDelay(waited time.Duration, o WaitOptions, failures int) time.Duration {
+	f := (jitterLowPct + (jitterHighPct-jitterLowPct)*rand.Float64()) / 100
+	if c.jitter != nil {
+		f = c.jitter()
+	}
+	return jitteredDelay(pollBase(waited, o.MinDelay, o.MaxDelay, failures), f, o.MinDelay, o.MaxDelay)
 }
 
 // InterfaceState is a network interface as DescribeNetworkInterfaces shows it.
@@ -71,7 +109,12 @@ type WaitResult struct {
 	Attached bool
 	// AlreadyDetached reports that DetachAndWait's detach answered
 	// InvalidAttachmentID.NotFound and WaitOptions.Idempotent counted it as
-	// done.
+	// done. Detach is then nil and DetachError holds the NotFound. The
+	// wait still polls, to report the interface's State: Detached is set
+	// unless a poll shows the attachment still there (then the wait goes
+	// on as any other). A poll that fails, for any reason, does not
+	// contradict the NotFound: the result is Detached, with no error, the
+	// failure counted in FailedPolls and LastPollError and State empty.
 	AlreadyDetached bool
 	// Detach is DetachAndWait's detach, when the service accepted it: its
 	// Return and request ID. Nil for WaitUntilDetached and when the detach
@@ -83,8 +126,20 @@ type WaitResult struct {
 	// AlreadyDetached is set) or IncorrectState on an attachment seen
 	// detaching. errors.As finds the *APIError, with its request ID.
 	DetachError error
-	// Polls is the number of DescribeNetworkInterfaces calls made.
+	// Polls is the number of DescribeNetworkInterfaces calls that asked
+	// for this wait's interface, the failed ones included. Waits on one
+	// client share their calls (see WaitOptions), so the calls a client
+	// sends for many waits are far fewer than the sum of their Polls.
 	Polls int
+	// FailedPolls is the number of polls that failed for a reason that
+	// may pass (throttling, a 5xx answer, the network, the client's retry
+	// quota spent) and that the wait outlasted: it backed off and polled
+	// again.
+	FailedPolls int
+	// LastPollError is the error of the last failed poll, nil when none
+	// failed. It is kept when a later poll succeeds, to say why polls
+	// failed.
+	LastPollError error
 	// Elapsed is the time since the wait began (for DetachAndWait, since
 	// the detach was sent), on Options.Clock.
 	Elapsed time.Duration
@@ -92,20 +147,41 @@ type WaitResult struct {
 
 // WaitOptions tunes WaitUntilDetached, DetachAndWait and WaitUntilAttached.
 type WaitOptions struct {
-	// NetworkInterfaceID, when known, is polled by ID from the first poll
-	// on; it must be the attachment's interface (LookupAttachment gives
-	// both). Without it, the first poll finds the interface by attachment
-	// ID and later polls ask for that interface by ID. WaitUntilAttached
-	// takes the interface as an argument: there it must be empty or the
-	// same.
+	// NetworkInterfaceID, when known, is polled (with the
+	// network-interface-id filter) from the first poll on; it must be the
+	// attachment's interface (LookupAttachment gives both). Without it,
+	// the first poll finds the interface by attachment ID and later polls
+	// ask for that interface. A poll whose answer does not show the
+	// interface asks for it by ID: one never seen is not taken as
+	// detached. WaitUntilAttached takes the interface as an argument:
+	// there it must be empty or the same.
 	NetworkInterfaceID string
-	// MinDelay and MaxDelay bound the delay between polls. The first poll
-	// is at once; after it, each delay is a twelfth of the time waited so
-	// far, at least MinDelay and at most MaxDelay, with no jitter. With the
-	// defaults, 2 s and 15 s, the wait polls every 2 s for the first 24 s,
-	// then less often, every 15 s from 3 minutes on: about 24 polls in the
-	// first minute and 4 a minute later, and a detach is noticed at most a
-	// twelfth of its duration (and at least 2 s) after it ends.
+	// MinDelay and MaxDelay bound the delay between polls. A base delay
+	// is a twelfth of the time waited so far, at least MinDelay/0.85, at
+	// most MaxDelay; each delay is drawn at random (jitter, so that waits
+	// started together do not poll in step) between 85 % and 105 % of the
+	// base, never below MinDelay nor above MaxDelay. With the defaults,
+	// 1.7 s and 15 s, delays are between 1.7 s and 2.1 s for the
+	// first 24 s, then grow with the wait, to between 12.75 s and 15 s
+	// from 3 minutes on: at most 25 polls in the first minute and 5 a
+	// minute later; a detach is noticed at most 2.1 s after it ends for
+	// the first 24 s (p95 1.9 s for detaches up to 30 s), then about a
+	// twelfth of its duration. MinDelay = MaxDelay polls at exactly that
+	// interval.
+	//
+	// WaitUntilDetached and WaitUntilAttached poll at once, then on this
+	// schedule; DetachAndWait, after an accepted detach, waits a first
+	// delay (at most half the time MaxWait or the context leave) before
+	// its first poll, since a detach takes a second or more. After a
+	// failed poll, the base doubles with each failure in a row, up to
+	// MaxDelay.
+	//
+	// Waits on one client share their polls: a poll that is due also asks
+	// for every other wait whose last poll is at least MinDelay old, and
+	// one DescribeNetworkInterfaces (filtered by up to 100 interface or
+	// attachment IDs) answers them all. So no wait is polled more often
+	// than MinDelay, and a crowd of waits on one client is polled in one
+	// round of calls when the first of them is due.
 	MinDelay, MaxDelay time.Duration
 	// MaxWait bounds the polling, counted from its start, besides the
 	// context. 0: only the context.
@@ -117,7 +193,9 @@ type WaitOptions struct {
 	// "detaching". A detach retried after a lost response, or run twice by
 	// a failover script, sees exactly these.
 	Idempotent bool
-	// OnPoll, if set, is called after every poll with the result so far.
+	// OnPoll, if set, is called after every poll with the result so far,
+	// a failed poll that the wait outlasts included (FailedPolls tells
+	// it). It runs in the caller's goroutine.
 	OnPoll func(WaitResult)
 }
 
@@ -138,14 +216,19 @@ type WaitTimeoutError struct {
 	attaching bool
 }
 
-// Error gives the time waited, the polls and the last state seen.
+// Error gives the time waited, the polls (and the failed ones, with the
+// last failure) and the last state seen.
 func (e *WaitTimeoutError) Error() string {
 	st, goal := e.Last.State, "detached"
 	if e.attaching {
 		goal = "attached"
 	}
-	return fmt.Sprintf("enidetach: interface not %s after %s and %d polls (last seen: interface %q status %q, attachment status %q): %v",
-		goal, e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
+	failed := ""
+	if e.Last.FailedPolls > 0 {
+		failed = fmt.Sprintf(", %d failed (last: %v)", e.Last.FailedPolls, e.Last.LastPollError)
+	}
+	return fmt.Sprintf("enidetach: interface not %s after %s and %d polls%s (last seen: interface %q status %q, attachment status %q): %v",
+		goal, e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, failed, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
 }
 
 // Unwrap returns Err.
@@ -153,11 +236,18 @@ func (e *WaitTimeoutError) Unwrap() error { return e.Err }
 
 // WaitUntilDetached polls DescribeNetworkInterfaces until the attachment is
 // gone or its interface is "available", and returns the final state. The
-// schedule is described at WaitOptions.MinDelay. Throttled polls are
-// retried by the client; an error that outlasts the retries ends the wait
-// and is returned with the result so far. An attachment that is not found
-// counts as detached. When ctx or MaxWait ends the wait first, the error is
-// a *WaitTimeoutError carrying the last state.
+// schedule is described at WaitOptions.MinDelay. A poll that fails for a
+// reason that may pass (throttling, a 5xx answer, the network, the
+// client's retry quota spent) does not end the wait: it backs off and polls
+// again, and the result counts it (FailedPolls, LastPollError). An answer
+// that will not change (access denied, an interface that does not exist)
+// ends the wait, returned with the result so far. An attachment that is
+// not found counts as detached; an interface (WaitOptions.NetworkInterfaceID)
+// never seen is not: a poll that does not show it asks for it by ID, and
+// EC2's InvalidNetworkInterfaceID.NotFound ends the wait. An answer that
+// shows the attachment on another interface than NetworkInterfaceID ends
+// it with a *WrongInterfaceError. When ctx or MaxWait ends the wait first,
+// the error is a *WaitTimeoutError carrying the last state.
 func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, optFns ...func(*WaitOptions)) (*WaitResult, error) {
 	opts := waitOptions(optFns)
 	if err := c.usable(ctx); err != nil {
@@ -166,24 +256,26 @@ func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, opt
 	if err := validateWait(attachmentID, opts); err != nil {
 		return nil, c.operationError("DescribeNetworkInterfaces", err)
 	}
-	return c.wait(ctx, waitGoal{attachmentID: attachmentID}, opts, &WaitResult{}, c.now(), nil)
+	return c.wait(ctx, waitGoal{attachmentID: attachmentID}, opts, &WaitResult{}, c.now(), nil, false)
 }
 
 // WaitUntilAttached polls DescribeNetworkInterfaces until the interface
 // shows the attachment attachmentID (AttachNetworkInterface's answer) with
 // status "attached", and returns the final state with Attached set. It
-// keeps the schedule of WaitUntilDetached (see WaitOptions.MinDelay) and
-// its errors: a poll's error that outlasts the client's retries ends the
-// wait and is returned with the result so far; ctx or MaxWait ending first
-// gives a *WaitTimeoutError carrying the last state.
+// keeps the schedule of WaitUntilDetached (see WaitOptions.MinDelay),
+// shares its polls and tolerates the same failed polls: only an answer
+// that will not change ends it early, returned with the result so far;
+// ctx or MaxWait ending first gives a *WaitTimeoutError carrying the last
+// state.
 //
 // EC2's answers are eventually consistent: right after an accepted attach
 // a poll may still show the interface "available", or an earlier
 // attachment of it. Neither is a failure; the wait goes on. State then
 // holds the interface's ID, status and zone only, as it holds attachment
-// fields only for attachmentID. An interface that does not exist is EC2's
-// InvalidNetworkInterfaceID.NotFound error. WaitOptions.Idempotent does not
-// apply.
+// fields only for attachmentID. An interface missing from a poll's answer
+// is asked for by ID: one that does not exist (or no longer does) ends the
+// wait with EC2's InvalidNetworkInterfaceID.NotFound error.
+// WaitOptions.Idempotent does not apply.
 func (c *Client) WaitUntilAttached(ctx context.Context, networkInterfaceID, attachmentID string, optFns ...func(*WaitOptions)) (*WaitResult, error) {
 	const action = "DescribeNetworkInterfaces"
 	opts := waitOptions(optFns)
@@ -200,7 +292,7 @@ func (c *Client) WaitUntilAttached(ctx context.Context, networkInterfaceID, atta
 	if err := validateWait(attachmentID, opts); err != nil {
 		return nil, c.operationError(action, err)
 	}
-	return c.wait(ctx, waitGoal{attachmentID: attachmentID, attach: true}, opts, &WaitResult{}, c.now(), nil)
+	return c.wait(ctx, waitGoal{attachmentID: attachmentID, attach: true}, opts, &WaitResult{}, c.now(), nil, false)
 }
 
 // DetachAndWait detaches the interface, then waits until it is detached (see
@@ -210,7 +302,9 @@ func (c *Client) WaitUntilAttached(ctx context.Context, networkInterfaceID, atta
 // The result says which step failed: when the detach fails, DetachAndWait
 // returns a nil result and the detach's error; once the detach was
 // accepted, it returns the result so far (with Detach set) and the error of
-// the poll that failed, or a *WaitTimeoutError.
+// a poll whose answer will not change, or a *WaitTimeoutError. Polls that
+// fail for a reason that may pass do not end the wait (see
+// WaitUntilDetached).
 func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceInput, optFns ...func(*WaitOptions)) (*WaitResult, error) {
 	// Refused before anything is sent, named for the request that was not.
 	const action = "DetachNetworkInterface"
@@ -243,7 +337,9 @@ func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceIn
 	default:
 		return nil, err
 	}
-	return c.wait(ctx, waitGoal{attachmentID: in.AttachmentID}, opts, res, start, unlessDetaching)
+	// After an accepted detach, the first poll waits a first delay: at once
+	// it would only see "detaching".
+	return c.wait(ctx, waitGoal{attachmentID: in.AttachmentID}, opts, res, start, unlessDetaching, res.Detach != nil)
 }
 
 // isCode reports whether err holds an *APIError with the code.
@@ -258,7 +354,9 @@ func (c *Client) now() time.Time { return c.clock() }
 func waitOptions(optFns []func(*WaitOptions)) WaitOptions {
 	var o WaitOptions
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil { // a nil option is no option, not a panic
+			fn(&o)
+		}
 	}
 	if o.MinDelay == 0 {
 		o.MinDelay = defaultWaitMinDelay
@@ -295,13 +393,34 @@ type waitGoal struct {
 	attach       bool
 }
 
+// WrongInterfaceError reports that a poll showed the attachment waited on
+// attached to another interface than WaitOptions.NetworkInterfaceID: the
+// two IDs given do not belong together, and the wait cannot tell which one
+// the caller meant.
+type WrongInterfaceError struct {
+	// AttachmentID is the attachment waited on.
+	AttachmentID string
+	// NetworkInterfaceID is the interface given in WaitOptions.
+	NetworkInterfaceID string
+	// Found is the interface the answer showed the attachment on.
+	Found string
+}
+
+// Error names the three IDs.
+func (e *WrongInterfaceError) Error() string {
+	return fmt.Sprintf("enidetach: attachment %s is on network interface %s, not on %s (WaitOptions.NetworkInterfaceID)",
+		e.AttachmentID, e.Found, e.NetworkInterfaceID)
+}
+
 // wait runs the polling loop, filling res. With unlessDetaching set, the
 // wait goes on only if the first poll shows the attachment detaching or
-// gone; otherwise unlessDetaching is returned.
-func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *WaitResult, start time.Time, unlessDetaching error) (*WaitResult, error) {
+// gone; otherwise unlessDetaching is returned. With floor, the first poll
+// comes after a first delay of the schedule rather than at once.
+func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *WaitResult, start time.Time, unlessDetaching error, floor bool) (*WaitResult, error) {
 	attachmentID := goal.attachmentID
 	parent := ctx
 	pollStart := c.now()
+	deadline := pollStart.Add(o.MaxWait)
 	if o.MaxWait > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.MaxWait)
@@ -317,43 +436,92 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 		}
 		return res, &WaitTimeoutError{Last: *res, Err: cause, attaching: goal.attach}
 	}
-	// The interface to poll by ID, and whether a poll has shown it: an
-	// interface that was seen and then is not found was deleted, which
-	// detached it (and ends an attach wait with the error); one never seen
-	// is an error (a wrong ID).
+	ours := func(it *describeItem) bool { return it.Attachment != nil && it.Attachment.ID == attachmentID }
+	// The interface to poll, and whether a poll has shown it: an interface
+	// that was seen and then is not found was deleted, which detached it
+	// (and ends an attach wait with the error); one never seen is asked
+	// for by ID, and EC2's NotFound is the error (a wrong ID).
 	ifaceID, seen := o.NetworkInterfaceID, false
-	for {
-		var items []describeItem
-		var err error
-		if ifaceID != "" {
-			items, _, err = c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {ifaceID}}, &res.Polls)
-			if err != nil && seen && !goal.attach && isCode(err, "InvalidNetworkInterfaceID.NotFound") {
-				items, err = nil, nil
-			}
-		} else {
-			items, _, err = c.describeInterfaces(ctx, url.Values{"Filter.1.Name": {"attachment.attachment-id"}, "Filter.1.Value.1": {attachmentID}}, &res.Polls)
+	eligible, due := pollStart, pollStart
+	if floor {
+		// At most half the time left (MaxWait, the context's deadline): a
+		// wait that ends without a look is of no use to anyone.
+		lo, _ := pollWindow(0, o.MinDelay, o.MaxDelay, 0)
+		d := c.nextDelay(0, o, 0)
+		if dl, ok := ctx.Deadline(); ok {
+			left := time.Until(dl) / 2 // MaxWait's deadline is in ctx too
+			lo, d = max(min(lo, left), 0), max(min(d, left), 0)
 		}
+		eligible, due = pollStart.Add(lo), pollStart.Add(d)
+	}
+	failures := 0
+	for {
+		if o.MaxWait > 0 && !due.Before(deadline) {
+			// Checked on the client's clock too, so that a wait on a fake
+			// clock ends as a real one does.
+			_ = c.sleep(ctx, max(deadline.Sub(c.now()), 0)) // ends at the deadline either way
+			return timeout()
+		}
+		w := &pollWaiter{filter: filterAttachment, value: attachmentID, match: ours, eligible: eligible}
+		if ifaceID != "" {
+			id := ifaceID
+			w.filter, w.value = filterInterface, id
+			w.match = func(it *describeItem) bool { return it.ID == id || ours(it) }
+		}
+		ans, cerr := c.sharedPoll(ctx, w, due)
+		if cerr != nil {
+			return timeout()
+		}
+		res.Polls += ans.calls
+		items, err := ans.items, ans.err
+		if err == nil && ifaceID != "" && len(items) == 0 && (!seen || goal.attach) {
+			// A filter matches nothing both for an interface that does not
+			// exist and for one EC2 does not show yet: asked by ID, EC2
+			// says which.
+			items, _, err = c.describeMatching(ctx, url.Values{"NetworkInterfaceId.1": {ifaceID}}, &res.Polls, w.match)
+		}
+		if err != nil && seen && !goal.attach && isCode(err, "InvalidNetworkInterfaceID.NotFound") {
+			items, err = nil, nil // deleted, which detached it
+		}
+		now := c.now()
+		res.Elapsed = now.Sub(start)
 		if err != nil {
 			if ctx.Err() != nil {
 				return timeout()
 			}
-			res.Elapsed = c.now().Sub(start)
-			return res, err
+			if res.AlreadyDetached {
+				// The detach's NotFound already said the attachment is
+				// gone; this poll was only to show the interface.
+				res.Detached, res.FailedPolls, res.LastPollError = true, res.FailedPolls+1, err
+				return res, nil
+			}
+			if !c.pollMayPass(err) {
+				return res, err
+			}
+			res.FailedPolls, res.LastPollError = res.FailedPolls+1, err
+			failures++
+			if o.OnPoll != nil {
+				o.OnPoll(*res)
+			}
+			eligible, due = now.Add(o.MinDelay), now.Add(c.nextDelay(now.Sub(start), o, failures))
+			continue
 		}
+		failures = 0
 		// Each poll replaces the state: nothing of an earlier poll is kept
 		// but the interface's ID. A detach wait that does not find its
 		// attachment is done; an attach wait goes on: right after an
 		// accepted attach, EC2 may still show the interface available or
 		// its old attachment.
+		for _, it := range items {
+			if ours(&it) && ifaceID != "" && it.ID != ifaceID {
+				return res, &WrongInterfaceError{AttachmentID: attachmentID, NetworkInterfaceID: ifaceID, Found: it.ID}
+			}
+		}
 		res.State, res.Detached, res.Attached = InterfaceState{NetworkInterfaceID: ifaceID}, !goal.attach, false
 		for _, it := range items {
-			ours := it.Attachment != nil && it.Attachment.ID == attachmentID
-			if (ifaceID != "" && it.ID != ifaceID) || (ifaceID == "" && !ours) {
-				continue
-			}
 			ifaceID, seen = it.ID, true
 			switch {
-			case !ours:
+			case !ours(&it):
 				// Another attachment, if any, is not ours.
 				res.State = InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status, AvailabilityZone: it.AvailabilityZone}
 			case goal.attach:
@@ -362,8 +530,6 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 				res.State, res.Detached = it.state(), it.Status == "available"
 			}
 		}
-		now := c.now()
-		res.Elapsed = now.Sub(start)
 		if o.OnPoll != nil {
 			o.OnPoll(*res)
 		}
@@ -376,17 +542,9 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 			}
 			unlessDetaching = nil
 		}
-		d := pollDelay(now.Sub(start), o.MinDelay, o.MaxDelay)
-		if o.MaxWait > 0 {
-			// Checked on the client's clock too, so that a wait on a fake
-			// clock ends as a real one does.
-			if left := pollStart.Add(o.MaxWait).Sub(now); d >= left {
-				_ = c.sleep(ctx, max(left, 0)) // ends at the deadline either way
-				return timeout()
-			}
-		}
-		if err := c.sleep(ctx, d); err != nil {
-			return timeout()
-		}
+		// Another wait's describe may take this one along from MinDelay on:
+		// a crowd of waits on one client collapses into one round of
+		// describes, sent when the first of them is due.
+		eligible, due = now.Add(o.MinDelay), now.Add(c.nextDelay(now.Sub(start), o, 0))
 	}
 }

@@ -89,11 +89,8 @@ func Example_failover() {
 	}
 	fmt.Println("detached after", res.Polls, "polls")
 
-	var att struct {
-		AttachmentID string `xml:"attachmentId"`
-	}
-	err = client.Call(ctx, "AttachNetworkInterface", url.Values{"NetworkInterfaceId": {ec2test.FailoverInterface},
-		"InstanceId": {ec2test.InstanceB}, "DeviceIndex": {"1"}}, &att)
+	att, err := client.AttachNetworkInterface(ctx, &enidetach.AttachNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -119,6 +116,51 @@ func Example_failover() {
 	// attachment: [attaching]
 	// attachment: [attached]
 	// i-0123456789abcdef1 1
+}
+
+// EC2's describes are eventually consistent; WithDescribeLag makes the
+// fake's so. Right after a detach the describe still shows the interface
+// attached, while a second detach, which sees the truth, finds the
+// attachment gone.
+func ExampleWithDescribeLag() {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+
+	srv := ec2test.NewServer(ec2test.WithClock(clock), ec2test.WithDescribeLag(5*time.Second))
+	defer srv.Close()
+	client, err := enidetach.New(enidetach.Options{Region: srv.Region(), BaseEndpoint: srv.URL,
+		Credentials: srv.Credentials(), Clock: clock})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	detach := &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}
+	if _, err := client.DetachNetworkInterface(ctx, detach); err != nil {
+		log.Fatal(err)
+	}
+	look := func() {
+		st, err := client.LookupAttachment(ctx, &enidetach.LookupAttachmentInput{NetworkInterfaceID: ec2test.FailoverInterface})
+		var none *enidetach.NoAttachmentError
+		switch {
+		case errors.As(err, &none):
+			fmt.Println("describe: not attached")
+		case err != nil:
+			log.Fatal(err)
+		default:
+			fmt.Println("describe:", st.AttachmentID, st.AttachmentStatus)
+		}
+	}
+	look()
+	_, err = client.DetachNetworkInterface(ctx, detach)
+	fmt.Println("detach again, attachment gone:", errors.Is(err, enidetach.ErrAttachmentNotFound))
+	advance(5 * time.Second)
+	look()
+	// Output:
+	// describe: eni-attach-0123456789abcdef0 attached
+	// detach again, attachment gone: true
+	// describe: not attached
 }
 
 // Seeding: the built-in set plus an instance of your own with two

@@ -2,13 +2,16 @@ package ec2test_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/ec2lite/enidetach"
 	"github.com/ec2lite/enidetach/ec2test"
 	"github.com/ec2lite/enidetach/internal/testenv"
 )
@@ -442,4 +445,123 @@ func runBotocore(t *testing.T, py string, srv *ec2test.Server, script string, ar
 		t.Fatalf("botocore: %v\n%s", err, out)
 	}
 	return string(out)
+}
+
+// botocoreAttachOne attaches through botocore and prints "ok <attachment
+// ID> <network card>" or "error <code> <status> <message>".
+const botocoreAttachOne = `
+import sys
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import ClientError
+endpoint, region, eni, instance, device, card, dry = sys.argv[1:8]
+client = botocore.session.get_session().create_client("ec2", region_name=region, endpoint_url=endpoint,
+    config=Config(retries={"max_attempts": 1}))
+args = dict(NetworkInterfaceId=eni, InstanceId=instance, DeviceIndex=int(device), DryRun=(dry == "true"))
+if int(card) > 0:
+    args["NetworkCardIndex"] = int(card)
+try:
+    out = client.attach_network_interface(**args)
+    print("ok", out["AttachmentId"], out["NetworkCardIndex"])
+except ClientError as e:
+    print("error", e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Message"])
+`
+
+// TestPeersAgreeOnAttach makes the same attaches with enidetach, the AWS
+// CLI and botocore, each against its own server: all three read the same
+// answer (code, status, message, or the attachment made), and
+// enidetach's sentinel matches it.
+func TestPeersAgreeOnAttach(t *testing.T) {
+	t.Parallel()
+	py := testenv.RequireBotocore(t)
+	spare, fi, a, b, c := ec2test.SpareInterface, ec2test.FailoverInterface, ec2test.InstanceA, ec2test.InstanceB, ec2test.InstanceC
+	tests := []struct {
+		name, eni, instance string
+		device, card        int
+		dry                 bool
+		code                string // "" for success
+		status              int
+		sentinel            error
+	}{
+		{"attached", spare, b, 1, 0, false, "", 200, nil},
+		{"on network card 1", spare, b, 0, 1, false, "", 200, nil},
+		{"dry run", spare, b, 1, 0, true, "DryRunOperation", 412, enidetach.ErrDryRunOperation},
+		{"interface in use", fi, b, 1, 0, false, "InvalidNetworkInterface.InUse", 400, enidetach.ErrInterfaceInUse},
+		{"device slot taken", spare, a, 1, 0, false, "InvalidParameterValue", 400, enidetach.ErrDeviceIndexInUse},
+		{"zones differ", spare, c, 1, 0, false, "InvalidParameterCombination", 400, enidetach.ErrZoneMismatch},
+		{"unknown instance", spare, "i-0fffffffffffffff0", 1, 0, false, "InvalidInstanceID.NotFound", 400, nil},
+		{"malformed interface", "eni-x", b, 1, 0, false, "InvalidNetworkInterfaceId.Malformed", 400, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// enidetach
+			srv := ec2test.NewServer()
+			defer srv.Close()
+			client, err := enidetach.New(enidetach.Options{Region: srv.Region(), BaseEndpoint: srv.URL, Credentials: srv.Credentials(), MaxAttempts: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := client.AttachNetworkInterface(context.Background(), &enidetach.AttachNetworkInterfaceInput{
+				NetworkInterfaceID: tc.eni, InstanceID: tc.instance, DeviceIndex: tc.device, NetworkCardIndex: tc.card, DryRun: tc.dry})
+			var ae *enidetach.APIError
+			ours := ""
+			switch {
+			case err == nil:
+				st, _ := srv.Interface(tc.eni)
+				if st.Attachment == nil || st.Attachment.AttachmentID != out.AttachmentID || out.NetworkCardIndex != tc.card {
+					t.Fatalf("enidetach: %+v, interface %+v", out, st)
+				}
+				ours = fmt.Sprintf("ok %d", tc.card)
+			case errors.As(err, &ae):
+				ours = fmt.Sprintf("error %s %d %s", ae.Code, ae.StatusCode, ae.Message)
+				if tc.sentinel != nil && !errors.Is(err, tc.sentinel) {
+					t.Errorf("enidetach's error does not match %v: %v", tc.sentinel, err)
+				}
+			default:
+				t.Fatalf("enidetach: %v", err)
+			}
+
+			// botocore
+			bsrv := ec2test.NewServer()
+			defer bsrv.Close()
+			dry := strconv.FormatBool(tc.dry)
+			got := strings.TrimSpace(runBotocore(t, py, bsrv, botocoreAttachOne, tc.eni, tc.instance, strconv.Itoa(tc.device), strconv.Itoa(tc.card), dry))
+			if f := strings.Fields(got); len(f) == 3 && f[0] == "ok" {
+				if st, _ := bsrv.Interface(tc.eni); st.Attachment == nil || st.Attachment.AttachmentID != f[1] {
+					t.Errorf("botocore's attachment %s, the server's %+v", f[1], st.Attachment)
+				}
+				got = f[0] + " " + f[2]
+			}
+			if got != ours {
+				t.Errorf("botocore read %q, enidetach %q", got, ours)
+			}
+
+			// the AWS CLI
+			csrv := ec2test.NewServer()
+			defer csrv.Close()
+			args := []string{"ec2", "attach-network-interface", "--network-interface-id", tc.eni, "--instance-id", tc.instance, "--device-index", strconv.Itoa(tc.device)}
+			if tc.card > 0 {
+				args = append(args, "--network-card-index", strconv.Itoa(tc.card))
+			}
+			if tc.dry {
+				args = append(args, "--dry-run")
+			}
+			exit, text := runAWS(t, csrv, ec2test.DefaultSecretAccessKey, args...)
+			if tc.code == "" {
+				var att struct {
+					AttachmentId     string
+					NetworkCardIndex int
+				}
+				st, _ := csrv.Interface(tc.eni)
+				if exit != 0 || json.Unmarshal([]byte(text), &att) != nil || st.Attachment == nil || att.AttachmentId != st.Attachment.AttachmentID || att.NetworkCardIndex != tc.card {
+					t.Errorf("CLI: exit %d %s; server %+v", exit, text, st.Attachment)
+				}
+				return
+			}
+			if exit != 254 || !strings.Contains(text, "("+tc.code+")") || (ae != nil && !strings.Contains(text, ae.Message)) {
+				t.Errorf("CLI: exit %d %s, want %s and %q", exit, text, tc.code, ae.Message)
+			}
+		})
+	}
 }

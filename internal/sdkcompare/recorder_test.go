@@ -1,6 +1,7 @@
 package sdkcompare
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -22,6 +23,12 @@ const (
     <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>
     <return>true</return>
 </DetachNetworkInterfaceResponse>`
+	attachBody = `<?xml version="1.0" encoding="UTF-8"?>
+<AttachNetworkInterfaceResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+    <requestId>ace8cd1e-e685-4e44-90fb-92014d907212</requestId>
+    <attachmentId>eni-attach-0123456789abcdef0</attachmentId>
+    <networkCardIndex>0</networkCardIndex>
+</AttachNetworkInterfaceResponse>`
 	notFoundBody = `<?xml version="1.0" encoding="UTF-8"?>
 <Response><Errors><Error><Code>InvalidAttachmentID.NotFound</Code><Message>The attachment ID 'eni-attach-0fffffffffffffff0' does not exist</Message></Error></Errors><RequestID>d2b2ea2e-fb7c-4b4e-9ae1-2d1b2fEXAMPLE</RequestID></Response>`
 )
@@ -39,7 +46,8 @@ type request struct {
 	body         string
 }
 
-// server answers success, or 400 NotFound for eni-attach-0fffffffffffffff0,
+// server answers success (the attach's to an attach, else the detach's), or
+// 400 NotFound for eni-attach-0fffffffffffffff0,
 // counts new connections, and optionally records requests.
 type server struct {
 	*httptest.Server
@@ -64,6 +72,10 @@ func newServer(tb testing.TB, record bool) *server {
 		if len(b) > 0 && containsNotFound(b) {
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = io.WriteString(w, notFoundBody)
+			return
+		}
+		if bytes.HasPrefix(b, []byte("Action=AttachNetworkInterface&")) {
+			_, _ = io.WriteString(w, attachBody)
 			return
 		}
 		_, _ = io.WriteString(w, successBody)
