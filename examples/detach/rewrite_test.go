@@ -77,11 +77,9 @@ func TestLookupByInterfaceNamesWhatWasAsked(t *testing.T) {
 
 // TestLookupInterfaceShownTwiceIsRefused: an answer that shows the
 // interface asked for twice, attached at two instances, is a
-// contradiction; the command detached the first one shown (a guess).
+// contradiction: neither the detach nor the move acts on it (exit 1,
+// nothing sent).
 func TestLookupInterfaceShownTwiceIsRefused(t *testing.T) {
-	t.Skip("TODO(lookup.go, LookupAttachment by NetworkInterfaceID): an answer showing the interface twice with different " +
-		"attachments is not refused: the first is detached (main at caae1c8, with the wait branch merged, whose " +
-		"AmbiguousAttachmentError doc says it covers \"one interface twice with different attachments\")")
 	hermetic(t)
 	srv := ec2test.NewServer()
 	defer srv.Close()
@@ -92,12 +90,20 @@ func TestLookupInterfaceShownTwiceIsRefused(t *testing.T) {
 			return s
 		}
 		item := s[i+len("<networkInterfaceSet>") : j]
-		elsewhere := strings.NewReplacer(ec2test.InstanceA, ec2test.InstanceC, ec2test.FailoverAttachment, "eni-attach-0ffffffffffffffff").Replace(item)
+		elsewhere := strings.NewReplacer("<instanceId>"+ec2test.InstanceA+"<", "<instanceId>"+ec2test.InstanceC+"<",
+			"<attachmentId>"+ec2test.FailoverAttachment+"<", "<attachmentId>eni-attach-0ffffffffffffffff<").Replace(item)
 		return s[:j] + elsewhere + s[j:]
 	}
-	status, stdout, _ := runCmd("-json", "-endpoint", rewritingEC2(t, srv, "DescribeNetworkInterfaces", twice), "-region", srv.Region(),
-		"-network-interface-id", ec2test.FailoverInterface)
-	if st, _ := srv.Interface(ec2test.FailoverInterface); status != exitRefused || st.Detaches != 0 {
-		t.Errorf("exit %d, %d detaches: %s; want 1 and none", status, st.Detaches, stdout)
+	for _, args := range [][]string{
+		{"-network-interface-id", ec2test.FailoverInterface},
+		{"-network-interface-id", ec2test.FailoverInterface, "-wait"},
+		{"-network-interface-id", ec2test.FailoverInterface, "-instance-id", ec2test.InstanceA, "-device-index", "1", "-to-instance-id", ec2test.InstanceB},
+		{"-network-interface-id", ec2test.FailoverInterface, "-to-instance-id", ec2test.InstanceB, "-to-device-index", "1"},
+	} {
+		srv.Reset()
+		status, stdout, _ := runCmd(append([]string{"-json", "-endpoint", rewritingEC2(t, srv, "DescribeNetworkInterfaces", twice), "-region", srv.Region()}, args...)...)
+		if st, _ := srv.Interface(ec2test.FailoverInterface); status != exitRefused || st.Detaches != 0 {
+			t.Errorf("%v: exit %d, %d detaches: %s; want 1 and none", args, status, st.Detaches, stdout)
+		}
 	}
 }
