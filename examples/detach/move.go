@@ -190,6 +190,12 @@ func describeMove(err error) (*errorJSON, int) {
 	case errors.As(err, &mr):
 		e, _ := describe(err) // EC2's code and request ID behind it, if any
 		e.Kind, e.Reason, e.Message = "refused", mr.Reason, mr.Error()
+		if errors.As(err, &inc) {
+			// Refused after the move had sent its detach (someone else
+			// attached the interface meanwhile): say where it stopped.
+			// Running it again cannot finish it: still exit 1.
+			e.Step, e.Message = inc.Step, inc.Error()
+		}
 		return e, exitRefused
 	case errors.As(err, &ue):
 		return &errorJSON{Kind: "validation", Message: ue.msg}, exitUsage

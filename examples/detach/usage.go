@@ -28,7 +28,8 @@ const exitStatuses = `Exit status:
      the network before the detach was sent (a lookup, or a detach that
      could not connect), or stopped by a signal before the detach was sent;
      a move refused before it changed anything (-json: error kind
-     "refused" with its reason), or whose detach or attach was refused
+     "refused" with its reason; with a step when it came after the move's
+     detach), or whose detach or attach was refused
   2  usage or configuration (before the detach was accepted): bad flags,
      no credentials, no region
   3  the detach was accepted (or sent, its answer lost or not yet seen) but
