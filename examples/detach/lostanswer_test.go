@@ -110,3 +110,18 @@ func TestNotSentIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxWaitEndsDetachInFlight: -max-wait running out while the detach's
+// answer is awaited leaves open whether EC2 acted on it: exit 3, as a
+// signal at that moment does (it was 1, "refused", before).
+func TestMaxWaitEndsDetachInFlight(t *testing.T) {
+	hermetic(t)
+	srv := ec2test.NewServer()
+	defer srv.Close()
+	endpoint, _ := holdingEC2(t, srv, "DetachNetworkInterface")
+	status, stdout, _ := runCmd("-json", "-endpoint", endpoint, "-region", srv.Region(), "-attachment-id", ec2test.FailoverAttachment,
+		"-wait", "-max-wait", "300ms")
+	if status != exitPending || !strings.Contains(stdout, "may have been accepted") {
+		t.Errorf("exit %d, %s; want 3, may have been accepted", status, stdout)
+	}
+}
