@@ -193,6 +193,9 @@ type attachResult struct {
 	cardSet bool // the answer had a <networkCardIndex>
 }
 
+// requestID is the result's request ID, for redaction.
+func (r *attachResult) requestID() *string { return &r.out.RequestID }
+
 // decodeFast is fastAttachResult (xmlscan.go).
 func (r *attachResult) decodeFast(body []byte) bool { return fastAttachResult(body, r) }
 

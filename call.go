@@ -278,7 +278,10 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close() // a client may return both; the error wins
 		}
-		te := &TransportError{Err: err, attemptTimedOut: timedOut(), callerEnded: parent.Err() != nil}
+		// net/http's message may quote a malformed answer, which a page
+		// built from the request's headers fills with what was sent.
+		te := redactEchoes(&TransportError{Err: err, attemptTimedOut: timedOut(), callerEnded: parent.Err() != nil},
+			nil, c.sentSecrets(req, body, res.creds))
 		c.logAttempt(ctx, action, req, nil, start, te)
 		return res, te
 	}
@@ -319,13 +322,40 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 	}
 	if err != nil {
 		// A page that quotes the request hands back what was sent.
-		err = redactEchoes(err, data, secretsOf(req.Header, res.creds.SecretAccessKey))
+		err = redactEchoes(err, data, c.sentSecrets(req, body, res.creds))
+	} else if res.creds.SecretAccessKey != "" {
+		// So may a success's request ID (header or body), which callers
+		// print; a typed result's is redacted here, Call's out is the
+		// caller's to read.
+		s := secretsOf(req.Header, res.creds.SecretAccessKey)
+		res.meta.requestID = s.redactString(res.meta.requestID)
+		if r, ok := out.(requestIDCarrier); ok {
+			id := r.requestID()
+			*id = s.redactString(*id)
+		}
 	}
 	if c.withholdBodies {
 		err = withholdBody(err)
 	}
 	c.logAttempt(ctx, action, req, resp, start, err)
 	return res, err
+}
+
+// sentSecrets returns the secrets req carried: those of its headers, the
+// secret key it was signed with and, for a client whose answers may hold
+// credentials (STS), those of its body.
+func (c *Client) sentSecrets(req *http.Request, body []byte, creds aws.Credentials) sentSecrets {
+	s := secretsOf(req.Header, creds.SecretAccessKey)
+	if c.withholdBodies {
+		s.addBodySecrets(body)
+	}
+	return s
+}
+
+// requestIDCarrier is an operation's typed result, whose request ID the
+// decoding took from the body.
+type requestIDCarrier interface {
+	requestID() *string
 }
 
 // headerValue returns v to set as a request header: v itself when the

@@ -118,6 +118,9 @@ type detachResult struct {
 	out DetachNetworkInterfaceOutput
 }
 
+// requestID is the result's request ID, for redaction.
+func (r *detachResult) requestID() *string { return &r.out.RequestID }
+
 // decodeFast is fastDetachResult (xmlscan.go).
 func (r *detachResult) decodeFast(body []byte) bool { return fastDetachResult(body, r) }
 

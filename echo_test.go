@@ -189,11 +189,6 @@ func TestRedactEchoesTransportError(t *testing.T) {
 // returned *TransportError, and so every caller's log and the command's
 // -json and stderr.
 func TestMalformedAnswerEchoNotInError(t *testing.T) {
-	t.Skip("TODO(call.go, (*Client).attempt): the *TransportError built when c.do fails is returned without redactEchoes; " +
-		"net/http's message quotes a malformed answer (status line, header line, Content-Length), so an answer built from the " +
-		"request's headers shows the session token in err.Error(). Fix: te = redactEchoes(te, nil, secretsOf(req.Header, res.creds.SecretAccessKey)) " +
-		"before logging and returning it (secrets.go's redactEchoes handles *TransportError now); the retry loop's " +
-		"\"enidetach: retrying\" record logs that error as is.")
 	for name, answer := range malformedAnswers {
 		t.Run(name, func(t *testing.T) {
 			shown, log, sig := echoDetachAttempts(t, answer, 2)
@@ -212,9 +207,6 @@ func TestMalformedAnswerEchoNotInError(t *testing.T) {
 // whose <requestId>, quotes the session token puts it into
 // DetachNetworkInterfaceOutput.RequestID (and the command's -json).
 func TestEchoedRequestIDOnSuccess(t *testing.T) {
-	t.Skip("TODO(call.go, (*Client).attempt and decodeResult's callers): a successful answer's request ID, from the " +
-		"x-amzn-requestid header or the body's <requestId>, is not redacted of what was sent (redactEchoes runs on errors only), " +
-		"so an echoing proxy puts the session token into DetachNetworkInterfaceOutput.RequestID and every output that prints it.")
 	for name, answer := range map[string]echoPage{
 		"header": func(_, tok string) (int, http.Header, string, string) {
 			return 200, http.Header{"X-Amzn-Requestid": {"r " + tok}}, "<DetachNetworkInterfaceResponse><return>true</return></DetachNetworkInterfaceResponse>", ""

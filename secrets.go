@@ -255,38 +255,61 @@ func formatSafe(f fmt.State, verb rune, goString, str string) {
 const redactedMark = "[REDACTED]"
 
 // sentSecrets are the secrets of one request as the client sent them: its
-// signature, its session token and the secret key it was signed with. A
-// proxy or WAF error page that quotes the request's headers hands them
-// back; they are redacted from every error, snippet and log record taken
-// from the response (redactEchoes).
+// signature, its session token and the secret key it was signed with, or,
+// for an unsigned AssumeRoleWithWebIdentity, the web identity token of its
+// body. A proxy or WAF error page that quotes the request hands them back;
+// they are redacted from every error, snippet, request ID and log record
+// taken from the response (redactEchoes).
 type sentSecrets struct {
-	list    [3]string
-	anchors [3]string // anchor(list[i])
+	list    [4]string
+	anchors [4]string // anchor(list[i])
 	n       int
+}
+
+// add adds a secret, unless it is empty or there is no room left.
+func (s *sentSecrets) add(v string) {
+	if v != "" && s.n < len(s.list) {
+		s.list[s.n], s.anchors[s.n] = v, anchor(v)
+		s.n++
+	}
 }
 
 // secretsOf collects the secrets of a request sent with header h, signed
 // with secretKey.
 func secretsOf(h http.Header, secretKey string) sentSecrets {
 	var s sentSecrets
-	add := func(v string) {
-		if v != "" {
-			s.list[s.n], s.anchors[s.n] = v, anchor(v)
-			s.n++
-		}
-	}
 	if auth := h.Get("Authorization"); auth != "" {
 		if i := strings.Index(auth, "Signature="); i >= 0 {
 			sig := auth[i+len("Signature="):]
 			if j := strings.IndexAny(sig, ", "); j >= 0 {
 				sig = sig[:j]
 			}
-			add(sig)
+			s.add(sig)
 		}
 	}
-	add(h.Get("X-Amz-Security-Token"))
-	add(secretKey)
+	s.add(h.Get("X-Amz-Security-Token"))
+	s.add(secretKey)
 	return s
+}
+
+// secretParams are the form parameters of a request body that hold a
+// secret: STS's AssumeRoleWithWebIdentity sends its token there, unsigned,
+// so no header says what to redact.
+var secretParams = []string{"WebIdentityToken"}
+
+// addBodySecrets adds the secret parameters of a form body. It parses the
+// body only when it names one, so the EC2 path pays a search at most.
+func (s *sentSecrets) addBodySecrets(body []byte) {
+	for _, name := range secretParams {
+		if !bytes.Contains(body, []byte(name+"=")) {
+			continue
+		}
+		if form, err := url.ParseQuery(string(body)); err == nil {
+			for _, v := range form[name] {
+				s.add(v)
+			}
+		}
+	}
 }
 
 // minPartial is the shortest start of a secret that is redacted when a
