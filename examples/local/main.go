@@ -1,6 +1,8 @@
 // Command local shows enidetach end to end with no AWS account: it starts
 // the ec2test fake EC2 endpoint in-process and walks through what a
-// failover script meets, with the real client.
+// failover script meets, with the real client, and ends with the failover
+// itself: a move of an interface to another instance, run twice, and one
+// refused.
 //
 //	go run ./examples/local
 //
@@ -33,6 +35,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -86,7 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	seed := ec2test.DefaultSeed("us-east-1")
 	seed.Attachments = append(seed.Attachments,
-		ec2test.Attachment{AttachmentID: standby, NetworkInterfaceID: "eni-0aaaaaaaaaaaaaaa1", InstanceID: ec2test.InstanceA, DeviceIndex: 2})
+		ec2test.Attachment{AttachmentID: standby, NetworkInterfaceID: "eni-0aaaaaaaaaaaaaaa1", InstanceID: ec2test.InstanceA, DeviceIndex: 2},
+		ec2test.Attachment{AttachmentID: "eni-attach-0aaaaaaaaaaaaaaa0", NetworkInterfaceID: ec2test.SpareInterface, InstanceID: ec2test.InstanceA, DeviceIndex: 3})
 	opts = append(opts, ec2test.WithSeed(seed))
 	srv := ec2test.NewServer(opts...)
 	defer srv.Close()
@@ -197,6 +201,45 @@ func story(ctx context.Context, srv *ec2test.Server, w io.Writer) error {
 		return fmt.Errorf("idempotent detach: %v", err)
 	}
 	fmt.Fprintln(w, "   already detached: nothing to do")
+
+	// The failover a detach serves: the spare interface moves from A to B.
+	move := &enidetach.MoveNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.SpareInterface,
+		FromInstanceID:     ec2test.InstanceA, FromDeviceIndex: 3,
+		ToInstanceID: ec2test.InstanceB, ToDeviceIndex: 2,
+	}
+	fast := func(o *enidetach.WaitOptions) { o.MinDelay = 400 * time.Millisecond }
+	step(9, "fail over: move "+ec2test.SpareInterface+" from device index 3 of "+ec2test.InstanceA+" to device index 2 of "+ec2test.InstanceB)
+	mv, err := client.MoveNetworkInterface(ctx, move, fast)
+	if err != nil {
+		return fmt.Errorf("move: %v", err)
+	}
+	fmt.Fprintf(w, "   detached %s (%d polls), attached as %s (%d polls): %s at device index %d\n",
+		mv.Detach.AttachmentID, mv.Detach.Polls, mv.Attach.AttachmentID, mv.Attach.Polls, mv.State.InstanceID, mv.State.DeviceIndex)
+
+	step(10, "run the same move again, as a script stopped half-way would")
+	srv.ResetRequests()
+	mv, err = client.MoveNetworkInterface(ctx, move, fast)
+	if err != nil || !mv.AlreadyAtTarget {
+		return fmt.Errorf("move again: %v", err)
+	}
+	var actions []string
+	for _, r := range srv.Requests() {
+		actions = append(actions, r.Action)
+	}
+	fmt.Fprintf(w, "   already attached there; sent only %s\n", strings.Join(actions, ", "))
+
+	step(11, "move it on to "+ec2test.InstanceC+", in another zone")
+	_, err = client.MoveNetworkInterface(ctx, &enidetach.MoveNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.SpareInterface,
+		FromInstanceID:     ec2test.InstanceB, FromDeviceIndex: 2,
+		ToInstanceID: ec2test.InstanceC, ToDeviceIndex: 1,
+	}, fast)
+	var refused *enidetach.MoveRefusedError
+	if !errors.As(err, &refused) {
+		return fmt.Errorf("move to another zone: %v", err)
+	}
+	fmt.Fprintf(w, "   refused before anything was detached (%s): %s\n", refused.Reason, refused.Detail)
 	return nil
 }
 

@@ -29,7 +29,8 @@ func TestDemoStory(t *testing.T) {
 	}
 	for _, want := range []string{"permitted (DryRunOperation)", "refused (UnauthorizedOperation)",
 		"found eni-attach-0123456789abcdef0 (interface eni-0123456789abcdef0, attached)", "return=true request id",
-		"available after", "InvalidAttachmentID.NotFound: already gone", "OperationNotPermitted:", "after 2 throttled attempts", "already detached"} {
+		"available after", "InvalidAttachmentID.NotFound: already gone", "OperationNotPermitted:", "after 2 throttled attempts", "already detached",
+		"attached as eni-attach-", "i-0123456789abcdef1 at device index 2", "already attached there; sent only DescribeNetworkInterfaces\n", "refused before anything was detached (target-zone)"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout.String())
 		}
