@@ -219,6 +219,7 @@ type describeItem struct {
 		InstanceID       string `xml:"instanceId"`
 		DeviceIndex      int    `xml:"deviceIndex"`
 		NetworkCardIndex int    `xml:"networkCardIndex"`
+		AttachTime       string `xml:"attachTime"` // as given, such as "2026-11-30T06:00:00.000Z"
 	} `xml:"attachment"`
 }
 
