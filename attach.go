@@ -225,8 +225,7 @@ func resolveLook(items []describeItem, in *AttachNetworkInterfaceInput, sent tim
 	var found *describeItem
 	for i := range items {
 		it := &items[i]
-		if found != nil && (found.Attachment == nil) != (it.Attachment == nil) ||
-			found != nil && found.Attachment != nil && *found.Attachment != *it.Attachment {
+		if found != nil && !found.same(it) {
 			return nil, lookUndecided // one interface shown two ways: no answer to act on
 		}
 		found = it

@@ -74,21 +74,31 @@ func (e *NoAttachmentError) Error() string {
 // with different attachments. Nothing is chosen: a failover must not detach
 // a guess.
 type AmbiguousAttachmentError struct {
-	// Input is what was looked for.
+	// Input is what was looked for (empty for a wait).
 	Input LookupAttachmentInput
+	// AttachmentID is the attachment a wait (WaitUntilDetached,
+	// DetachAndWait, WaitUntilAttached) was waiting on when a poll's answer
+	// showed it, or its interface, more than one way: the wait ends with
+	// this error rather than read "detached" or "attached" into a
+	// contradiction. Empty for LookupAttachment.
+	AttachmentID string
 	// Interfaces are the matches, in the answer's order.
 	Interfaces []InterfaceState
 	// RequestID identifies the DescribeNetworkInterfaces call (the last
-	// one, when the answer had several pages).
+	// one, when the answer had several pages); empty for a wait, whose
+	// polls are shared.
 	RequestID string
 }
 
 // Error names what was asked and every match.
 func (e *AmbiguousAttachmentError) Error() string {
 	var b strings.Builder
-	if e.Input.NetworkInterfaceID != "" {
+	switch {
+	case e.AttachmentID != "":
+		fmt.Fprintf(&b, "enidetach: DescribeNetworkInterfaces showed attachment %s, or its interface, %d ways:", e.AttachmentID, len(e.Interfaces))
+	case e.Input.NetworkInterfaceID != "":
 		fmt.Fprintf(&b, "enidetach: network interface %s is shown with %d attachments:", e.Input.NetworkInterfaceID, len(e.Interfaces))
-	} else {
+	default:
 		fmt.Fprintf(&b, "enidetach: %d network interfaces claim instance %s, device index %d, network card %d:",
 			len(e.Interfaces), e.Input.InstanceID, e.Input.DeviceIndex, e.Input.NetworkCardIndex)
 	}
@@ -221,6 +231,16 @@ type describeItem struct {
 		NetworkCardIndex int    `xml:"networkCardIndex"`
 		AttachTime       string `xml:"attachTime"` // as given, such as "2026-11-30T06:00:00.000Z"
 	} `xml:"attachment"`
+}
+
+// same reports whether two items show the same: an answer that shows one
+// interface twice alike says nothing more than once, twice differently
+// says nothing a failover may act on.
+func (it *describeItem) same(o *describeItem) bool {
+	if it.ID != o.ID || it.Status != o.Status || it.AvailabilityZone != o.AvailabilityZone || (it.Attachment == nil) != (o.Attachment == nil) {
+		return false
+	}
+	return it.Attachment == nil || *it.Attachment == *o.Attachment
 }
 
 // state returns the item as an InterfaceState.

@@ -246,8 +246,12 @@ func (e *WaitTimeoutError) Unwrap() error { return e.Err }
 // never seen is not: a poll that does not show it asks for it by ID, and
 // EC2's InvalidNetworkInterfaceID.NotFound ends the wait. An answer that
 // shows the attachment on another interface than NetworkInterfaceID ends
-// it with a *WrongInterfaceError. When ctx or MaxWait ends the wait first,
-// the error is a *WaitTimeoutError carrying the last state.
+// it with a *WrongInterfaceError; one that shows the attachment, or the
+// interface, more than one way (a contradiction no answer of EC2's holds)
+// ends it with an *AmbiguousAttachmentError, and an attachment shown
+// without its ID on an interface that is not "available" proves no
+// detach. When ctx or MaxWait ends the wait first, the error is a
+// *WaitTimeoutError carrying the last state.
 func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, optFns ...func(*WaitOptions)) (*WaitResult, error) {
 	opts := waitOptions(optFns)
 	if err := c.usable(ctx); err != nil {
@@ -340,6 +344,21 @@ func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceIn
 	// After an accepted detach, the first poll waits a first delay: at once
 	// it would only see "detaching".
 	return c.wait(ctx, waitGoal{attachmentID: in.AttachmentID}, opts, res, start, unlessDetaching, res.Detach != nil)
+}
+
+// ambiguousItems returns the states of items when they are not all the
+// same, nil when they are (or there are none).
+func ambiguousItems(items []describeItem) []InterfaceState {
+	for i := 1; i < len(items); i++ {
+		if !items[i].same(&items[0]) {
+			states := make([]InterfaceState, len(items))
+			for j := range items {
+				states[j] = items[j].state()
+			}
+			return states
+		}
+	}
+	return nil
 }
 
 // isCode reports whether err holds an *APIError with the code.
@@ -517,13 +536,26 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 				return res, &WrongInterfaceError{AttachmentID: attachmentID, NetworkInterfaceID: ifaceID, Found: it.ID}
 			}
 		}
+		// An answer that shows the attachment, or the interface, two ways
+		// (two interfaces claiming the attachment, one interface twice with
+		// different states) proves nothing: reading the last item as the
+		// truth could report a detach or an attach that did not happen.
+		if amb := ambiguousItems(items); amb != nil {
+			res.State, res.Detached, res.Attached = InterfaceState{NetworkInterfaceID: ifaceID}, false, false
+			return res, &AmbiguousAttachmentError{AttachmentID: attachmentID, Interfaces: amb}
+		}
 		res.State, res.Detached, res.Attached = InterfaceState{NetworkInterfaceID: ifaceID}, !goal.attach, false
 		for _, it := range items {
 			ifaceID, seen = it.ID, true
 			switch {
 			case !ours(&it):
-				// Another attachment, if any, is not ours.
+				// Another attachment, if any, is not ours; one without its
+				// ID, on an interface not available, may be: that proves no
+				// detach.
 				res.State = InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status, AvailabilityZone: it.AvailabilityZone}
+				if it.Attachment != nil && it.Attachment.ID == "" && it.Status != "available" {
+					res.Detached = false
+				}
 			case goal.attach:
 				res.State, res.Attached = it.state(), it.Attachment.Status == "attached"
 			default:
