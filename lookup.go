@@ -112,17 +112,24 @@ func (e *AmbiguousAttachmentError) Error() string {
 }
 
 // PageLimitError reports that DescribeNetworkInterfaces still gave a next
-// page after the most pages the client follows: every page had a body, but
-// the answer never ended.
+// page after the most pages the client follows, or gave back the next
+// token it was asked with: every page had a body, but the answer never
+// ended. Nothing is concluded from the pages read.
 type PageLimitError struct {
 	// Pages is the number of pages read.
 	Pages int
 	// RequestID identifies the last page's call.
 	RequestID string
+	// RepeatedToken reports that the last page's next token was the one
+	// it was asked with: following it would only read that page again.
+	RepeatedToken bool
 }
 
 // Error gives the pages read and the last request ID.
 func (e *PageLimitError) Error() string {
+	if e.RepeatedToken {
+		return fmt.Sprintf("enidetach: DescribeNetworkInterfaces gave back the next token it was asked with after %d pages (last request id %s)", e.Pages, e.RequestID)
+	}
 	return fmt.Sprintf("enidetach: DescribeNetworkInterfaces still gave a next page after %d pages (last request id %s)", e.Pages, e.RequestID)
 }
 
@@ -327,8 +334,12 @@ func (c *Client) describeMatching(ctx context.Context, params url.Values, calls 
 			return nil, "", err
 		}
 		items = append(items, out.Items.items...)
-		if !paginated || out.NextToken == "" || out.NextToken == params.Get("NextToken") {
+		if !paginated || out.NextToken == "" {
 			return items, out.RequestID, nil
+		}
+		if out.NextToken == params.Get("NextToken") {
+			// Not an end: the pages after it were never shown.
+			return nil, "", c.operationError("DescribeNetworkInterfaces", &PageLimitError{Pages: page, RequestID: out.RequestID, RepeatedToken: true})
 		}
 		if page == maxDescribePages {
 			return nil, "", c.operationError("DescribeNetworkInterfaces", &PageLimitError{Pages: page, RequestID: out.RequestID})
