@@ -191,6 +191,10 @@ func (c *Client) LookupAttachment(ctx context.Context, in *LookupAttachmentInput
 			found = append(found, st)
 		}
 	}
+	if len(found) > 0 && notFound.Interface != nil {
+		// The interface shown both attached and not: no answer to act on.
+		found = append(found, *notFound.Interface)
+	}
 	switch {
 	case len(found) == 1:
 		return &found[0], nil

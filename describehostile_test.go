@@ -40,3 +40,20 @@ func TestRepeatedNextTokenIsNotTheEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestLookupAttachmentInterfaceShownTwoWays: looked up by interface, an
+// answer that shows the interface both unattached and attached is no
+// attachment to detach: nothing is chosen.
+func TestLookupAttachmentInterfaceShownTwoWays(t *testing.T) {
+	t.Parallel()
+	attached := describeItemXML("eni-0aaaaaaaaaaaaaaa1", "eni-attach-0aaaaaaaaaaaaaaa1", "i-0123456789abcdef0", 1)
+	unattached := describeItemXML("eni-0aaaaaaaaaaaaaaa1", "", "", 0)
+	for _, answer := range []string{describePageXML("", attached, unattached), describePageXML("", unattached, attached)} {
+		c, _ := newScriptedClient(t, answer)
+		got, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{NetworkInterfaceID: "eni-0aaaaaaaaaaaaaaa1"})
+		var ae *AmbiguousAttachmentError
+		if !errors.As(err, &ae) || got != nil || len(ae.Interfaces) != 2 {
+			t.Fatalf("got (%+v, %v), want an *AmbiguousAttachmentError naming both", got, err)
+		}
+	}
+}
