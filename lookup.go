@@ -215,6 +215,8 @@ func (in *LookupAttachmentInput) validate() error {
 		return &ValidationError{Field: "NetworkInterfaceID", Reason: "or InstanceID is required"}
 	case len(in.NetworkInterfaceID) > maxAttachmentIDLen || len(in.InstanceID) > maxAttachmentIDLen:
 		return &ValidationError{Field: "NetworkInterfaceID", Reason: fmt.Sprintf("or InstanceID is longer than %d bytes", maxAttachmentIDLen)}
+	case strings.ContainsAny(in.InstanceID, filterWildcards):
+		return wildcardError("InstanceID") // sent as a filter value
 	case in.DeviceIndex < 0:
 		return &ValidationError{Field: "DeviceIndex", Reason: "is negative"}
 	case in.NetworkCardIndex < 0:

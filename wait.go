@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -389,6 +390,17 @@ func waitOptions(optFns []func(*WaitOptions)) WaitOptions {
 	return o
 }
 
+// filterWildcards are the characters EC2 reads as wildcards (and their
+// escape) in a filter value. The IDs that waits and lookups send as filter
+// values must not hold them: "eni-attach-*" would match every attachment,
+// none of which is the ID asked for, and so read as "gone".
+const filterWildcards = `*?\`
+
+// wildcardError refuses an ID holding a filter wildcard.
+func wildcardError(field string) error {
+	return &ValidationError{Field: field, Reason: "holds a filter wildcard (*, ? or \\), which no ID does"}
+}
+
 func validateWait(attachmentID string, o WaitOptions) error {
 	switch {
 	case attachmentID == "":
@@ -397,6 +409,10 @@ func validateWait(attachmentID string, o WaitOptions) error {
 		return &ValidationError{Field: "AttachmentID", Reason: fmt.Sprintf("is longer than %d bytes", maxAttachmentIDLen)}
 	case len(o.NetworkInterfaceID) > maxAttachmentIDLen:
 		return &ValidationError{Field: "WaitOptions.NetworkInterfaceID", Reason: fmt.Sprintf("is longer than %d bytes", maxAttachmentIDLen)}
+	case strings.ContainsAny(attachmentID, filterWildcards):
+		return wildcardError("AttachmentID")
+	case strings.ContainsAny(o.NetworkInterfaceID, filterWildcards):
+		return wildcardError("WaitOptions.NetworkInterfaceID")
 	case o.MinDelay < 0 || o.MaxDelay < o.MinDelay:
 		return &ValidationError{Field: "WaitOptions.MinDelay", Reason: "must be positive and at most MaxDelay"}
 	case o.MaxWait < 0:
