@@ -51,7 +51,9 @@ func TestSharedPollsLeaveNothingBehind(t *testing.T) {
 			opts := func(o *WaitOptions) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 20*time.Millisecond }
 			switch i % 3 {
 			case 0:
-				opts = func(o *WaitOptions) { o.MinDelay, o.MaxDelay, o.MaxWait = 10*time.Millisecond, 20*time.Millisecond, end }
+				opts = func(o *WaitOptions) {
+					o.MinDelay, o.MaxDelay, o.MaxWait = 10*time.Millisecond, 20*time.Millisecond, end
+				}
 			case 1:
 				ctx, cancel = context.WithTimeout(ctx, end)
 				defer cancel()
