@@ -36,8 +36,11 @@ const (
 // failed: each failure in a row doubles it, up to MaxDelay.
 func pollBase(waited, minDelay, maxDelay time.Duration, failures int) time.Duration {
 	base := min(max(waited/waitDelayDivisor, minDelay*100/jitterLowPct), maxDelay)
-	if failures > 0 {
-		base = min(base<<min(failures, maxPollBackoffShift), maxDelay)
+	if shift := min(failures, maxPollBackoffShift); shift > 0 {
+		if base > maxDelay>>shift {
+			return maxDelay // doubled past it (and, with a MaxDelay of days, past what a Duration holds)
+		}
+		base = min(base<<shift, maxDelay)
 	}
 	return base
 }
@@ -45,7 +48,14 @@ func pollBase(waited, minDelay, maxDelay time.Duration, failures int) time.Durat
 // jitteredDelay returns the delay for a base and a factor f drawn in
 // [0.85, 1.05], within MinDelay and MaxDelay.
 func jitteredDelay(base time.Duration, f float64, minDelay, maxDelay time.Duration) time.Duration {
-	return min(max(time.Duration(float64(base)*f), minDelay), maxDelay)
+	d := float64(base) * f
+	switch {
+	case d >= float64(maxDelay): // also where d no longer fits in a Duration
+		return maxDelay
+	case d <= float64(minDelay):
+		return minDelay
+	}
+	return min(max(time.Duration(d), minDelay), maxDelay)
 }
 
 // pollWindow returns the bounds of the delay before the next poll (see
