@@ -126,10 +126,12 @@ func (in *AttachNetworkInterfaceInput) body() []byte {
 // earlier one, which a lagging describe still shows), the look is repeated
 // a few times (about 7 s in all), within ctx. An attachment's age is read
 // from its attachTime against the client's clock (corrected by the offset
-// learnt from a clock-skew error, if any) with attachTimeSlack of
-// tolerance: a client clock ahead of EC2's by more than that makes the
-// look fail safe (the InUse error, although the attach took effect), never
-// succeed on an earlier attachment.
+// learnt from a clock-skew error, if any), with 2 s of tolerance for EC2's
+// whole seconds. So the rule holds as well as the clocks agree: a client
+// clock ahead of EC2's by more than 2 s makes the look fail safe (the InUse
+// error, although the attach took effect); one behind by d would let an
+// earlier attachment at the slot made less than d + 2 s before the attach
+// pass. Keep the clock synchronised (NTP, the Amazon Time Sync Service).
 func (c *Client) AttachNetworkInterface(ctx context.Context, in *AttachNetworkInterfaceInput) (*AttachNetworkInterfaceOutput, error) {
 	const action = "AttachNetworkInterface"
 	if err := c.usable(ctx); err != nil {
