@@ -118,11 +118,20 @@ func (in *AttachNetworkInterfaceInput) body() []byte {
 // InvalidNetworkInterface.InUse if the first attempt took effect. That
 // answer is resolved by looking: DescribeNetworkInterfaces by the
 // interface. An attachment (attached or attaching) to the asked instance,
-// network card and device index is the success it is, with that
-// attachment's ID; anything else returns the InUse error. A describe may lag
-// behind the attach (EC2 is eventually consistent), so while it shows the
-// interface unattached or detaching the look is repeated a few times
-// (about 7 s in all), within ctx.
+// network card and device index, made after the attach was sent, is the
+// success it is, with that attachment's ID; anything else returns the
+// InUse error. A describe may lag behind the attach (EC2 is eventually
+// consistent), so while it shows the interface unattached, detaching, or
+// at the asked slot by an attachment made before the attach was sent (an
+// earlier one, which a lagging describe still shows), the look is repeated
+// a few times (about 7 s in all), within ctx. An attachment's age is read
+// from its attachTime against the client's clock (corrected by the offset
+// learnt from a clock-skew error, if any), with 2 s of tolerance for EC2's
+// whole seconds. So the rule holds as well as the clocks agree: a client
+// clock ahead of EC2's by more than 2 s makes the look fail safe (the InUse
+// error, although the attach took effect); one behind by d would let an
+// earlier attachment at the slot made less than d + 2 s before the attach
+// pass. Keep the clock synchronised (NTP, the Amazon Time Sync Service).
 func (c *Client) AttachNetworkInterface(ctx context.Context, in *AttachNetworkInterfaceInput) (*AttachNetworkInterfaceOutput, error) {
 	const action = "AttachNetworkInterface"
 	if err := c.usable(ctx); err != nil {
@@ -132,11 +141,15 @@ func (c *Client) AttachNetworkInterface(ctx context.Context, in *AttachNetworkIn
 		return nil, c.operationError(action, err)
 	}
 	r := &attachResult{}
+	// On the service's clock as far as the client knows it (the offset
+	// learnt from a clock-skew error): an attachment made before this
+	// cannot be the one this call made.
+	sent := c.now().Add(time.Duration(c.signer.offset.Load()))
 	meta, err := c.send(ctx, action, in.body(), r)
 	if err != nil {
 		var re *RetryError
 		if !in.DryRun && errors.As(err, &re) && re.Attempts > 1 && errors.Is(err, ErrInterfaceInUse) {
-			if out, ok := c.resolveInUse(ctx, in); ok {
+			if out, ok := c.resolveInUseSince(ctx, in, sent); ok {
 				return out, nil
 			}
 		}
@@ -155,35 +168,91 @@ func (c *Client) AttachNetworkInterface(ctx context.Context, in *AttachNetworkIn
 // describe may still show the interface as it was before the attach.
 var resolveDelays = [...]time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second}
 
-// resolveInUse looks at the interface after a retried attach met InUse,
-// reporting the attachment found at the asked instance, card and device
-// index. It gives up (false) at once when the interface is seen attached
-// elsewhere or a look fails, and after the last look while the interface
-// is seen unattached or detaching: states a lagging describe may show
-// after an attach that took effect.
+// attachTimeSlack is how much earlier than the attach was sent (on the
+// client's clock) an attachment's attachTime may be and still count as
+// made by it: EC2 gives attachTime to the second (".000Z"), and clocks
+// kept by NTP differ by far less than the rest.
+const attachTimeSlack = 2 * time.Second
+
+// resolveInUse is resolveInUseSince with no bound on the attachment's age,
+// for an InUse that an attach made before this call (by an earlier run of a
+// move) may explain. It still refuses an answer showing the interface two
+// ways, but it cannot tell an earlier attachment at the slot, shown by a
+// lagging describe, from a new one.
 func (c *Client) resolveInUse(ctx context.Context, in *AttachNetworkInterfaceInput) (*AttachNetworkInterfaceOutput, bool) {
+	return c.resolveInUseSince(ctx, in, time.Time{})
+}
+
+// resolveInUseSince looks at the interface after a retried attach, first
+// sent at sent, met InUse, reporting the attachment found at the asked
+// instance, card and device index and made since sent. It gives up (false)
+// at once when the interface is seen attached elsewhere or a look fails,
+// and after the last look while the interface is seen unattached,
+// detaching, at the slot by an earlier attachment, or shown more than
+// once with different attachments: states a lagging (or hostile) describe
+// may show after an attach that took effect, which prove nothing.
+func (c *Client) resolveInUseSince(ctx context.Context, in *AttachNetworkInterfaceInput, sent time.Time) (*AttachNetworkInterfaceOutput, bool) {
 	for _, d := range resolveDelays {
 		if d > 0 && c.sleep(ctx, d) != nil {
 			return nil, false
 		}
 		var calls int
-		items, requestID, err := c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {in.NetworkInterfaceID}}, &calls)
+		items, requestID, err := c.describeMatching(ctx, url.Values{"NetworkInterfaceId.1": {in.NetworkInterfaceID}}, &calls,
+			func(it *describeItem) bool { return it.ID == in.NetworkInterfaceID })
 		if err != nil {
 			return nil, false
 		}
-		for _, it := range items {
-			a := it.Attachment
-			if it.ID != in.NetworkInterfaceID || a == nil || a.ID == "" || a.Status == "detaching" {
-				continue // not attached yet, as far as this describe knows
-			}
-			if a.InstanceID != in.InstanceID || a.DeviceIndex != in.DeviceIndex || a.NetworkCardIndex != in.NetworkCardIndex ||
-				(a.Status != "attached" && a.Status != "attaching") {
-				return nil, false // attached elsewhere: the InUse stands
-			}
-			return &AttachNetworkInterfaceOutput{AttachmentID: a.ID, NetworkCardIndex: a.NetworkCardIndex, RequestID: requestID}, true
+		out, verdict := resolveLook(items, in, sent)
+		switch verdict {
+		case lookAttachedHere:
+			out.RequestID = requestID
+			return out, true
+		case lookAttachedElsewhere:
+			return nil, false // the InUse stands
 		}
 	}
 	return nil, false
+}
+
+// The verdicts of one look of resolveInUse.
+const (
+	lookUndecided         = iota // nothing proven yet: look again
+	lookAttachedHere             // attached at the asked slot since the attach was sent
+	lookAttachedElsewhere        // attached to another slot or instance
+)
+
+// resolveLook judges one look: items are the answer's items for the
+// interface.
+func resolveLook(items []describeItem, in *AttachNetworkInterfaceInput, sent time.Time) (*AttachNetworkInterfaceOutput, int) {
+	var found *describeItem
+	for i := range items {
+		it := &items[i]
+		if found != nil && !found.same(it) {
+			return nil, lookUndecided // one interface shown two ways: no answer to act on
+		}
+		found = it
+	}
+	if found == nil {
+		return nil, lookUndecided
+	}
+	a := found.Attachment
+	if a == nil || a.ID == "" || a.Status == "detaching" {
+		return nil, lookUndecided // not attached yet, as far as this describe knows
+	}
+	if a.InstanceID != in.InstanceID || a.DeviceIndex != in.DeviceIndex || a.NetworkCardIndex != in.NetworkCardIndex ||
+		(a.Status != "attached" && a.Status != "attaching") {
+		return nil, lookAttachedElsewhere
+	}
+	if sent.IsZero() {
+		return &AttachNetworkInterfaceOutput{AttachmentID: a.ID, NetworkCardIndex: a.NetworkCardIndex}, lookAttachedHere
+	}
+	at, err := time.Parse(time.RFC3339Nano, a.AttachTime)
+	if err != nil || at.Before(sent.Add(-attachTimeSlack)) {
+		// No time, or an attachment older than the attach: an earlier
+		// one at this slot, which a lagging describe still shows.
+		return nil, lookUndecided
+	}
+	return &AttachNetworkInterfaceOutput{AttachmentID: a.ID, NetworkCardIndex: a.NetworkCardIndex}, lookAttachedHere
 }
 
 // attachResult is what AttachNetworkInterface decodes into: decodeResult

@@ -74,21 +74,31 @@ func (e *NoAttachmentError) Error() string {
 // with different attachments. Nothing is chosen: a failover must not detach
 // a guess.
 type AmbiguousAttachmentError struct {
-	// Input is what was looked for.
+	// Input is what was looked for (empty for a wait).
 	Input LookupAttachmentInput
+	// AttachmentID is the attachment a wait (WaitUntilDetached,
+	// DetachAndWait, WaitUntilAttached) was waiting on when a poll's answer
+	// showed it, or its interface, more than one way: the wait ends with
+	// this error rather than read "detached" or "attached" into a
+	// contradiction. Empty for LookupAttachment.
+	AttachmentID string
 	// Interfaces are the matches, in the answer's order.
 	Interfaces []InterfaceState
 	// RequestID identifies the DescribeNetworkInterfaces call (the last
-	// one, when the answer had several pages).
+	// one, when the answer had several pages); empty for a wait, whose
+	// polls are shared.
 	RequestID string
 }
 
 // Error names what was asked and every match.
 func (e *AmbiguousAttachmentError) Error() string {
 	var b strings.Builder
-	if e.Input.NetworkInterfaceID != "" {
+	switch {
+	case e.AttachmentID != "":
+		fmt.Fprintf(&b, "enidetach: DescribeNetworkInterfaces showed attachment %s, or its interface, %d ways:", e.AttachmentID, len(e.Interfaces))
+	case e.Input.NetworkInterfaceID != "":
 		fmt.Fprintf(&b, "enidetach: network interface %s is shown with %d attachments:", e.Input.NetworkInterfaceID, len(e.Interfaces))
-	} else {
+	default:
 		fmt.Fprintf(&b, "enidetach: %d network interfaces claim instance %s, device index %d, network card %d:",
 			len(e.Interfaces), e.Input.InstanceID, e.Input.DeviceIndex, e.Input.NetworkCardIndex)
 	}
@@ -102,17 +112,24 @@ func (e *AmbiguousAttachmentError) Error() string {
 }
 
 // PageLimitError reports that DescribeNetworkInterfaces still gave a next
-// page after the most pages the client follows: every page had a body, but
-// the answer never ended.
+// page after the most pages the client follows, or gave back the next
+// token it was asked with: every page had a body, but the answer never
+// ended. Nothing is concluded from the pages read.
 type PageLimitError struct {
 	// Pages is the number of pages read.
 	Pages int
 	// RequestID identifies the last page's call.
 	RequestID string
+	// RepeatedToken reports that the last page's next token was the one
+	// it was asked with: following it would only read that page again.
+	RepeatedToken bool
 }
 
 // Error gives the pages read and the last request ID.
 func (e *PageLimitError) Error() string {
+	if e.RepeatedToken {
+		return fmt.Sprintf("enidetach: DescribeNetworkInterfaces gave back the next token it was asked with after %d pages (last request id %s)", e.Pages, e.RequestID)
+	}
 	return fmt.Sprintf("enidetach: DescribeNetworkInterfaces still gave a next page after %d pages (last request id %s)", e.Pages, e.RequestID)
 }
 
@@ -174,6 +191,10 @@ func (c *Client) LookupAttachment(ctx context.Context, in *LookupAttachmentInput
 			found = append(found, st)
 		}
 	}
+	if len(found) > 0 && notFound.Interface != nil {
+		// The interface shown both attached and not: no answer to act on.
+		found = append(found, *notFound.Interface)
+	}
 	switch {
 	case len(found) == 1:
 		return &found[0], nil
@@ -194,6 +215,8 @@ func (in *LookupAttachmentInput) validate() error {
 		return &ValidationError{Field: "NetworkInterfaceID", Reason: "or InstanceID is required"}
 	case len(in.NetworkInterfaceID) > maxAttachmentIDLen || len(in.InstanceID) > maxAttachmentIDLen:
 		return &ValidationError{Field: "NetworkInterfaceID", Reason: fmt.Sprintf("or InstanceID is longer than %d bytes", maxAttachmentIDLen)}
+	case strings.ContainsAny(in.InstanceID, filterWildcards):
+		return wildcardError("InstanceID") // sent as a filter value
 	case in.DeviceIndex < 0:
 		return &ValidationError{Field: "DeviceIndex", Reason: "is negative"}
 	case in.NetworkCardIndex < 0:
@@ -219,7 +242,18 @@ type describeItem struct {
 		InstanceID       string `xml:"instanceId"`
 		DeviceIndex      int    `xml:"deviceIndex"`
 		NetworkCardIndex int    `xml:"networkCardIndex"`
+		AttachTime       string `xml:"attachTime"` // as given, such as "2026-11-30T06:00:00.000Z"
 	} `xml:"attachment"`
+}
+
+// same reports whether two items show the same: an answer that shows one
+// interface twice alike says nothing more than once, twice differently
+// says nothing a failover may act on.
+func (it *describeItem) same(o *describeItem) bool {
+	if it.ID != o.ID || it.Status != o.Status || it.AvailabilityZone != o.AvailabilityZone || (it.Attachment == nil) != (o.Attachment == nil) {
+		return false
+	}
+	return it.Attachment == nil || *it.Attachment == *o.Attachment
 }
 
 // state returns the item as an InterfaceState.
@@ -306,8 +340,12 @@ func (c *Client) describeMatching(ctx context.Context, params url.Values, calls 
 			return nil, "", err
 		}
 		items = append(items, out.Items.items...)
-		if !paginated || out.NextToken == "" || out.NextToken == params.Get("NextToken") {
+		if !paginated || out.NextToken == "" {
 			return items, out.RequestID, nil
+		}
+		if out.NextToken == params.Get("NextToken") {
+			// Not an end: the pages after it were never shown.
+			return nil, "", c.operationError("DescribeNetworkInterfaces", &PageLimitError{Pages: page, RequestID: out.RequestID, RepeatedToken: true})
 		}
 		if page == maxDescribePages {
 			return nil, "", c.operationError("DescribeNetworkInterfaces", &PageLimitError{Pages: page, RequestID: out.RequestID})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -35,8 +36,11 @@ const (
 // failed: each failure in a row doubles it, up to MaxDelay.
 func pollBase(waited, minDelay, maxDelay time.Duration, failures int) time.Duration {
 	base := min(max(waited/waitDelayDivisor, minDelay*100/jitterLowPct), maxDelay)
-	if failures > 0 {
-		base = min(base<<min(failures, maxPollBackoffShift), maxDelay)
+	if shift := min(failures, maxPollBackoffShift); shift > 0 {
+		if base > maxDelay>>shift {
+			return maxDelay // doubled past it (and, with a MaxDelay of days, past what a Duration holds)
+		}
+		base = min(base<<shift, maxDelay)
 	}
 	return base
 }
@@ -44,7 +48,14 @@ func pollBase(waited, minDelay, maxDelay time.Duration, failures int) time.Durat
 // jitteredDelay returns the delay for a base and a factor f drawn in
 // [0.85, 1.05], within MinDelay and MaxDelay.
 func jitteredDelay(base time.Duration, f float64, minDelay, maxDelay time.Duration) time.Duration {
-	return min(max(time.Duration(float64(base)*f), minDelay), maxDelay)
+	d := float64(base) * f
+	switch {
+	case d >= float64(maxDelay): // also where d no longer fits in a Duration
+		return maxDelay
+	case d <= float64(minDelay):
+		return minDelay
+	}
+	return min(max(time.Duration(d), minDelay), maxDelay)
 }
 
 // pollWindow returns the bounds of the delay before the next poll (see
@@ -246,8 +257,12 @@ func (e *WaitTimeoutError) Unwrap() error { return e.Err }
 // never seen is not: a poll that does not show it asks for it by ID, and
 // EC2's InvalidNetworkInterfaceID.NotFound ends the wait. An answer that
 // shows the attachment on another interface than NetworkInterfaceID ends
-// it with a *WrongInterfaceError. When ctx or MaxWait ends the wait first,
-// the error is a *WaitTimeoutError carrying the last state.
+// it with a *WrongInterfaceError; one that shows the attachment, or the
+// interface, more than one way (a contradiction no answer of EC2's holds)
+// ends it with an *AmbiguousAttachmentError, and an attachment shown
+// without its ID on an interface that is not "available" proves no
+// detach. When ctx or MaxWait ends the wait first, the error is a
+// *WaitTimeoutError carrying the last state.
 func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, optFns ...func(*WaitOptions)) (*WaitResult, error) {
 	opts := waitOptions(optFns)
 	if err := c.usable(ctx); err != nil {
@@ -342,6 +357,21 @@ func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceIn
 	return c.wait(ctx, waitGoal{attachmentID: in.AttachmentID}, opts, res, start, unlessDetaching, res.Detach != nil)
 }
 
+// ambiguousItems returns the states of items when they are not all the
+// same, nil when they are (or there are none).
+func ambiguousItems(items []describeItem) []InterfaceState {
+	for i := 1; i < len(items); i++ {
+		if !items[i].same(&items[0]) {
+			states := make([]InterfaceState, len(items))
+			for j := range items {
+				states[j] = items[j].state()
+			}
+			return states
+		}
+	}
+	return nil
+}
+
 // isCode reports whether err holds an *APIError with the code.
 func isCode(err error, code string) bool {
 	var ae *APIError
@@ -370,6 +400,17 @@ func waitOptions(optFns []func(*WaitOptions)) WaitOptions {
 	return o
 }
 
+// filterWildcards are the characters EC2 reads as wildcards (and their
+// escape) in a filter value. The IDs that waits and lookups send as filter
+// values must not hold them: "eni-attach-*" would match every attachment,
+// none of which is the ID asked for, and so read as "gone".
+const filterWildcards = `*?\`
+
+// wildcardError refuses an ID holding a filter wildcard.
+func wildcardError(field string) error {
+	return &ValidationError{Field: field, Reason: "holds a filter wildcard (*, ? or \\), which no ID does"}
+}
+
 func validateWait(attachmentID string, o WaitOptions) error {
 	switch {
 	case attachmentID == "":
@@ -378,6 +419,10 @@ func validateWait(attachmentID string, o WaitOptions) error {
 		return &ValidationError{Field: "AttachmentID", Reason: fmt.Sprintf("is longer than %d bytes", maxAttachmentIDLen)}
 	case len(o.NetworkInterfaceID) > maxAttachmentIDLen:
 		return &ValidationError{Field: "WaitOptions.NetworkInterfaceID", Reason: fmt.Sprintf("is longer than %d bytes", maxAttachmentIDLen)}
+	case strings.ContainsAny(attachmentID, filterWildcards):
+		return wildcardError("AttachmentID")
+	case strings.ContainsAny(o.NetworkInterfaceID, filterWildcards):
+		return wildcardError("WaitOptions.NetworkInterfaceID")
 	case o.MinDelay < 0 || o.MaxDelay < o.MinDelay:
 		return &ValidationError{Field: "WaitOptions.MinDelay", Reason: "must be positive and at most MaxDelay"}
 	case o.MaxWait < 0:
@@ -517,13 +562,26 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 				return res, &WrongInterfaceError{AttachmentID: attachmentID, NetworkInterfaceID: ifaceID, Found: it.ID}
 			}
 		}
+		// An answer that shows the attachment, or the interface, two ways
+		// (two interfaces claiming the attachment, one interface twice with
+		// different states) proves nothing: reading the last item as the
+		// truth could report a detach or an attach that did not happen.
+		if amb := ambiguousItems(items); amb != nil {
+			res.State, res.Detached, res.Attached = InterfaceState{NetworkInterfaceID: ifaceID}, false, false
+			return res, &AmbiguousAttachmentError{AttachmentID: attachmentID, Interfaces: amb}
+		}
 		res.State, res.Detached, res.Attached = InterfaceState{NetworkInterfaceID: ifaceID}, !goal.attach, false
 		for _, it := range items {
 			ifaceID, seen = it.ID, true
 			switch {
 			case !ours(&it):
-				// Another attachment, if any, is not ours.
+				// Another attachment, if any, is not ours; one without its
+				// ID, on an interface not available, may be: that proves no
+				// detach.
 				res.State = InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status, AvailabilityZone: it.AvailabilityZone}
+				if it.Attachment != nil && it.Attachment.ID == "" && it.Status != "available" {
+					res.Detached = false
+				}
 			case goal.attach:
 				res.State, res.Attached = it.state(), it.Attachment.Status == "attached"
 			default:

@@ -83,14 +83,44 @@ func decodeResultXML(body []byte, action string, out any) error {
 // xmlTextElement is an element that must hold text only. encoding/xml
 // would skip the child elements of a text field silently, so Children
 // collects them and text refuses them.
+// An element given twice is refused too: encoding/xml would keep the
+// last, and an answer that holds two attachment IDs (or two returns)
+// contradicts itself.
 type xmlTextElement struct {
 	Text     []byte     `xml:",chardata"`
 	Children []struct{} `xml:",any"`
+	repeated bool       // the element appeared more than once
+	seen     bool
+}
+
+// xmlTextFields is xmlTextElement's decoded fields, without its
+// UnmarshalXML.
+type xmlTextFields struct {
+	Text     []byte     `xml:",chardata"`
+	Children []struct{} `xml:",any"`
+}
+
+// UnmarshalXML decodes the element, noting a second occurrence.
+func (e *xmlTextElement) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	if e.seen {
+		e.repeated = true
+		return d.Skip()
+	}
+	e.seen = true
+	var f xmlTextFields
+	if err := d.DecodeElement(&f, &start); err != nil {
+		return err
+	}
+	e.Text, e.Children = f.Text, f.Children
+	return nil
 }
 
 // text returns the element's text with white space trimmed; an element
 // that is absent or self-closed has none.
 func (e *xmlTextElement) text(name string) ([]byte, error) {
+	if e.repeated {
+		return nil, fmt.Errorf("<%s> appears more than once", name)
+	}
 	if len(e.Children) != 0 {
 		return nil, fmt.Errorf("<%s> holds elements, want text", name)
 	}
