@@ -678,6 +678,16 @@ func (m *move) waitDetached(ctx context.Context, st InterfaceState) error {
 	return nil
 }
 
+// rerunWindow bounds how long before a move began an attachment at its
+// target slot may have been made and still be taken, after the move's
+// attach met InvalidNetworkInterface.InUse, as made by an earlier run of
+// the same move that was stopped right after its attach (a describe lagging
+// behind it had shown the interface available). EC2's describes lag by
+// seconds; a script re-runs a stopped move within minutes. An older
+// attachment at the slot is another party's, or a describe's stale view:
+// the InUse stands, and a re-run once the describes agree converges.
+const rerunWindow = 15 * time.Minute
+
 // attachInput returns the attach of the interface at the target slot.
 func (m *move) attachInput(dryRun bool) *AttachNetworkInterfaceInput {
 	return &AttachNetworkInterfaceInput{NetworkInterfaceID: m.out.NetworkInterfaceID, InstanceID: m.in.ToInstanceID,
@@ -694,7 +704,12 @@ func (m *move) attach(ctx context.Context) error {
 		// may have hidden an attach made since (by a run of this move
 		// that was stopped right after it): in use at the target slot is
 		// what the move wants. Anywhere else, the InUse stands.
-		if found, ok := m.c.resolveInUse(ctx, m.attachInput(false)); ok {
+		// Only an attachment made since shortly before this run began
+		// counts: a run stopped after its attach is re-run within
+		// minutes, while an older attachment at the slot, still shown by
+		// a describe, is not the one the move made.
+		since := m.start.Add(time.Duration(m.c.signer.offset.Load()) - rerunWindow)
+		if found, ok := m.c.resolveInUseSince(ctx, m.attachInput(false), since); ok {
 			out, err = found, nil
 		}
 	}
