@@ -80,6 +80,13 @@ func (ec2TooManyRequests) IsErrorRetryable(err error) aws.Ternary { return is429
 // IsErrorThrottle implements retry.IsErrorThrottle.
 func (ec2TooManyRequests) IsErrorThrottle(err error) aws.Ternary { return is429(err) }
 
+// isThrottle reports whether err is a throttling error by aws/retry's
+// checks (its throttle codes, such as RequestLimitExceeded) or an HTTP 429.
+func isThrottle(err error) bool {
+	return is429(err) == aws.TrueTernary ||
+		retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary
+}
+
 func is429(err error) aws.Ternary {
 	if ae, ok := err.(*APIError); ok && ae.StatusCode == http.StatusTooManyRequests {
 		return aws.TrueTernary

@@ -258,7 +258,7 @@ func fleetSweep() []fleetCase {
 		}
 	}
 	for _, sdk := range []bool{false, true} {
-		cases = append(cases, fleetCase{n: 1000, detachMin: fast[0], detachMax: fast[1], sdk: sdk})
+		cases = append(cases, fleetCase{n: 1000, detachMin: real[0], detachMax: real[1], sdk: sdk})
 	}
 	return cases
 }
