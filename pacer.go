@@ -30,11 +30,16 @@ import (
 //     action, first attempts of new calls included, takes the next free
 //     send slot, so the client sends at the bucket's refill rate instead of
 //     throwing every call at an empty bucket.
-//   - The rate starts at the documented refill of the mutating category
-//     (5 a second) and learns the account's: each second with throttles
-//     sets it to what EC2 admitted in that second, each second without
-//     throttles while calls were waiting raises it by half (buckets can be
-//     raised per account, and other categories refill faster).
+//   - The rate starts at 20 a second and learns the account's: each second
+//     with throttles sets it to what EC2 admitted in that second (the
+//     bucket's refill: 5 a second for a default mutating bucket), each
+//     second without throttles while calls were waiting raises it by half
+//     (buckets can be raised per account). The start is the faster
+//     documented refill (the non-mutating one) because the slots handed
+//     out in the first second keep that spacing: starting at 5 would hold
+//     a burst of 200 at 5 a second for 40 s even where EC2 admits 20,
+//     while starting at 20 where EC2 admits 5 costs one more throttled
+//     answer for most calls of the first second's queue.
 //   - The pacer lets go once no call has waited for a slot for the time a
 //     documented mutating bucket takes to refill (50 / 5 = 10 s); the rate
 //     it learnt is kept for its next throttle.
@@ -50,8 +55,9 @@ import (
 // pacer only spaces the attempts it allows.
 
 const (
-	// pacerStartRate is the documented refill of EC2's mutating bucket.
-	pacerStartRate = 5.0
+	// pacerStartRate is the documented refill of EC2's non-mutating
+	// bucket, the faster of the two.
+	pacerStartRate = 20.0
 	pacerMinRate   = 0.5
 	pacerMaxRate   = 1000.0
 	// pacerWindow is how often the rate is reconsidered.

@@ -151,7 +151,7 @@ func TestBurstOnSharedClientPaced(t *testing.T) {
 }
 
 // TestPacerLearnsTheRate drives a pacer on a fake clock: engaged by a
-// throttle at the documented 5 a second, slots spaced by the rate, the
+// throttle at 20 a second, slots spaced by the rate, the
 // rate set to what was admitted in a second with throttles, raised by half
 // after a second without throttles while calls waited, and let go after
 // pacerIdle without waiting calls.
@@ -170,8 +170,8 @@ func TestPacerLearnsTheRate(t *testing.T) {
 	for range 3 {
 		slots = append(slots, p.reserve(t0, 0))
 	}
-	if want := []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 600 * time.Millisecond}; !slices.Equal(slots, want) {
-		t.Errorf("slots %v, want %v (5 a second)", slots, want)
+	if want := []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 150 * time.Millisecond}; !slices.Equal(slots, want) {
+		t.Errorf("slots %v, want %v (20 a second)", slots, want)
 	}
 	if d := p.reserve(t0, time.Second); d != time.Second {
 		t.Errorf("a backoff past the next slot: wait %v, want the backoff, 1s", d)
