@@ -23,9 +23,25 @@ import (
 // Call sends an EC2 Query action with params and decodes the response
 // element <action>Response into out with encoding/xml (element names match
 // exactly, in any namespace); a nil out discards the body. Version
-// 2016-11-15 is sent unless params sets one. params is not modified. Other
-// EC2 actions can be called through it with the same signing, retries and
-// errors as DetachNetworkInterface.
+// 2016-11-15 is sent unless params sets one (a single, non-empty value;
+// params must not set Action). params is not modified. Other EC2 actions
+// can be called through it with the same signing, retries and errors as
+// DetachNetworkInterface.
+//
+// A lost response (a 200 whose body the connection cut off, or a
+// connection dropped after the request was sent) is retried for any
+// action, as the SDK retries it, because the client cannot tell whether
+// the first attempt took effect. For an idempotent action (a describe)
+// that is harmless. For one that is not, the retry may meet the first
+// attempt's effect and fail although that attempt succeeded: an
+// AttachNetworkInterface retried after a lost response answers
+// InvalidNetworkInterface.InUse, a DetachNetworkInterface IncorrectState
+// (ErrIncorrectState) while the interface is still detaching and
+// InvalidAttachmentID.NotFound (ErrAttachmentNotFound) once it is gone.
+// Such an error comes inside a *RetryError whose Attempts is more than 1:
+// resolve it by looking (DescribeNetworkInterfaces: is the interface now
+// attached where it was asked to be?), never by guessing. The typed
+// operations of this package do that looking for you.
 func (c *Client) Call(ctx context.Context, action string, params url.Values, out any) error {
 	if err := c.call(ctx, action, params, out); err != nil {
 		return c.operationError(action, err)
@@ -43,6 +59,11 @@ func (c *Client) call(ctx context.Context, action string, params url.Values, out
 	}
 	if _, ok := params["Action"]; ok {
 		return &ValidationError{Field: "params", Reason: "must not set Action; pass it as the action argument"}
+	}
+	if v, ok := params["Version"]; ok && (len(v) > 1 || len(v) == 1 && v[0] == "") {
+		// Sent as given, two Versions would reach the service, which
+		// picks one the caller cannot know.
+		return &ValidationError{Field: "params", Reason: fmt.Sprintf("Version must be one non-empty value, got %q", v)}
 	}
 	if out != nil {
 		// Checked before sending: a request that succeeded must not be
@@ -326,6 +347,10 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 		if derr := decodeResult(data, action, out); derr != nil {
 			err = &ResponseError{StatusCode: resp.StatusCode, RequestID: res.meta.requestID, Snippet: snippet(data), Err: fmt.Errorf("decode %sResponse: %w", action, derr)}
 		}
+	}
+	if err != nil {
+		// A page that quotes the request hands back what was sent.
+		err = redactEchoes(err, data, secretsOf(req.Header, res.creds.SecretAccessKey))
 	}
 	if c.withholdBodies {
 		err = withholdBody(err)

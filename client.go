@@ -3,6 +3,7 @@ package enidetach
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -43,7 +44,7 @@ type Client struct {
 	creds          *aws.CredentialsCache // nil: requests are not signed
 	credsSource    string                // names the credentials' source in errors
 	refreshMu      sync.Mutex            // guards expired
-	expired        aws.Credentials       // the credentials last dropped as expired
+	expired        credentialsDigest     // a digest of the credentials last dropped as expired, never the credentials
 	withholdBodies bool                  // answers may hold credentials (STS): never show a body
 	signer         *requestSigner
 	userAgent      string
@@ -52,6 +53,7 @@ type Client struct {
 	attemptTimeout time.Duration
 	logger         *slog.Logger
 	buffers        sync.Pool
+	polls          poller // the waits' shared DescribeNetworkInterfaces (poll.go)
 
 	// Test hook: how the client waits (backoffs, polls). Tests in this
 	// package replace it.
@@ -177,6 +179,18 @@ func (c *Client) setCredentials(creds aws.CredentialsProvider) {
 	} else {
 		c.creds = aws.NewCredentialsCache(creds)
 	}
+}
+
+// Format prints the client as its service, region and endpoint, in every
+// verb: a client holds credentials (and after an expired-token refresh a
+// digest of the refused ones), which no formatting may reach.
+func (c *Client) Format(f fmt.State, verb rune) {
+	if c == nil {
+		formatSafe(f, verb, "(*enidetach.Client)(nil)", "<nil>")
+		return
+	}
+	s := fmt.Sprintf("{Service:%s Region:%s Endpoint:%s}", c.service, c.region, redactURL(c.endpointURL))
+	formatSafe(f, verb, "&enidetach.Client"+s, "&"+s)
 }
 
 // Region returns the region requests are signed for.

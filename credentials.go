@@ -263,18 +263,18 @@ func containerHostAllowed(host string) bool {
 // AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE). tried, when set, lists the
 // sources of the default chain that gave nothing before it.
 func (d *chainDeps) instanceRole(name, tried string) aws.CredentialsProvider {
-	if strings.EqualFold(d.env.get("AWS_EC2_METADATA_DISABLED"), "true") {
-		msg := "instance metadata: disabled by AWS_EC2_METADATA_DISABLED"
-		if tried != "" {
-			msg = "no credentials found (" + tried + "; " + msg + ")"
-		}
-		return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{}, &CredentialsError{Provider: name, Err: errors.New(msg)}
-		})
-	}
 	notes := ""
 	if tried != "" {
 		notes = tried + "; instance metadata"
+	}
+	if strings.EqualFold(d.env.get("AWS_EC2_METADATA_DISABLED"), "true") {
+		err := errors.New("disabled by AWS_EC2_METADATA_DISABLED")
+		if notes == "" {
+			err = errors.New("instance metadata: disabled by AWS_EC2_METADATA_DISABLED")
+		}
+		return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, &CredentialsError{Provider: name, Err: err, tried: notes}
+		})
 	}
 	return &namedProvider{name: name, notes: notes, untrusted: true, p: ec2rolecreds.New(func(o *ec2rolecreds.Options) {
 		o.Client = newIMDSClient(d.env)
@@ -318,7 +318,7 @@ func RegionFromInstanceMetadata(ctx context.Context) (string, error) {
 // would see them unwrapped.
 type namedProvider struct {
 	name  string
-	notes string
+	notes string // the default chain's sources tried before this last one, ending with its own label
 	p     aws.CredentialsProvider
 	// untrusted: the provider's messages quote what its source answered
 	// with success (ec2rolecreds puts IMDS's role listing into them), so
@@ -342,10 +342,7 @@ func (n *namedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		} else {
 			err = withholdDecodeFailure(err)
 		}
-		if n.notes != "" {
-			err = fmt.Errorf("no credentials found (%s: %w)", n.notes, err)
-		}
-		return aws.Credentials{}, &CredentialsError{Provider: n.name, Err: err}
+		return aws.Credentials{}, &CredentialsError{Provider: n.name, Err: err, tried: n.notes}
 	}
 	return c, nil
 }

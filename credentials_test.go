@@ -357,11 +357,35 @@ func TestNothingFound(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("error = %v, want *CredentialsError", err)
 	}
-	for _, want := range []string{"environment: AWS_ACCESS_KEY_ID", "web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set",
-		`shared files: no profile "default"`, "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "instance metadata: disabled"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not mention %q", err, want)
+	// First that no source had credentials, then each source in the
+	// chain's order, the instance metadata service last.
+	inOrder := func(err error, wants ...string) {
+		t.Helper()
+		var ce *CredentialsError
+		if !errors.As(err, &ce) {
+			t.Fatalf("error = %v, want *CredentialsError", err)
 		}
+		msg, at := ce.Error(), 0
+		if !strings.HasPrefix(msg, "enidetach: no credentials found in any source: environment:") {
+			t.Errorf("error %q does not begin by saying that no source had credentials", msg)
+		}
+		for _, want := range wants {
+			i := strings.Index(msg[at:], want)
+			if i < 0 {
+				t.Errorf("error %q does not mention %q after the sources before it", msg, want)
+				return
+			}
+			at += i + len(want)
+		}
+	}
+	inOrder(err, "environment: AWS_ACCESS_KEY_ID", "web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set",
+		`shared files: no profile "default"`, "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "instance metadata: disabled")
+	if ce.Provider != "instance metadata (IMDSv2)" {
+		t.Errorf("Provider = %q, want the last source", ce.Provider)
+	}
+	// A call says it right after naming the operation.
+	if _, err := failingCall(t, env, Options{}); !strings.HasPrefix(fmt.Sprint(err), "operation error EC2: DetachNetworkInterface, enidetach: no credentials found in any source: environment:") {
+		t.Errorf("call error = %v, want it to begin by saying that no source had credentials", err)
 	}
 
 	// IMDS that answers nothing useful: the error names it after the others.
@@ -369,9 +393,10 @@ func TestNothingFound(t *testing.T) {
 	defer is.Close()
 	env = credEnv(t, "[default]\nregion = eu-west-1\n", "", "AWS_EC2_METADATA_SERVICE_ENDPOINT", is.URL)
 	_, _, err = resolve(t, env, Options{})
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `profile "default" has no credentials`) || !strings.Contains(err.Error(), "instance metadata") {
-		t.Errorf("error = %v", err)
+	if !errors.As(err, &ce) {
+		t.Fatalf("error = %v, want *CredentialsError", err)
 	}
+	inOrder(err, "environment:", `profile "default" has no credentials`, "container:", "instance metadata: ")
 }
 
 func TestProfileErrors(t *testing.T) {

@@ -85,11 +85,13 @@ func (in *DetachNetworkInterfaceInput) body() []byte {
 //
 // Errors: *ValidationError for bad input (nothing sent), *APIError for the
 // service's answers (see ErrDryRunOperation, ErrUnauthorizedOperation,
-// ErrAttachmentNotFound), and the other error types of this package for
-// transport, decoding and exhausted retries. A detach whose first attempt
-// succeeded but whose response was lost is retried and may then fail with
-// ErrAttachmentNotFound or IncorrectState although the interface was
-// detached.
+// ErrAttachmentNotFound, ErrIncorrectState), and the other error types of
+// this package for transport, decoding and exhausted retries. A detach
+// whose first attempt succeeded but whose response was lost is retried and
+// then fails although the interface was detached: with ErrIncorrectState
+// while the interface is still detaching, with ErrAttachmentNotFound once
+// it is gone (DetachAndWait with WaitOptions.Idempotent takes both as
+// done).
 func (c *Client) DetachNetworkInterface(ctx context.Context, in *DetachNetworkInterfaceInput) (*DetachNetworkInterfaceOutput, error) {
 	const action = "DetachNetworkInterface"
 	if err := c.usable(ctx); err != nil {

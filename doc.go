@@ -23,8 +23,8 @@
 //
 //   - *APIError: the service's answer, with Code, Message, RequestID and
 //     StatusCode. It implements smithy.APIError. The sentinels
-//     ErrDryRunOperation, ErrUnauthorizedOperation, ErrAttachmentNotFound and
-//     ErrRequestLimitExceeded match it by code.
+//     ErrDryRunOperation, ErrUnauthorizedOperation, ErrAttachmentNotFound,
+//     ErrIncorrectState and ErrRequestLimitExceeded match it by code.
 //   - *ValidationError: input or options refused before anything was sent.
 //   - *TransportError: no complete answer (connection, a body cut off or
 //     timed out, timeout, cancelled context; errors.Is(err,
@@ -73,10 +73,13 @@
 // honoured, a request refused for a wrong clock is signed again once at the
 // server's time, and expired temporary credentials are refreshed once.
 //
-// A detach whose response was lost is retried, and the retry may then answer
-// InvalidAttachmentID.NotFound (or IncorrectState) although the interface was
-// detached: a *RetryError with Attempts > 1 around ErrAttachmentNotFound
-// means exactly that.
+// A lost response (a 200 cut off) is retried for any action, as the SDK
+// retries it, and the retry may meet the first attempt's effect: a detach
+// retried so answers IncorrectState while the interface is still detaching
+// and InvalidAttachmentID.NotFound once it is gone, although the interface
+// was detached. A *RetryError with Attempts > 1 around ErrIncorrectState or
+// ErrAttachmentNotFound means exactly that. For other actions sent with
+// Call, see Call.
 //
 // # Configuration
 //

@@ -25,9 +25,16 @@ var (
 	// permission, to a dry run or a real call (HTTP 403).
 	ErrUnauthorizedOperation error = &APIError{Code: "UnauthorizedOperation"}
 	// ErrAttachmentNotFound is InvalidAttachmentID.NotFound: the attachment
-	// does not exist. A detach that is retried after its first attempt
-	// succeeded but whose response was lost also ends here.
+	// does not exist. A detach whose first attempt succeeded but whose
+	// response was lost, retried once the interface is detached, also ends
+	// here (inside a *RetryError with Attempts > 1).
 	ErrAttachmentNotFound error = &APIError{Code: "InvalidAttachmentID.NotFound"}
+	// ErrIncorrectState is IncorrectState: the attachment is in a state that
+	// does not allow the action, such as a detach of an attachment already
+	// detaching. A detach whose first attempt succeeded but whose response
+	// was lost, retried while the interface is still detaching (real
+	// detaches take seconds to minutes), ends here.
+	ErrIncorrectState error = &APIError{Code: "IncorrectState"}
 	// ErrRequestLimitExceeded is EC2's throttling error (HTTP 503). The client
 	// retries it; it reaches the caller only when retries run out.
 	ErrRequestLimitExceeded error = &APIError{Code: "RequestLimitExceeded"}
@@ -232,14 +239,28 @@ func (e *TransportError) ConnectionError() bool {
 
 // CredentialsError reports that credentials could not be retrieved.
 type CredentialsError struct {
-	// Provider names the source that failed, such as "environment" or "imds".
+	// Provider names the source that failed as the chain resolved it, such
+	// as `shared profile "ops": credential_process`, "container credentials
+	// (AWS_CONTAINER_CREDENTIALS_FULL_URI)", "instance metadata (IMDSv2)"
+	// (also when no source of the default chain had credentials: the
+	// instance role is its last) or "Options.Credentials".
 	Provider string
 	// Err is the provider's failure.
 	Err error
+
+	// tried, when the default chain ended without credentials, lists every
+	// source it tried and why each gave nothing, ending with the label of
+	// the last (Provider), whose failure is Err.
+	tried string
 }
 
-// Error names the source and its failure; it never holds a secret.
+// Error names the source and its failure; it never holds a secret. When no
+// source of the default chain had credentials, it says so first, then
+// each source tried.
 func (e *CredentialsError) Error() string {
+	if e.tried != "" {
+		return "enidetach: no credentials found in any source: " + e.tried + ": " + e.Err.Error()
+	}
 	if e.Provider == "" {
 		return "enidetach: retrieve credentials: " + e.Err.Error()
 	}

@@ -27,7 +27,8 @@ func (c *Client) logAttempt(ctx context.Context, action string, req *http.Reques
 		slog.Duration("duration", time.Since(start)),
 	}
 	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", requestIDFromHeader(resp.Header)))
+		sent := secretsOf(req.Header, "") // a header may echo what was sent too
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", sent.redactString(requestIDFromHeader(resp.Header))))
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))

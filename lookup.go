@@ -2,9 +2,12 @@ package enidetach
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // describePageSize is the MaxResults of filtered DescribeNetworkInterfaces
@@ -25,8 +28,10 @@ type LookupAttachmentInput struct {
 	NetworkInterfaceID string
 	// InstanceID is the instance, such as "i-0123456789abcdef0".
 	InstanceID string
-	// DeviceIndex is the attachment's device index on the instance (0 is
-	// the primary interface, which cannot be detached).
+	// DeviceIndex is the attachment's device index on the instance. 0 on
+	// network card 0 is the primary interface, which cannot be detached:
+	// LookupAttachment refuses it, so that an unset field never selects
+	// it.
 	DeviceIndex int
 	// NetworkCardIndex is the network card of the device index, 0 unless
 	// the instance has several network cards; AttachNetworkInterface
@@ -43,7 +48,8 @@ type NoAttachmentError struct {
 	// Input is what was looked for.
 	Input LookupAttachmentInput
 	// Interface is the interface found without an attachment (its Status
-	// is usually "available"), when looked up by NetworkInterfaceID.
+	// is usually "available"), when looked up by NetworkInterfaceID; nil
+	// when the answer did not hold the interface at all.
 	Interface *InterfaceState
 	// RequestID identifies the DescribeNetworkInterfaces call that found
 	// nothing (the last one, when the answer had several pages).
@@ -52,11 +58,62 @@ type NoAttachmentError struct {
 
 // Error says what was looked for and what was found.
 func (e *NoAttachmentError) Error() string {
-	if e.Interface != nil {
+	switch {
+	case e.Interface != nil:
 		return fmt.Sprintf("enidetach: network interface %s is not attached (status %q)", e.Interface.NetworkInterfaceID, e.Interface.Status)
+	case e.Input.NetworkInterfaceID != "":
+		return fmt.Sprintf("enidetach: network interface %s was not in DescribeNetworkInterfaces' answer", e.Input.NetworkInterfaceID)
 	}
 	return fmt.Sprintf("enidetach: no network interface is attached to instance %s at device index %d, network card %d",
 		e.Input.InstanceID, e.Input.DeviceIndex, e.Input.NetworkCardIndex)
+}
+
+// AmbiguousAttachmentError reports that DescribeNetworkInterfaces showed
+// more than one attachment for what LookupAttachment was asked: two
+// interfaces at one device index of one instance, or one interface twice
+// with different attachments. Nothing is chosen: a failover must not detach
+// a guess.
+type AmbiguousAttachmentError struct {
+	// Input is what was looked for.
+	Input LookupAttachmentInput
+	// Interfaces are the matches, in the answer's order.
+	Interfaces []InterfaceState
+	// RequestID identifies the DescribeNetworkInterfaces call (the last
+	// one, when the answer had several pages).
+	RequestID string
+}
+
+// Error names what was asked and every match.
+func (e *AmbiguousAttachmentError) Error() string {
+	var b strings.Builder
+	if e.Input.NetworkInterfaceID != "" {
+		fmt.Fprintf(&b, "enidetach: network interface %s is shown with %d attachments:", e.Input.NetworkInterfaceID, len(e.Interfaces))
+	} else {
+		fmt.Fprintf(&b, "enidetach: %d network interfaces claim instance %s, device index %d, network card %d:",
+			len(e.Interfaces), e.Input.InstanceID, e.Input.DeviceIndex, e.Input.NetworkCardIndex)
+	}
+	for i, st := range e.Interfaces {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %s (attachment %s, %s)", st.NetworkInterfaceID, st.AttachmentID, st.AttachmentStatus)
+	}
+	return b.String()
+}
+
+// PageLimitError reports that DescribeNetworkInterfaces still gave a next
+// page after the most pages the client follows: every page had a body, but
+// the answer never ended.
+type PageLimitError struct {
+	// Pages is the number of pages read.
+	Pages int
+	// RequestID identifies the last page's call.
+	RequestID string
+}
+
+// Error gives the pages read and the last request ID.
+func (e *PageLimitError) Error() string {
+	return fmt.Sprintf("enidetach: DescribeNetworkInterfaces still gave a next page after %d pages (last request id %s)", e.Pages, e.RequestID)
 }
 
 // LookupAttachment finds the attachment of a network interface, or the one
@@ -69,10 +126,12 @@ func (e *NoAttachmentError) Error() string {
 //	res, err := client.DetachAndWait(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: att.AttachmentID},
 //		func(o *enidetach.WaitOptions) { o.NetworkInterfaceID = att.NetworkInterfaceID })
 //
-// When there is no such attachment the error is a *NoAttachmentError. An
-// attachment that is already "detaching" is returned as found. Errors are
-// wrapped in a *smithy.OperationError naming DescribeNetworkInterfaces, as
-// every call's are.
+// When there is no such attachment the error is a *NoAttachmentError; when
+// the answer shows more than one, an *AmbiguousAttachmentError naming them
+// all. An attachment that is already "detaching" is returned as found.
+// Errors are wrapped in a *smithy.OperationError naming
+// DescribeNetworkInterfaces, as every call's are. Memory is bounded by one
+// page of the answer: only the items that match are kept.
 func (c *Client) LookupAttachment(ctx context.Context, in *LookupAttachmentInput) (*InterfaceState, error) {
 	const action = "DescribeNetworkInterfaces"
 	if err := c.usable(ctx); err != nil {
@@ -82,38 +141,44 @@ func (c *Client) LookupAttachment(ctx context.Context, in *LookupAttachmentInput
 		return nil, c.operationError(action, err)
 	}
 	var params url.Values
+	var keep func(*describeItem) bool
 	if in.NetworkInterfaceID != "" {
 		params = url.Values{"NetworkInterfaceId.1": {in.NetworkInterfaceID}}
+		keep = func(it *describeItem) bool { return it.ID == in.NetworkInterfaceID }
 	} else {
-		// EC2 has no network card filter: the card is checked below.
+		// EC2 has no network card filter: the card is checked here. An
+		// item without an attachment ID is attached to nothing.
 		params = url.Values{
 			"Filter.1.Name": {"attachment.instance-id"}, "Filter.1.Value.1": {in.InstanceID},
 			"Filter.2.Name": {"attachment.device-index"}, "Filter.2.Value.1": {strconv.Itoa(in.DeviceIndex)},
 		}
+		keep = func(it *describeItem) bool {
+			a := it.Attachment
+			return a != nil && a.ID != "" && a.InstanceID == in.InstanceID && a.DeviceIndex == in.DeviceIndex && a.NetworkCardIndex == in.NetworkCardIndex
+		}
 	}
 	var calls int
-	items, requestID, err := c.describeInterfaces(ctx, params, &calls)
+	items, requestID, err := c.describeInterfaces(ctx, params, &calls, keep)
 	if err != nil {
 		return nil, err // Call named the operation
 	}
+	var found []InterfaceState
 	notFound := &NoAttachmentError{Input: *in, RequestID: requestID}
 	for _, it := range items {
-		a := it.Attachment
-		switch {
-		case in.NetworkInterfaceID != "":
-			if it.ID != in.NetworkInterfaceID {
-				continue
-			}
-			if a == nil || a.ID == "" {
-				st := it.state()
-				notFound.Interface = &st
-				continue
-			}
-		case a == nil || a.InstanceID != in.InstanceID || a.DeviceIndex != in.DeviceIndex || a.NetworkCardIndex != in.NetworkCardIndex:
+		st := it.state()
+		if it.Attachment == nil || it.Attachment.ID == "" {
+			notFound.Interface = &st // by interface: there, but not attached
 			continue
 		}
-		st := it.state()
-		return &st, nil
+		if !slices.ContainsFunc(found, func(f InterfaceState) bool { return f == st }) {
+			found = append(found, st)
+		}
+	}
+	switch {
+	case len(found) == 1:
+		return &found[0], nil
+	case len(found) > 1:
+		return nil, c.operationError(action, &AmbiguousAttachmentError{Input: *in, Interfaces: found, RequestID: requestID})
 	}
 	return nil, c.operationError(action, notFound)
 }
@@ -133,6 +198,11 @@ func (in *LookupAttachmentInput) validate() error {
 		return &ValidationError{Field: "DeviceIndex", Reason: "is negative"}
 	case in.NetworkCardIndex < 0:
 		return &ValidationError{Field: "NetworkCardIndex", Reason: "is negative"}
+	case in.InstanceID != "" && in.DeviceIndex == 0 && in.NetworkCardIndex == 0:
+		// The zero value must not select something the caller did not
+		// say: device index 0 on card 0 is the primary interface, which
+		// can never be detached (EC2 answers OperationNotPermitted).
+		return &ValidationError{Field: "DeviceIndex", Reason: "is 0 on network card 0: that is the primary interface, which cannot be detached; set the device index of a secondary interface (1 or more)"}
 	}
 	return nil
 }
@@ -140,9 +210,10 @@ func (in *LookupAttachmentInput) validate() error {
 // describeItem is one network interface of a DescribeNetworkInterfaces
 // answer.
 type describeItem struct {
-	ID         string `xml:"networkInterfaceId"`
-	Status     string `xml:"status"`
-	Attachment *struct {
+	ID               string `xml:"networkInterfaceId"`
+	Status           string `xml:"status"`
+	AvailabilityZone string `xml:"availabilityZone"`
+	Attachment       *struct {
 		ID               string `xml:"attachmentId"`
 		Status           string `xml:"status"`
 		InstanceID       string `xml:"instanceId"`
@@ -153,7 +224,7 @@ type describeItem struct {
 
 // state returns the item as an InterfaceState.
 func (it *describeItem) state() InterfaceState {
-	st := InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status}
+	st := InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status, AvailabilityZone: it.AvailabilityZone}
 	if a := it.Attachment; a != nil {
 		st.AttachmentID, st.AttachmentStatus, st.InstanceID = a.ID, a.Status, a.InstanceID
 		st.DeviceIndex, st.NetworkCardIndex = a.DeviceIndex, a.NetworkCardIndex
@@ -161,18 +232,56 @@ func (it *describeItem) state() InterfaceState {
 	return st
 }
 
-// describePage decodes one DescribeNetworkInterfaces answer.
+// describePage decodes one DescribeNetworkInterfaces answer, keeping only
+// the items keep accepts as each is decoded: a page of a thousand
+// interfaces never becomes a thousand kept items.
 type describePage struct {
-	RequestID string         `xml:"requestId"`
-	Items     []describeItem `xml:"networkInterfaceSet>item"`
-	NextToken string         `xml:"nextToken"`
+	RequestID string  `xml:"requestId"`
+	Items     itemSet `xml:"networkInterfaceSet"`
+	NextToken string  `xml:"nextToken"`
+}
+
+// itemSet decodes the items of networkInterfaceSet one at a time.
+type itemSet struct {
+	keep  func(*describeItem) bool // nil keeps every item
+	items []describeItem
+}
+
+// UnmarshalXML decodes each <item> and keeps it if keep accepts it; other
+// elements are skipped.
+func (s *itemSet) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "item" {
+				if err := d.Skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			var it describeItem
+			if err := d.DecodeElement(&it, &t); err != nil {
+				return err
+			}
+			if s.keep == nil || s.keep(&it) {
+				s.items = append(s.items, it)
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
 }
 
 // describeInterfaces calls DescribeNetworkInterfaces with params, following
-// next tokens, and returns every item and the last request ID; calls counts
-// the requests. Filtered calls are paginated; calls by NetworkInterfaceId
-// are not (EC2 refuses MaxResults with them).
-func (c *Client) describeInterfaces(ctx context.Context, params url.Values, calls *int) ([]describeItem, string, error) {
+// next tokens, and returns the items keep accepts (every item if keep is
+// nil) and the last request ID; calls counts the requests. Filtered calls
+// are paginated; calls by NetworkInterfaceId are not (EC2 refuses
+// MaxResults with them).
+func (c *Client) describeInterfaces(ctx context.Context, params url.Values, calls *int, keep func(*describeItem) bool) ([]describeItem, string, error) {
 	paginated := len(params["NetworkInterfaceId.1"]) == 0
 	if paginated {
 		p := make(url.Values, len(params)+2)
@@ -184,19 +293,18 @@ func (c *Client) describeInterfaces(ctx context.Context, params url.Values, call
 	}
 	var items []describeItem
 	for page := 1; ; page++ {
-		var out describePage
+		out := describePage{Items: itemSet{keep: keep}}
 		err := c.Call(ctx, "DescribeNetworkInterfaces", params, &out)
 		*calls++
 		if err != nil {
 			return nil, "", err
 		}
-		items = append(items, out.Items...)
+		items = append(items, out.Items.items...)
 		if !paginated || out.NextToken == "" || out.NextToken == params.Get("NextToken") {
 			return items, out.RequestID, nil
 		}
 		if page == maxDescribePages {
-			return nil, "", c.operationError("DescribeNetworkInterfaces", &ResponseError{StatusCode: 200, RequestID: out.RequestID,
-				Err: fmt.Errorf("still a next page after %d pages", maxDescribePages)})
+			return nil, "", c.operationError("DescribeNetworkInterfaces", &PageLimitError{Pages: page, RequestID: out.RequestID})
 		}
 		params.Set("NextToken", out.NextToken)
 	}

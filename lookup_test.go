@@ -19,7 +19,7 @@ import (
 func TestLookupAttachment(t *testing.T) {
 	t.Parallel()
 	failover := InterfaceState{NetworkInterfaceID: ec2test.FailoverInterface, Status: "in-use", AttachmentID: ec2test.FailoverAttachment,
-		AttachmentStatus: "attached", InstanceID: ec2test.InstanceA, DeviceIndex: 1}
+		AttachmentStatus: "attached", InstanceID: ec2test.InstanceA, DeviceIndex: 1, AvailabilityZone: "us-east-1a"}
 	tests := []struct {
 		name string
 		in   LookupAttachmentInput
@@ -27,9 +27,6 @@ func TestLookupAttachment(t *testing.T) {
 	}{
 		{"by interface", LookupAttachmentInput{NetworkInterfaceID: ec2test.FailoverInterface}, &failover},
 		{"by instance and device index", LookupAttachmentInput{InstanceID: ec2test.InstanceA, DeviceIndex: 1}, &failover},
-		{"the primary is found too (its detach is refused)", LookupAttachmentInput{InstanceID: ec2test.InstanceA},
-			&InterfaceState{NetworkInterfaceID: "eni-00000000000000000", Status: "in-use", AttachmentID: "eni-attach-00000000000000000",
-				AttachmentStatus: "attached", InstanceID: ec2test.InstanceA}},
 	}
 	c, srv := newWaitClient(t, time.Minute, false)
 	for _, tc := range tests {
@@ -73,7 +70,7 @@ func TestLookupAttachmentNotFound(t *testing.T) {
 		{"other network card", LookupAttachmentInput{InstanceID: ec2test.InstanceA, DeviceIndex: 1, NetworkCardIndex: 1}, nil, ""},
 		{"unknown instance", LookupAttachmentInput{InstanceID: "i-0fffffffffffffff0", DeviceIndex: 1}, nil, ""},
 		{"interface not attached", LookupAttachmentInput{NetworkInterfaceID: ec2test.SpareInterface},
-			&InterfaceState{NetworkInterfaceID: ec2test.SpareInterface, Status: "available"},
+			&InterfaceState{NetworkInterfaceID: ec2test.SpareInterface, Status: "available", AvailabilityZone: "us-east-1a"},
 			`enidetach: network interface eni-0aaaaaaaaaaaaaaa0 is not attached (status "available")`},
 	}
 	for _, tc := range tests {
@@ -192,12 +189,12 @@ func TestLookupThenDetachAndWait(t *testing.T) {
 	srv.ResetRequests()
 	res, err := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: att.AttachmentID},
 		func(o *WaitOptions) { o.NetworkInterfaceID = att.NetworkInterfaceID })
-	if err != nil || !res.Detached || res.State != (InterfaceState{NetworkInterfaceID: ec2test.FailoverInterface, Status: "available"}) {
+	if err != nil || !res.Detached || res.State != (InterfaceState{NetworkInterfaceID: ec2test.FailoverInterface, Status: "available", AvailabilityZone: "us-east-1a"}) {
 		t.Fatalf("got (%+v, %v)", res, err)
 	}
 	for _, r := range srv.Requests()[1:] {
-		if r.Params.Get("NetworkInterfaceId.1") != ec2test.FailoverInterface {
-			t.Errorf("poll %v, want by interface ID", r.Params)
+		if r.Params.Get("Filter.1.Name") != "network-interface-id" || r.Params.Get("Filter.1.Value.1") != ec2test.FailoverInterface {
+			t.Errorf("poll %v, want by interface", r.Params)
 		}
 	}
 }

@@ -114,6 +114,10 @@ func (o Options) String() string {
 // GoString is String, so that %#v is safe to log too.
 func (o Options) GoString() string { return "enidetach.Options" + o.String() }
 
+// Format prints String (GoString for %#v) in every verb, so that no verb
+// (%d or %x, say) reaches the credentials' fields.
+func (o Options) Format(f fmt.State, verb rune) { formatSafe(f, verb, o.GoString(), o.String()) }
+
 // fillDefaults fills what opts leave unset from the environment, then from
 // the profile, where and in the order the AWS SDK reads them
 // (config.LoadDefaultConfig and the EC2 client's resolution). It returns the

@@ -18,21 +18,18 @@ import (
 // with used was refused as expired, unless they were dropped already: when
 // many calls in flight meet one expiry, the first drops them and the rest,
 // finding the same credentials already dropped, use the fresh ones the
-// cache fetches once. Nothing is fetched here, so the lock is never held
+// cache fetches once. Only a digest of the dropped credentials is kept
+// (secrets.go): the refused keys are never held by the client. Nothing is fetched here, so the lock is never held
 // across network I/O or beyond any caller's deadline.
 func (c *Client) expireCredentials(used aws.Credentials) {
 	c.refreshMu.Lock()
 	defer c.refreshMu.Unlock()
-	if sameCredentials(c.expired, used) {
+	d := digestCredentials(used)
+	if c.expired == d {
 		return
 	}
-	c.expired = used
+	c.expired = d
 	c.creds.Invalidate()
-}
-
-// sameCredentials reports whether a and b are the same keys and token.
-func sameCredentials(a, b aws.Credentials) bool {
-	return a.AccessKeyID == b.AccessKeyID && a.SecretAccessKey == b.SecretAccessKey && a.SessionToken == b.SessionToken
 }
 
 // retryAfterSlack bounds how far x-amz-retry-after may lengthen a backoff.

@@ -1,16 +1,22 @@
 package enidetach
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -31,6 +37,11 @@ var errWithheldBody = errors.New("the body is not a valid response (withheld: it
 func credentialsError(provider string, err error) error {
 	var ce *CredentialsError
 	if errors.As(err, &ce) {
+		if errors.Unwrap(err) == ce {
+			// Only aws.CredentialsCache's "failed to refresh cached
+			// credentials" around it: the error says that itself.
+			return ce
+		}
 		return err
 	}
 	return &CredentialsError{Provider: provider, Err: withholdDecodeFailure(err)}
@@ -180,4 +191,184 @@ func redactURL(raw string) string {
 	}
 	start := strings.Index(raw, "//") + 2
 	return raw[:start] + "REDACTED" + raw[at:]
+}
+
+// credentialsDigest identifies credentials without holding them: the
+// SHA-256 of their access key ID, secret and session token, each
+// length-prefixed so that no two different sets share an input.
+type credentialsDigest [sha256.Size]byte
+
+// digestCredentials returns the digest of c's keys and token.
+func digestCredentials(c aws.Credentials) credentialsDigest {
+	h := sha256.New()
+	var n [8]byte
+	for _, s := range []string{c.AccessKeyID, c.SecretAccessKey, c.SessionToken} {
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	var d credentialsDigest
+	h.Sum(d[:0])
+	return d
+}
+
+// formatSafe writes a value's safe description for fmt: goString for %#v,
+// else str formatted with the verb and flags given, as a string would be.
+// Types that hold secrets implement fmt.Formatter with it, so that no verb
+// (%v, %+v, %#v, %s, %q, %x, %d...) reaches their fields.
+func formatSafe(f fmt.State, verb rune, goString, str string) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, goString)
+		return
+	}
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), str)
+}
+
+// redactedMark replaces, in anything taken from a response, a secret the
+// client itself sent.
+const redactedMark = "[REDACTED]"
+
+// sentSecrets are the secrets of one request as the client sent them: its
+// signature, its session token and the secret key it was signed with. A
+// proxy or WAF error page that quotes the request's headers hands them
+// back; they are redacted from every error, snippet and log record taken
+// from the response (redactEchoes).
+type sentSecrets struct {
+	list [3]string
+	n    int
+}
+
+// secretsOf collects the secrets of a request sent with header h, signed
+// with secretKey.
+func secretsOf(h http.Header, secretKey string) sentSecrets {
+	var s sentSecrets
+	add := func(v string) {
+		if v != "" {
+			s.list[s.n] = v
+			s.n++
+		}
+	}
+	if auth := h.Get("Authorization"); auth != "" {
+		if i := strings.Index(auth, "Signature="); i >= 0 {
+			sig := auth[i+len("Signature="):]
+			if j := strings.IndexAny(sig, ", "); j >= 0 {
+				sig = sig[:j]
+			}
+			add(sig)
+		}
+	}
+	add(h.Get("X-Amz-Security-Token"))
+	add(secretKey)
+	return s
+}
+
+// minPartial is the shortest start of a secret that is redacted when a
+// body ends with it, cut off by the body's end.
+const minPartial = 8
+
+// forms returns secret as a page may quote it: as sent, query-escaped (a
+// page that echoes a URL or a form), and with "/" escaped as JSON encoders
+// may escape it. HTML escaping changes none of the characters of a
+// signature, a session token or a secret key (hex and base64).
+func forms(secret string) []string {
+	f := []string{secret}
+	if q := url.QueryEscape(secret); q != secret {
+		f = append(f, q)
+	}
+	if j := strings.ReplaceAll(secret, "/", `\/`); j != secret {
+		f = append(f, j)
+	}
+	return f
+}
+
+// anchor returns the first run of letters and digits of secret, which
+// every form keeps, to rule out a body cheaply; "" when there is none long
+// enough to be telling.
+func anchor(secret string) string {
+	start := -1
+	for i := 0; i <= len(secret); i++ {
+		alnum := i < len(secret) && isAlnum(secret[i])
+		switch {
+		case alnum && start < 0:
+			start = i
+		case !alnum && start >= 0:
+			if i-start >= minPartial {
+				return secret[start:i]
+			}
+			start = -1
+		}
+	}
+	return ""
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// redactBytes returns body with every form of every secret replaced, and
+// the start of one (at least minPartial bytes) that ends body, cut off
+// there. body itself is returned, not copied, when it holds none.
+func (s *sentSecrets) redactBytes(body []byte) []byte {
+	out := body
+	for _, secret := range s.list[:s.n] {
+		if a := anchor(secret); a == "" || bytes.Contains(out, []byte(a)) {
+			for _, form := range forms(secret) {
+				if bytes.Contains(out, []byte(form)) {
+					out = bytes.ReplaceAll(out, []byte(form), []byte(redactedMark))
+				}
+			}
+		}
+		if len(secret) > minPartial {
+			tail := out[max(0, len(out)-len(secret)+1):]
+			for i := 0; i < len(tail); i++ {
+				j := bytes.Index(tail[i:], []byte(secret[:minPartial]))
+				if j < 0 {
+					break
+				}
+				if i += j; strings.HasPrefix(secret, string(tail[i:])) {
+					cut := len(out) - len(tail) + i
+					out = append(out[:cut:cut], redactedMark...)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// redactString is redactBytes of a string.
+func (s *sentSecrets) redactString(v string) string {
+	if s.n == 0 || v == "" {
+		return v
+	}
+	if r := s.redactBytes([]byte(v)); string(r) != v {
+		return string(r)
+	}
+	return v
+}
+
+// redactEchoes returns err, an attempt's error built from a response whose
+// body is body, with what the request sent (s) redacted from every part
+// taken from the response: an *APIError's code, message and request ID; a
+// *ResponseError's snippet (taken again from the redacted body, so no
+// secret is cut in two at its end), request ID and decoding failure.
+func redactEchoes(err error, body []byte, s sentSecrets) error {
+	if s.n == 0 {
+		return err
+	}
+	switch e := err.(type) {
+	case *APIError:
+		e.Code, e.Message, e.RequestID = s.redactString(e.Code), s.redactString(e.Message), s.redactString(e.RequestID)
+	case *ResponseError:
+		if e.Snippet != "" {
+			e.Snippet = snippet(s.redactBytes(body))
+		}
+		e.RequestID = s.redactString(e.RequestID)
+		if e.Err != nil && e.Err != errBodyTooLarge {
+			if msg := e.Err.Error(); s.redactString(msg) != msg {
+				e.Err = errors.New(s.redactString(msg))
+			}
+		}
+	}
+	return err
 }

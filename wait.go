@@ -4,25 +4,50 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"time"
 )
 
 // The wait's schedule, chosen by the simulation in waitsim_test.go (see
-// BENCHMARKS.md): after the first poll, each delay is the time waited so far
-// divided by waitDelayDivisor, at least MinDelay and at most MaxDelay.
+// BENCHMARKS.md). A base delay is the time waited so far divided by
+// waitDelayDivisor, at least MinDelay/85 % (so that the shortest delay is
+// MinDelay), at most MaxDelay; each delay is drawn at random between 85 %
+// and 105 % of it, within MinDelay and MaxDelay. With the default MinDelay
+// the base starts at 2 s. With MinDelay = MaxDelay the delay is exactly
+// that.
 const (
-	defaultWaitMinDelay = 2 * time.Second
+	defaultWaitMinDelay = 1700 * time.Millisecond
 	defaultWaitMaxDelay = 15 * time.Second
 	waitDelayDivisor    = 12
+	// jitterLowPct and jitterHighPct bound a delay around the base: a
+	// window narrow enough to keep the lateness targets (p95 <= 2 s for
+	// detaches up to 30 s) and the first minute's calls, wide enough that
+	// waits started together drift apart within a few polls.
+	jitterLowPct, jitterHighPct = 85, 105
+	// maxPollBackoffShift bounds the doubling of the base after failed
+	// polls (MaxDelay bounds it first with any sane setting).
+	maxPollBackoffShift = 16
 )
 
-// pollDelay returns the delay before the next poll when waited has passed
-// since the wait began. It has no jitter: MinDelay is a floor and MaxDelay a
-// ceiling, exactly. Polls of many waiters still drift apart, since each
-// delay counts from the end of the previous poll's request.
-func pollDelay(waited, minDelay, maxDelay time.Duration) time.Duration {
-	return min(max(waited/waitDelayDivisor, minDelay), maxDelay)
+// pollWindow returns the bounds of the delay before the next poll, when
+// waited has passed since the wait began and the last failures polls
+// failed: each failure in a row doubles the base, up to MaxDelay.
+func pollWindow(waited, minDelay, maxDelay time.Duration, failures int) (lo, hi time.Duration) {
+	base := min(max(waited/waitDelayDivisor, minDelay*100/jitterLowPct), maxDelay)
+	if failures > 0 {
+		base = min(base<<min(failures, maxPollBackoffShift), maxDelay)
+	}
+	clamp := func(d time.Duration) time.Duration { return min(max(d, minDelay), maxDelay) }
+	return clamp(base * jitterLowPct / 100), clamp(base * jitterHighPct / 100)
+}
+
+// jitter returns a delay drawn uniformly from [lo, hi].
+func jitter(lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	return lo + rand.N(hi-lo+1)
 }
 
 // InterfaceState is a network interface as DescribeNetworkInterfaces shows it.
@@ -49,6 +74,11 @@ type InterfaceState struct {
 	DeviceIndex int
 	// NetworkCardIndex is the network card the device index is on.
 	NetworkCardIndex int
+
+	// AvailabilityZone is the interface's zone, such as "us-east-1a": an
+	// interface can be attached only to an instance in its zone. Empty
+	// when the interface was not seen.
+	AvailabilityZone string
 }
 
 // WaitResult is the outcome of a wait.
@@ -61,9 +91,16 @@ type WaitResult struct {
 	// Detached reports that the attachment is gone or the interface is
 	// available.
 	Detached bool
+	// Attached reports that WaitUntilAttached saw the attachment
+	// "attached". Always false for the detach waits.
+	Attached bool
 	// AlreadyDetached reports that DetachAndWait's detach answered
 	// InvalidAttachmentID.NotFound and WaitOptions.Idempotent counted it as
-	// done.
+	// done. Detached is then true too, and Detach nil: the wait polls to
+	// report the interface's State, and a poll that fails leaves State
+	// empty and is counted in FailedPolls and LastPollError instead of
+	// failing the wait (unless that poll still shows the attachment, the
+	// result is Detached).
 	AlreadyDetached bool
 	// Detach is DetachAndWait's detach, when the service accepted it: its
 	// Return and request ID. Nil for WaitUntilDetached and when the detach
@@ -75,27 +112,58 @@ type WaitResult struct {
 	// AlreadyDetached is set) or IncorrectState on an attachment seen
 	// detaching. errors.As finds the *APIError, with its request ID.
 	DetachError error
-	// Polls is the number of DescribeNetworkInterfaces calls made.
+	// Polls is the number of DescribeNetworkInterfaces calls that asked
+	// for this wait's interface, the failed ones included. Waits on one
+	// client share their calls (see WaitOptions), so the calls a client
+	// sends for many waits are far fewer than the sum of their Polls.
 	Polls int
+	// FailedPolls is the number of polls that failed for a reason that
+	// may pass (throttling, a 5xx answer, the network, the client's retry
+	// quota spent) and that the wait outlasted: it backed off and polled
+	// again.
+	FailedPolls int
+	// LastPollError is the error of the last failed poll, nil when none
+	// failed. It is kept when a later poll succeeds, to say why polls
+	// failed.
+	LastPollError error
 	// Elapsed is the time since the wait began (for DetachAndWait, since
 	// the detach was sent), on Options.Clock.
 	Elapsed time.Duration
 }
 
-// WaitOptions tunes WaitUntilDetached and DetachAndWait.
+// WaitOptions tunes WaitUntilDetached, DetachAndWait and WaitUntilAttached.
 type WaitOptions struct {
 	// NetworkInterfaceID, when known, is polled by ID from the first poll
 	// on; it must be the attachment's interface (LookupAttachment gives
 	// both). Without it, the first poll finds the interface by attachment
-	// ID and later polls ask for that interface by ID.
+	// ID and later polls ask for that interface by ID. WaitUntilAttached
+	// takes the interface as an argument: there it must be empty or the
+	// same.
 	NetworkInterfaceID string
-	// MinDelay and MaxDelay bound the delay between polls. The first poll
-	// is at once; after it, each delay is a twelfth of the time waited so
-	// far, at least MinDelay and at most MaxDelay, with no jitter. With the
-	// defaults, 2 s and 15 s, the wait polls every 2 s for the first 24 s,
-	// then less often, every 15 s from 3 minutes on: about 24 polls in the
-	// first minute and 4 a minute later, and a detach is noticed at most a
-	// twelfth of its duration (and at least 2 s) after it ends.
+	// MinDelay and MaxDelay bound the delay between polls. A base delay
+	// is a twelfth of the time waited so far, at least MinDelay/0.85, at
+	// most MaxDelay; each delay is drawn at random (jitter, so that waits
+	// started together do not poll in step) between 85 % and 105 % of the
+	// base, never below MinDelay nor above MaxDelay. With the defaults,
+	// 1.7 s and 15 s, delays are between 1.7 s and 2.1 s for the
+	// first 24 s, then grow with the wait, to between 12.75 s and 15 s
+	// from 3 minutes on: about 24 polls in the first minute and 4 or 5 a
+	// minute later; a detach is noticed about a twelfth of its duration
+	// (and at most 2.1 s) after it ends. MinDelay = MaxDelay polls at
+	// exactly that interval.
+	//
+	// WaitUntilDetached and WaitUntilAttached poll at once, then on this
+	// schedule; DetachAndWait, after an accepted detach, waits a first
+	// delay (at most half the time MaxWait or the context leave) before
+	// its first poll, since a
+	// detach takes a second or more.
+	// After a failed poll, the base doubles with each failure in a row, up
+	// to MaxDelay.
+	//
+	// Waits on one client share their polls: a poll that is due also asks
+	// for every other wait whose window has begun, and one
+	// DescribeNetworkInterfaces (filtered by up to 100 interface or
+	// attachment IDs) answers them all. No wait polls before its window.
 	MinDelay, MaxDelay time.Duration
 	// MaxWait bounds the polling, counted from its start, besides the
 	// context. 0: only the context.
@@ -112,7 +180,8 @@ type WaitOptions struct {
 }
 
 // WaitTimeoutError reports that a wait ended, by WaitOptions.MaxWait or by
-// the context, before the interface was detached.
+// the context, before the interface was detached (or, for
+// WaitUntilAttached, attached).
 type WaitTimeoutError struct {
 	// Last is the wait's result when it ended: the state seen at the last
 	// poll, the number of polls, the time elapsed and, for DetachAndWait,
@@ -122,13 +191,19 @@ type WaitTimeoutError struct {
 	// error of the caller's context (context.Canceled or
 	// context.DeadlineExceeded).
 	Err error
+
+	// attaching marks a timeout of WaitUntilAttached, for the message.
+	attaching bool
 }
 
 // Error gives the time waited, the polls and the last state seen.
 func (e *WaitTimeoutError) Error() string {
-	st := e.Last.State
-	return fmt.Sprintf("enidetach: interface not detached after %s and %d polls (last seen: interface %q status %q, attachment status %q): %v",
-		e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
+	st, goal := e.Last.State, "detached"
+	if e.attaching {
+		goal = "attached"
+	}
+	return fmt.Sprintf("enidetach: interface not %s after %s and %d polls (last seen: interface %q status %q, attachment status %q): %v",
+		goal, e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
 }
 
 // Unwrap returns Err.
@@ -136,11 +211,18 @@ func (e *WaitTimeoutError) Unwrap() error { return e.Err }
 
 // WaitUntilDetached polls DescribeNetworkInterfaces until the attachment is
 // gone or its interface is "available", and returns the final state. The
-// schedule is described at WaitOptions.MinDelay. Throttled polls are
-// retried by the client; an error that outlasts the retries ends the wait
-// and is returned with the result so far. An attachment that is not found
-// counts as detached. When ctx or MaxWait ends the wait first, the error is
-// a *WaitTimeoutError carrying the last state.
+// schedule is described at WaitOptions.MinDelay. A poll that fails for a
+// reason that may pass (throttling, a 5xx answer, the network, the
+// client's retry quota spent) does not end the wait: it backs off and polls
+// again, and the result counts it (FailedPolls, LastPollError). An answer
+// that will not change (access denied, an interface that does not exist)
+// ends the wait, returned with the result so far. An attachment that is
+// not found counts as detached; an interface (WaitOptions.NetworkInterfaceID)
+// never seen is not: a poll that does not show it asks for it by ID, and
+// EC2's InvalidNetworkInterfaceID.NotFound ends the wait. An answer that
+// shows the attachment on another interface than NetworkInterfaceID ends
+// it with a *WrongInterfaceError. When ctx or MaxWait ends the wait first,
+// the error is a *WaitTimeoutError carrying the last state.
 func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, optFns ...func(*WaitOptions)) (*WaitResult, error) {
 	opts := waitOptions(optFns)
 	if err := c.usable(ctx); err != nil {
@@ -149,7 +231,43 @@ func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, opt
 	if err := validateWait(attachmentID, opts); err != nil {
 		return nil, c.operationError("DescribeNetworkInterfaces", err)
 	}
-	return c.wait(ctx, attachmentID, opts, &WaitResult{}, c.now(), nil)
+	return c.wait(ctx, waitGoal{attachmentID: attachmentID}, opts, &WaitResult{}, c.now(), nil, false)
+}
+
+// WaitUntilAttached polls DescribeNetworkInterfaces until the interface
+// shows the attachment attachmentID (AttachNetworkInterface's answer) with
+// status "attached", and returns the final state with Attached set. It
+// keeps the schedule of WaitUntilDetached (see WaitOptions.MinDelay),
+// shares its polls and tolerates the same failed polls: only an answer
+// that will not change ends it early, returned with the result so far;
+// ctx or MaxWait ending first gives a *WaitTimeoutError carrying the last
+// state.
+//
+// EC2's answers are eventually consistent: right after an accepted attach
+// a poll may still show the interface "available", or an earlier
+// attachment of it. Neither is a failure; the wait goes on. State then
+// holds the interface's ID, status and zone only, as it holds attachment
+// fields only for attachmentID. An interface missing from a poll's answer
+// is asked for by ID: one that does not exist (or no longer does) ends the
+// wait with EC2's InvalidNetworkInterfaceID.NotFound error.
+// WaitOptions.Idempotent does not apply.
+func (c *Client) WaitUntilAttached(ctx context.Context, networkInterfaceID, attachmentID string, optFns ...func(*WaitOptions)) (*WaitResult, error) {
+	const action = "DescribeNetworkInterfaces"
+	opts := waitOptions(optFns)
+	if err := c.usable(ctx); err != nil {
+		return nil, c.operationError(action, err)
+	}
+	switch {
+	case networkInterfaceID == "":
+		return nil, c.operationError(action, &ValidationError{Field: "NetworkInterfaceID", Reason: "is required"})
+	case opts.NetworkInterfaceID != "" && opts.NetworkInterfaceID != networkInterfaceID:
+		return nil, c.operationError(action, &ValidationError{Field: "WaitOptions.NetworkInterfaceID", Reason: "differs from the interface waited on"})
+	}
+	opts.NetworkInterfaceID = networkInterfaceID
+	if err := validateWait(attachmentID, opts); err != nil {
+		return nil, c.operationError(action, err)
+	}
+	return c.wait(ctx, waitGoal{attachmentID: attachmentID, attach: true}, opts, &WaitResult{}, c.now(), nil, false)
 }
 
 // DetachAndWait detaches the interface, then waits until it is detached (see
@@ -159,7 +277,9 @@ func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, opt
 // The result says which step failed: when the detach fails, DetachAndWait
 // returns a nil result and the detach's error; once the detach was
 // accepted, it returns the result so far (with Detach set) and the error of
-// the poll that failed, or a *WaitTimeoutError.
+// a poll whose answer will not change, or a *WaitTimeoutError. Polls that
+// fail for a reason that may pass do not end the wait (see
+// WaitUntilDetached).
 func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceInput, optFns ...func(*WaitOptions)) (*WaitResult, error) {
 	// Refused before anything is sent, named for the request that was not.
 	const action = "DetachNetworkInterface"
@@ -192,7 +312,9 @@ func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceIn
 	default:
 		return nil, err
 	}
-	return c.wait(ctx, in.AttachmentID, opts, res, start, unlessDetaching)
+	// After an accepted detach, the first poll waits a first delay: at once
+	// it would only see "detaching".
+	return c.wait(ctx, waitGoal{attachmentID: in.AttachmentID}, opts, res, start, unlessDetaching, res.Detach != nil)
 }
 
 // isCode reports whether err holds an *APIError with the code.
@@ -237,12 +359,41 @@ func validateWait(attachmentID string, o WaitOptions) error {
 	return nil
 }
 
+// waitGoal is what a wait waits for: the attachment gone (or its
+// interface available), or, with attach, the attachment "attached".
+type waitGoal struct {
+	attachmentID string
+	attach       bool
+}
+
+// WrongInterfaceError reports that a poll showed the attachment waited on
+// attached to another interface than WaitOptions.NetworkInterfaceID: the
+// two IDs given do not belong together, and the wait cannot tell which one
+// the caller meant.
+type WrongInterfaceError struct {
+	// AttachmentID is the attachment waited on.
+	AttachmentID string
+	// NetworkInterfaceID is the interface given in WaitOptions.
+	NetworkInterfaceID string
+	// Found is the interface the answer showed the attachment on.
+	Found string
+}
+
+// Error names the three IDs.
+func (e *WrongInterfaceError) Error() string {
+	return fmt.Sprintf("enidetach: attachment %s is on network interface %s, not on %s (WaitOptions.NetworkInterfaceID)",
+		e.AttachmentID, e.Found, e.NetworkInterfaceID)
+}
+
 // wait runs the polling loop, filling res. With unlessDetaching set, the
 // wait goes on only if the first poll shows the attachment detaching or
-// gone; otherwise unlessDetaching is returned.
-func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, res *WaitResult, start time.Time, unlessDetaching error) (*WaitResult, error) {
+// gone; otherwise unlessDetaching is returned. With floor, the first poll
+// comes after a first delay of the schedule rather than at once.
+func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *WaitResult, start time.Time, unlessDetaching error, floor bool) (*WaitResult, error) {
+	attachmentID := goal.attachmentID
 	parent := ctx
 	pollStart := c.now()
+	deadline := pollStart.Add(o.MaxWait)
 	if o.MaxWait > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.MaxWait)
@@ -256,52 +407,107 @@ func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, r
 		if cause == nil {
 			cause = context.DeadlineExceeded
 		}
-		return res, &WaitTimeoutError{Last: *res, Err: cause}
+		return res, &WaitTimeoutError{Last: *res, Err: cause, attaching: goal.attach}
 	}
-	// The interface to poll by ID, and whether a poll has shown it: an
-	// interface that was seen and then is not found was deleted, which
-	// detached it; one never seen is an error (a wrong ID).
+	ours := func(it *describeItem) bool { return it.Attachment != nil && it.Attachment.ID == attachmentID }
+	// The interface to poll, and whether a poll has shown it: an interface
+	// that was seen and then is not found was deleted, which detached it
+	// (and ends an attach wait with the error); one never seen is asked
+	// for by ID, and EC2's NotFound is the error (a wrong ID).
 	ifaceID, seen := o.NetworkInterfaceID, false
-	for {
-		var items []describeItem
-		var err error
-		if ifaceID != "" {
-			items, _, err = c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {ifaceID}}, &res.Polls)
-			if err != nil && seen && isCode(err, "InvalidNetworkInterfaceID.NotFound") {
-				items, err = nil, nil
-			}
-		} else {
-			items, _, err = c.describeInterfaces(ctx, url.Values{"Filter.1.Name": {"attachment.attachment-id"}, "Filter.1.Value.1": {attachmentID}}, &res.Polls)
+	eligible, due := pollStart, pollStart
+	if floor {
+		// At most half the time left (MaxWait, the context's deadline): a
+		// wait that ends without a look is of no use to anyone.
+		lo, hi := pollWindow(0, o.MinDelay, o.MaxDelay, 0)
+		d := jitter(lo, hi)
+		if dl, ok := ctx.Deadline(); ok {
+			left := time.Until(dl) / 2 // MaxWait's deadline is in ctx too
+			lo, d = max(min(lo, left), 0), max(min(d, left), 0)
 		}
+		eligible, due = pollStart.Add(lo), pollStart.Add(d)
+	}
+	failures := 0
+	for {
+		if o.MaxWait > 0 && !due.Before(deadline) {
+			// Checked on the client's clock too, so that a wait on a fake
+			// clock ends as a real one does.
+			_ = c.sleep(ctx, max(deadline.Sub(c.now()), 0)) // ends at the deadline either way
+			return timeout()
+		}
+		w := &pollWaiter{filter: filterAttachment, value: attachmentID, match: ours, eligible: eligible}
+		if ifaceID != "" {
+			id := ifaceID
+			w.filter, w.value = filterInterface, id
+			w.match = func(it *describeItem) bool { return it.ID == id || ours(it) }
+		}
+		ans, cerr := c.sharedPoll(ctx, w, due)
+		if cerr != nil {
+			return timeout()
+		}
+		res.Polls += ans.calls
+		items, err := ans.items, ans.err
+		if err == nil && ifaceID != "" && len(items) == 0 && (!seen || goal.attach) {
+			// A filter matches nothing both for an interface that does not
+			// exist and for one EC2 does not show yet: asked by ID, EC2
+			// says which.
+			items, _, err = c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {ifaceID}}, &res.Polls, w.match)
+		}
+		if err != nil && seen && !goal.attach && isCode(err, "InvalidNetworkInterfaceID.NotFound") {
+			items, err = nil, nil // deleted, which detached it
+		}
+		now := c.now()
+		res.Elapsed = now.Sub(start)
 		if err != nil {
 			if ctx.Err() != nil {
 				return timeout()
 			}
-			res.Elapsed = c.now().Sub(start)
-			return res, err
+			if res.AlreadyDetached {
+				// The detach's NotFound already said the attachment is
+				// gone; this poll was only to show the interface.
+				res.Detached, res.FailedPolls, res.LastPollError = true, res.FailedPolls+1, err
+				return res, nil
+			}
+			if !c.pollMayPass(err) {
+				return res, err
+			}
+			res.FailedPolls, res.LastPollError = res.FailedPolls+1, err
+			failures++
+			if o.OnPoll != nil {
+				o.OnPoll(*res)
+			}
+			lo, hi := pollWindow(now.Sub(start), o.MinDelay, o.MaxDelay, failures)
+			eligible, due = now.Add(lo), now.Add(jitter(lo, hi))
+			continue
 		}
+		failures = 0
 		// Each poll replaces the state: nothing of an earlier poll is kept
-		// but the interface's ID.
-		res.State, res.Detached = InterfaceState{NetworkInterfaceID: ifaceID}, true
+		// but the interface's ID. A detach wait that does not find its
+		// attachment is done; an attach wait goes on: right after an
+		// accepted attach, EC2 may still show the interface available or
+		// its old attachment.
+		res.State, res.Detached, res.Attached = InterfaceState{NetworkInterfaceID: ifaceID}, !goal.attach, false
 		for _, it := range items {
-			ours := it.Attachment != nil && it.Attachment.ID == attachmentID
-			if (ifaceID != "" && it.ID != ifaceID) || (ifaceID == "" && !ours) {
-				continue
-			}
-			ifaceID, seen = it.ID, true
-			if ours {
-				res.State, res.Detached = it.state(), it.Status == "available"
-			} else {
-				// Another attachment, if any, is not ours: ours is gone.
-				res.State = InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status}
+			if ours(&it) && ifaceID != "" && it.ID != ifaceID {
+				return res, &WrongInterfaceError{AttachmentID: attachmentID, NetworkInterfaceID: ifaceID, Found: it.ID}
 			}
 		}
-		now := c.now()
-		res.Elapsed = now.Sub(start)
+		for _, it := range items {
+			ifaceID, seen = it.ID, true
+			switch {
+			case !ours(&it):
+				// Another attachment, if any, is not ours.
+				res.State = InterfaceState{NetworkInterfaceID: it.ID, Status: it.Status, AvailabilityZone: it.AvailabilityZone}
+			case goal.attach:
+				res.State, res.Attached = it.state(), it.Attachment.Status == "attached"
+			default:
+				res.State, res.Detached = it.state(), it.Status == "available"
+			}
+		}
 		if o.OnPoll != nil {
 			o.OnPoll(*res)
 		}
-		if res.Detached {
+		if res.Detached || res.Attached {
 			return res, nil
 		}
 		if unlessDetaching != nil {
@@ -310,17 +516,7 @@ func (c *Client) wait(ctx context.Context, attachmentID string, o WaitOptions, r
 			}
 			unlessDetaching = nil
 		}
-		d := pollDelay(now.Sub(start), o.MinDelay, o.MaxDelay)
-		if o.MaxWait > 0 {
-			// Checked on the client's clock too, so that a wait on a fake
-			// clock ends as a real one does.
-			if left := pollStart.Add(o.MaxWait).Sub(now); d >= left {
-				_ = c.sleep(ctx, max(left, 0)) // ends at the deadline either way
-				return timeout()
-			}
-		}
-		if err := c.sleep(ctx, d); err != nil {
-			return timeout()
-		}
+		lo, hi := pollWindow(now.Sub(start), o.MinDelay, o.MaxDelay, 0)
+		eligible, due = now.Add(lo), now.Add(jitter(lo, hi))
 	}
 }

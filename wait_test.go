@@ -243,12 +243,12 @@ func TestWaitResultIsNeverStale(t *testing.T) {
 		if err != nil || !res.Detached {
 			t.Fatalf("got (%+v, %v)", res, err)
 		}
-		want := InterfaceState{NetworkInterfaceID: secondaryInterface, Status: "available"}
+		want := InterfaceState{NetworkInterfaceID: secondaryInterface, Status: "available", AvailabilityZone: "us-east-1a"}
 		if diff := cmp.Diff(want, res.State); diff != "" {
 			t.Errorf("final state (-want +got):\n%s", diff)
 		}
 		first := InterfaceState{NetworkInterfaceID: secondaryInterface, Status: "in-use", AttachmentID: secondary,
-			AttachmentStatus: "detaching", InstanceID: "i-0123456789abcdef0", DeviceIndex: 1}
+			AttachmentStatus: "detaching", InstanceID: "i-0123456789abcdef0", DeviceIndex: 1, AvailabilityZone: "us-east-1a"}
 		if len(seen) < 2 || !cmp.Equal(seen[0], first) {
 			t.Errorf("states seen = %+v, want %+v first", seen, first)
 		}
@@ -317,8 +317,9 @@ func TestWaitMinDelayIsAFloor(t *testing.T) {
 	}
 }
 
-// TestWaitSchedule: the loop polls when pollDelay says (the schedule that
-// waitsim_test.go measures), and MaxWait ends it on the client's clock.
+// TestWaitSchedule: the loop polls within the windows pollWindow gives
+// (the schedule that waitsim_test.go measures), with jitter, and MaxWait
+// ends it on the client's clock.
 func TestWaitSchedule(t *testing.T) {
 	t.Parallel()
 	times, res, err := pollTimes(t, time.Hour, func(o *WaitOptions) { o.MaxWait = 5 * time.Minute })
@@ -326,12 +327,20 @@ func TestWaitSchedule(t *testing.T) {
 	if !errors.As(err, &wt) || !errors.Is(err, context.DeadlineExceeded) || res == nil || res.Detached {
 		t.Fatalf("got (%+v, %v), want a *WaitTimeoutError", res, err)
 	}
-	var want []time.Duration
-	for at := time.Duration(0); at < 5*time.Minute; at += pollDelay(at, defaultWaitMinDelay, defaultWaitMaxDelay) {
-		want = append(want, at)
+	if len(times) == 0 || times[0] != 0 {
+		t.Fatalf("poll times %v, want the first at once", times)
 	}
-	if diff := cmp.Diff(want, times); diff != "" {
-		t.Errorf("poll times (-want +got):\n%s", diff)
+	gaps := map[time.Duration]bool{}
+	for i := 1; i < len(times); i++ {
+		gap := times[i] - times[i-1]
+		lo, hi := pollWindow(times[i-1], defaultWaitMinDelay, defaultWaitMaxDelay, 0)
+		if gap < lo || gap > hi {
+			t.Errorf("poll %d came %v after the one before (at %v), want within [%v, %v]", i+1, gap, times[i-1], lo, hi)
+		}
+		gaps[gap] = true
+	}
+	if len(gaps) < len(times)/2 {
+		t.Errorf("%d distinct delays among %d polls: not jittered (%v)", len(gaps), len(times), times)
 	}
 	if res.Polls != len(times) || res.Elapsed != 5*time.Minute {
 		t.Errorf("result = %+v, want %d polls over 5m", res, len(times))
@@ -348,7 +357,8 @@ func TestWaitSchedule(t *testing.T) {
 }
 
 // TestWaitNarrowsToTheInterface: once the interface is known, polls ask for
-// it by ID, which costs one unpaginated call.
+// it with the network-interface-id filter (by ID, one unknown interface
+// would fail the call shared with other waits).
 func TestWaitNarrowsToTheInterface(t *testing.T) {
 	t.Parallel()
 	for _, given := range []bool{false, true} {
@@ -367,17 +377,19 @@ func TestWaitNarrowsToTheInterface(t *testing.T) {
 				continue
 			}
 			switch {
-			case r.Params.Get("NetworkInterfaceId.1") == secondaryInterface && r.Params.Get("MaxResults") == "":
-				polls = append(polls, "by ID")
+			case r.Params.Get("Filter.1.Name") == "network-interface-id" && r.Params.Get("Filter.1.Value.1") == secondaryInterface && r.Params.Get("MaxResults") != "":
+				polls = append(polls, "by interface, paginated")
 			case r.Params.Get("Filter.1.Name") == "attachment.attachment-id" && r.Params.Get("Filter.1.Value.1") == secondary && r.Params.Get("MaxResults") != "":
 				polls = append(polls, "by attachment, paginated")
 			default:
 				polls = append(polls, r.Params.Encode())
 			}
 		}
-		want := []string{"by attachment, paginated", "by ID", "by ID", "by ID"}
+		// The first poll comes after a first delay (1.7 s to 2.1 s), the
+		// rest as far apart: detaching until 5 s.
+		want := []string{"by attachment, paginated", "by interface, paginated", "by interface, paginated"}
 		if given {
-			want[0] = "by ID"
+			want[0] = "by interface, paginated"
 		}
 		if diff := cmp.Diff(want, polls); diff != "" {
 			t.Errorf("given %t: polls (-want +got):\n%s", given, diff)

@@ -13,8 +13,9 @@ import (
 // schedule notice that the interface is available, and how many
 // DescribeNetworkInterfaces calls does it spend? Polls are instantaneous
 // on a fake clock: no sleeps, no network. TestWaitSchedule checks that the
-// wait loop polls exactly when pollDelay says, so what is simulated here is
-// what WaitUntilDetached does.
+// wait loop polls within the windows pollWindow gives, so what is simulated
+// here is what DetachAndWait does: a first poll after a first delay, then
+// jittered delays.
 
 // simSchedule returns the delay after poll n (1 for the first poll), made
 // at waited since the wait began.
@@ -24,6 +25,14 @@ type simSchedule struct {
 	note  string
 	// maxPolls, if set, is where the waiter gives up.
 	maxPolls int
+	// first, if set, is when the first poll is made; else at once.
+	first func(rng *rand.Rand) time.Duration
+}
+
+// simJitter draws a delay from pollWindow's window, as jitter does.
+func simJitter(waited time.Duration, rng *rand.Rand) time.Duration {
+	lo, hi := pollWindow(waited, defaultWaitMinDelay, defaultWaitMaxDelay, 0)
+	return lo + time.Duration(rng.Int63n(int64(hi-lo)+1))
 }
 
 func simSchedules() []simSchedule {
@@ -33,13 +42,14 @@ func simSchedules() []simSchedule {
 		}
 	}
 	return []simSchedule{
-		{"enidetach: ÷12, 2 s–15 s", func(_ int, waited time.Duration, _ *rand.Rand) time.Duration {
-			return pollDelay(waited, defaultWaitMinDelay, defaultWaitMaxDelay)
-		}, "the default", 0},
-		{"enidetach before: 1 s doubling to 15 s, equal jitter", func(n int, _ time.Duration, rng *rand.Rand) time.Duration {
+		{"enidetach: ÷12, base 2 s–15 s, 85–105 % jitter, first poll after a first delay", func(_ int, waited time.Duration, rng *rand.Rand) time.Duration {
+			return simJitter(waited, rng)
+		}, "the default", 0, func(rng *rand.Rand) time.Duration { return simJitter(0, rng) }},
+		{"enidetach before: ÷12, 2 s–15 s, no jitter, first poll at once", proportional(12, 2*time.Second, 15*time.Second), "", 0, nil},
+		{"enidetach earlier: 1 s doubling to 15 s, equal jitter", func(n int, _ time.Duration, rng *rand.Rand) time.Duration {
 			d := min(time.Second<<min(n-1, 10), 15*time.Second)
 			return d/2 + time.Duration(rng.Float64()*float64(d/2))
-		}, "", 0},
+		}, "", 0, nil},
 		{"SDK waiter (20 s–120 s)", func(n int, _ time.Duration, rng *rand.Rand) time.Duration {
 			// smithy-go waiter.ComputeDelay with NetworkInterfaceAvailable's
 			// defaults: 20 s, then random in [20 s, min(20 s·2^(n-1), 120 s)).
@@ -52,13 +62,13 @@ func simSchedules() []simSchedule {
 				return minD
 			}
 			return minD + time.Duration(rng.Int63n(int64(ceiling-minD)))
-		}, "", 0},
+		}, "", 0, nil},
 		{"AWS CLI waiter (every 20 s)", func(int, time.Duration, *rand.Rand) time.Duration { return 20 * time.Second },
-			"gives up after 10 polls, at 180 s", 10},
-		{"fixed 2 s", func(int, time.Duration, *rand.Rand) time.Duration { return 2 * time.Second }, "", 0},
-		{"÷10, 2 s–15 s", proportional(10, 2*time.Second, 15*time.Second), "", 0},
-		{"÷15, 2 s–15 s", proportional(15, 2*time.Second, 15*time.Second), "", 0},
-		{"÷12, 2 s–10 s", proportional(12, 2*time.Second, 10*time.Second), "", 0},
+			"gives up after 10 polls, at 180 s", 10, nil},
+		{"fixed 2 s", func(int, time.Duration, *rand.Rand) time.Duration { return 2 * time.Second }, "", 0, nil},
+		{"÷10, 2 s–15 s", proportional(10, 2*time.Second, 15*time.Second), "", 0, nil},
+		{"÷15, 2 s–15 s", proportional(15, 2*time.Second, 15*time.Second), "", 0, nil},
+		{"÷12, 2 s–10 s", proportional(12, 2*time.Second, 10*time.Second), "", 0, nil},
 	}
 }
 
@@ -85,7 +95,11 @@ type simStats struct {
 // simPolls returns the poll times of one wait up to horizon.
 func simPolls(s simSchedule, horizon time.Duration, rng *rand.Rand) []time.Duration {
 	var at []time.Duration
-	for t, n := time.Duration(0), 1; t <= horizon; n++ {
+	t0 := time.Duration(0)
+	if s.first != nil {
+		t0 = s.first(rng)
+	}
+	for t, n := t0, 1; t <= horizon; n++ {
 		at = append(at, t)
 		t += s.delay(n, t, rng)
 	}

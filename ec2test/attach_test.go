@@ -227,7 +227,7 @@ func TestReset(t *testing.T) {
 	}
 	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), `"InstanceID":"i-0123456789abcdef1"`) {
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"instanceId":"i-0123456789abcdef1"`) {
 		t.Errorf("state: %d %s", resp.StatusCode, b)
 	}
 	resp, err = http.Get(srv.URL + ec2test.ControlPrefix + "reset")

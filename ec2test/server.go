@@ -117,10 +117,13 @@ func WithAttachingDuration(d time.Duration) Option { return func(s *Server) { s.
 // by the server's clock, before it becomes "available" (default 0: at once).
 func WithDetachingDuration(d time.Duration) Option { return func(s *Server) { s.detaching = d } }
 
-// Server is a fake EC2 endpoint on 127.0.0.1 speaking the Query protocol
-// for DetachNetworkInterface and DescribeNetworkInterfaces. It verifies the
-// SigV4 signature of every request, keeps attachments, can inject faults
-// and records requests. It is safe for concurrent use.
+// Server is a fake EC2 endpoint, on 127.0.0.1 unless NewServerAt says
+// otherwise, speaking the Query protocol for every action the package
+// documentation lists (detaching, attaching and describing network
+// interfaces, among others). It verifies the SigV4 signature of every
+// request, models instances, interfaces and attachments, can inject faults
+// and records requests. It is safe for concurrent use. Printed with fmt, it
+// shows its URL, region and access key IDs, never a secret.
 type Server struct {
 	// URL is the endpoint, such as http://127.0.0.1:41234, for
 	// BaseEndpoint or --endpoint-url.
@@ -304,9 +307,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		s.Reset()
 		_, _ = io.WriteString(w, `{"reset":true}`+"\n")
 	case r.URL.Path == ControlPrefix+"state" && r.Method == http.MethodGet:
+		// camelCase, as -serve prints and AWS's JSON names the same fields.
 		_ = json.NewEncoder(w).Encode(struct {
-			Instances  []InstanceState
-			Interfaces []InterfaceState
+			Instances  []InstanceState  `json:"instances"`
+			Interfaces []InterfaceState `json:"interfaces"`
 		}{s.Instances(), s.Interfaces()})
 	default:
 		w.WriteHeader(http.StatusNotFound)

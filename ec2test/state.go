@@ -31,15 +31,15 @@ const (
 // Instance seeds an instance.
 type Instance struct {
 	// InstanceID is i- and 8 or 17 lower-case hex digits.
-	InstanceID string
+	InstanceID string `json:"instanceId"`
 	// AvailabilityZone is the instance's zone (default: the region and "a").
-	AvailabilityZone string
+	AvailabilityZone string `json:"availabilityZone"`
 	// SubnetID is the instance's subnet (default: one made up per zone).
-	SubnetID string
+	SubnetID string `json:"subnetId"`
 	// VpcID is the instance's VPC (default: one made up per region).
-	VpcID string
+	VpcID string `json:"vpcId"`
 	// OwnerID is the owning account (default DefaultOwnerID).
-	OwnerID string
+	OwnerID string `json:"ownerId"`
 }
 
 // NetworkInterface seeds a network interface. Empty fields get defaults:
@@ -48,21 +48,23 @@ type Instance struct {
 // from the ID, type "interface", owner DefaultOwnerID.
 type NetworkInterface struct {
 	// NetworkInterfaceID is eni- and 8 or 17 lower-case hex digits.
-	NetworkInterfaceID string
+	NetworkInterfaceID string `json:"networkInterfaceId"`
 	// SubnetID, VpcID and AvailabilityZone place the interface.
-	SubnetID, VpcID, AvailabilityZone string
+	SubnetID         string `json:"subnetId"`
+	VpcID            string `json:"vpcId"`
+	AvailabilityZone string `json:"availabilityZone"`
 	// PrivateIPAddress is the primary private IPv4 address.
-	PrivateIPAddress string
+	PrivateIPAddress string `json:"privateIpAddress"`
 	// MACAddress is the interface's MAC address, such as 0a:1b:2c:3d:4e:5f.
-	MACAddress string
+	MACAddress string `json:"macAddress"`
 	// Description is the interface's free-text description.
-	Description string
+	Description string `json:"description"`
 	// InterfaceType is "interface" (default), "efa", "trunk" and so on.
-	InterfaceType string
+	InterfaceType string `json:"interfaceType"`
 	// OwnerID is the owning account (default DefaultOwnerID).
-	OwnerID string
+	OwnerID string `json:"ownerId"`
 	// RequesterManaged marks an interface AWS manages for a service.
-	RequesterManaged bool
+	RequesterManaged bool `json:"requesterManaged"`
 }
 
 // Attachment seeds an attachment of a network interface to an instance.
@@ -70,24 +72,24 @@ type NetworkInterface struct {
 // up, in the zone of the other (or the region's first zone).
 type Attachment struct {
 	// AttachmentID is eni-attach- and 8 or 17 hex digits.
-	AttachmentID string
+	AttachmentID string `json:"attachmentId"`
 	// NetworkInterfaceID is the interface attached (default: eni- and the
 	// attachment ID's digits).
-	NetworkInterfaceID string
+	NetworkInterfaceID string `json:"networkInterfaceId"`
 	// InstanceID is the instance attached to (default: i- and the
 	// attachment ID's digits).
-	InstanceID string
+	InstanceID string `json:"instanceId"`
 	// DeviceIndex is the interface's slot on its network card; 0 on card 0
 	// is the primary interface, which cannot be detached.
-	DeviceIndex int
+	DeviceIndex int `json:"deviceIndex"`
 	// NetworkCardIndex is the network card (0 unless the instance type has
 	// several).
-	NetworkCardIndex int
+	NetworkCardIndex int `json:"networkCardIndex"`
 	// DeleteOnTermination is reported in the attachment.
-	DeleteOnTermination bool
+	DeleteOnTermination bool `json:"deleteOnTermination"`
 	// AttachTime is when the attachment was made (default: the server's
 	// clock when seeded).
-	AttachTime time.Time
+	AttachTime time.Time `json:"attachTime"`
 }
 
 // Seed is the state a server starts with and that Reset restores: its
@@ -148,20 +150,21 @@ type InterfaceState struct {
 	NetworkInterface
 	// Status is "in-use" while attaching, attached or detaching, else
 	// "available".
-	Status string
+	Status string `json:"status"`
 	// Attachment is the current attachment, nil once detached.
-	Attachment *AttachmentState
+	Attachment *AttachmentState `json:"attachment"`
 	// Detaches counts accepted detaches; ForcedDetaches those with Force.
-	Detaches, ForcedDetaches int
+	Detaches       int `json:"detaches"`
+	ForcedDetaches int `json:"forcedDetaches"`
 	// Attaches counts accepted AttachNetworkInterface calls.
-	Attaches int
+	Attaches int `json:"attaches"`
 }
 
 // AttachmentState is an attachment and its status.
 type AttachmentState struct {
 	Attachment
 	// Status is "attaching", "attached" or "detaching".
-	Status string
+	Status string `json:"status"`
 }
 
 // InstanceState is what the server knows of one instance.
@@ -170,7 +173,7 @@ type InstanceState struct {
 	Instance
 	// Attachments are the interfaces attached (or attaching, or detaching),
 	// by network card and device index.
-	Attachments []AttachmentState
+	Attachments []AttachmentState `json:"attachments"`
 }
 
 // netInterface is the server's record of an interface.

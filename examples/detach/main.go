@@ -10,11 +10,18 @@
 //
 //	0  done: detached (available, with -wait), a permitted dry run, or
 //	   already detached with -idempotent
-//	1  refused by the service (or no such attachment), or failed on the
-//	   network after retries
+//	1  refused by the service (or no such attachment), failed on the
+//	   network after retries, or stopped by a signal before the detach
+//	   was sent
 //	2  usage or configuration: bad flags, no credentials, no region
-//	3  the detach was accepted but the interface was not yet available when
-//	   the wait ended (-max-wait)
+//	3  the detach was accepted (or sent, its answer not seen) but the
+//	   interface was not yet available when the wait ended (-max-wait, a
+//	   failed poll, or a signal)
+//
+// SIGINT and SIGTERM stop the command as -max-wait does: requests in
+// flight end and the result so far is printed, with an error of kind
+// "interrupted" naming the signal. A second signal ends it at once. -h
+// prints the synopsis, the exit statuses and the flags.
 //
 // With -json, stdout holds one JSON object with only what was observed; see
 // the README ("The command").
@@ -52,7 +59,10 @@ const (
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := interruptible(context.Background())
+	status := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(status)
 }
 
 // result is what -json prints: only what was observed.
@@ -73,13 +83,20 @@ type result struct {
 	Polls              int        `json:"polls,omitempty"`
 	ElapsedSeconds     *float64   `json:"elapsedSeconds,omitempty"`
 	Error              *errorJSON `json:"error,omitempty"`
+
+	// sent is set when the detach's request may have reached EC2 (not a
+	// dry run); inProgress when the wait went on after IncorrectState,
+	// someone else's detach.
+	sent, inProgress bool
 }
 
 // errorJSON describes a failure.
 type errorJSON struct {
-	// Kind is validation, credentials, api, not-found, transport, response
-	// or timeout.
+	// Kind is validation, credentials, api, not-found, transport, response,
+	// timeout or interrupted.
 	Kind string `json:"kind"`
+	// Signal names the signal, SIGINT or SIGTERM, for kind interrupted.
+	Signal string `json:"signal,omitempty"`
 	// Action is the EC2 action that failed, when one did.
 	Action     string `json:"action,omitempty"`
 	Code       string `json:"code,omitempty"`
@@ -99,10 +116,12 @@ type flags struct {
 	set                                   map[string]bool
 }
 
-func parse(args []string, stderr io.Writer) (*flags, error) {
+// parse reads the command line; -h prints the help on stdout.
+func parse(args []string, stdout, stderr io.Writer) (*flags, error) {
 	f := &flags{set: map[string]bool{}}
 	fs := flag.NewFlagSet("detach", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {} // -h prints the help on stdout, a bad flag a hint on stderr
 	fs.StringVar(&f.attachmentID, "attachment-id", "", "attachment to detach, e.g. eni-attach-0123456789abcdef0")
 	fs.StringVar(&f.interfaceID, "network-interface-id", "", "or: the interface whose attachment to detach, e.g. eni-0123456789abcdef0")
 	fs.StringVar(&f.instanceID, "instance-id", "", "or: the instance, with -device-index")
@@ -122,9 +141,11 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printHelp(stdout, fs)
 			return nil, err
 		}
-		return nil, errFlagPrinted // the flag package printed it, and the usage
+		fmt.Fprint(stderr, synopsis, "Run detach -h for the flags and the exit statuses.\n")
+		return nil, errFlagPrinted // the flag package printed why
 	}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	if f.version {
@@ -164,7 +185,7 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 var errFlagPrinted = errors.New("bad flags")
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	f, err := parse(args, stderr)
+	f, err := parse(args, stdout, stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
@@ -188,8 +209,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := detach(ctx, f, stderr)
 	status := exitOK
-	accepted := res.Return != nil && *res.Return
-	switch {
+	accepted := res.Return != nil && *res.Return || res.AlreadyDetached || res.inProgress
+	var ce *enidetach.CredentialsError
+	switch ie := interruptedBy(ctx); {
+	case err != nil && ie != nil && errors.Is(err, context.Canceled):
+		// Stopped by a signal, as -max-wait would have stopped it: what
+		// was observed is still printed.
+		res.Error, status = interrupted(ie, accepted, res.sent && !errors.As(err, &ce))
+		var oe *smithy.OperationError
+		if errors.As(err, &oe) {
+			res.Error.Action = oe.OperationName
+		}
 	case err != nil:
 		res.Error, status = describe(err)
 		if status == exitRefused && accepted {
@@ -259,6 +289,7 @@ func detach(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
 	}
 
 	in := &enidetach.DetachNetworkInterfaceInput{AttachmentID: res.AttachmentID, DryRun: f.dryRun, Force: f.force}
+	res.sent = !f.dryRun
 	if !f.wait {
 		out, err := client.DetachNetworkInterface(ctx, in)
 		switch {
@@ -290,6 +321,7 @@ func detach(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
 		res.RequestID, res.Return = wr.Detach.RequestID, &wr.Detach.Return
 	} else if wr.DetachError != nil {
 		res.RequestID = requestID(wr.DetachError)
+		res.inProgress = true
 	}
 	res.Status, res.AttachmentStatus = wr.State.Status, wr.State.AttachmentStatus
 	if wr.State.NetworkInterfaceID != "" {
@@ -378,6 +410,9 @@ func report(stdout, stderr io.Writer, r *result, asJSON bool) {
 		case "timeout":
 			fmt.Fprintf(stderr, "detach: %s%s: detach accepted (request id %s), but %s; last seen: status %s, attachment %s\n",
 				r.AttachmentID, iface, orNone(r.RequestID), e.Message, orNone(r.Status), orGone(r.AttachmentStatus))
+		case "interrupted":
+			fmt.Fprintf(stderr, "detach: %s%s: %s (request id %s); last seen: status %s, attachment %s\n",
+				orNone(r.AttachmentID), iface, e.Message, orNone(r.RequestID), orNone(r.Status), orGone(r.AttachmentStatus))
 		case "validation", "credentials", "not-found":
 			fmt.Fprintf(stderr, "detach: %s\n", e.Message)
 		default:

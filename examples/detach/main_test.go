@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -179,7 +180,6 @@ func TestUsage(t *testing.T) {
 		status int
 		stderr string
 	}{
-		{"help", []string{"-h"}, 0, "Usage of detach"},
 		{"no attachment", nil, 2, "give one of -attachment-id"},
 		{"two ways", append([]string{"-network-interface-id", "eni-1"}, id...), 2, "give one of"},
 		{"device index without instance", append([]string{"-device-index", "1"}, id...), 2, "go with -instance-id"},
@@ -204,6 +204,27 @@ func TestUsage(t *testing.T) {
 	status, stdout, _ := runCmd("-version")
 	if status != 0 || !strings.HasPrefix(stdout, "detach (enidetach ") {
 		t.Errorf("-version: exit %d, %q", status, stdout)
+	}
+}
+
+// TestHelp: -h prints the synopsis, every exit status and the flags on
+// stdout and exits 0; a bad flag prints the synopsis on stderr and exits 2.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"--help"}} {
+		status, stdout, stderr := runCmd(args...)
+		if status != exitOK || stderr != "" {
+			t.Errorf("%v: exit %d, stderr %q", args, status, stderr)
+		}
+		for _, want := range []string{"usage: detach (-attachment-id ID", "Exit status:", "\n  0  done", "\n  1  refused", "\n  2  usage",
+			"\n  3  the detach was accepted", "SIGINT and SIGTERM", "second signal", "-max-wait duration"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%v: help lacks %q:\n%s", args, want, stdout)
+			}
+		}
+	}
+	status, stdout, stderr := runCmd("-bogus")
+	if status != exitUsage || stdout != "" || !strings.Contains(stderr, "usage: detach") || !strings.Contains(stderr, "detach -h") {
+		t.Errorf("bad flag: exit %d, stdout %q, stderr %q", status, stdout, stderr)
 	}
 }
 
@@ -253,5 +274,50 @@ func TestDebug(t *testing.T) {
 	}
 	if strings.Contains(stderr, ec2test.DefaultSecretAccessKey) {
 		t.Error("the secret key reached the debug log")
+	}
+}
+
+// cancelOnPoll is a stderr that cancels the command's context, as a signal
+// does, once the wait reports its first poll.
+type cancelOnPoll struct {
+	cancel context.CancelCauseFunc
+	sig    os.Signal
+}
+
+func (c *cancelOnPoll) Write(p []byte) (int, error) {
+	if bytes.HasPrefix(p, []byte("poll 1:")) {
+		c.cancel(&interruptedError{signal: c.sig})
+	}
+	return len(p), nil
+}
+
+// TestInterruptedJSON: the JSON of a command stopped by a signal, after the
+// detach was accepted (exit 3) and before anything was sent (exit 1),
+// against golden files. The real signals are sent in signals_test.go.
+func TestInterruptedJSON(t *testing.T) {
+	hermetic(t)
+	slow := ec2test.NewServer(ec2test.WithDetachingDuration(time.Hour))
+	defer slow.Close()
+	args := []string{"-json", "-endpoint", slow.URL, "-region", slow.Region(), "-wait"}
+
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	var stdout bytes.Buffer
+	status := run(ctx, append(args, "-attachment-id", ec2test.FailoverAttachment), &stdout, &cancelOnPoll{cancel, syscall.SIGTERM})
+	checkGolden(t, "interrupted-after-detach", stdout.String())
+	if status != exitPending {
+		t.Errorf("after the detach: exit %d, want 3", status)
+	}
+
+	ctx, cancel = context.WithCancelCause(context.Background())
+	cancel(&interruptedError{signal: os.Interrupt})
+	stdout.Reset()
+	status = run(ctx, append(args, "-network-interface-id", ec2test.FailoverInterface), &stdout, io.Discard)
+	checkGolden(t, "interrupted-before-detach", stdout.String())
+	if status != exitRefused {
+		t.Errorf("before the detach: exit %d, want 1", status)
+	}
+	if n := len(slow.Requests()); n != 2 { // the first command's detach and poll
+		t.Errorf("%d requests; the second command sent some", n)
 	}
 }

@@ -17,7 +17,10 @@
 // eni-0123456789abcdef0 to i-0123456789abcdef1 (same zone, device index 1
 // free); i-0123456789abcdef2 is in another zone. Only loopback addresses
 // are served unless -any-address is given, for a container network, say:
-// then anyone who can reach the address can use the printed keys.
+// then anyone who can reach the address can use the printed keys. Served on
+// every address (-any-address -serve 0.0.0.0:8599), the line's endpoint is
+// one of the host's own addresses, and "endpoints" lists each that other
+// hosts can use. -h prints the synopsis and the exit statuses.
 package main
 
 import (
@@ -27,6 +30,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -55,7 +59,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	serve := fs.String("serve", "", "keep a fake EC2 endpoint running on this address (e.g. 127.0.0.1:8599) instead of running the demo")
 	anyAddress := fs.Bool("any-address", false, "let -serve listen on a non-loopback address (anyone who can reach it can use the printed keys)")
+	fs.Usage = func() {} // -h prints the help on stdout, a bad flag a hint on stderr
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(stdout, fs)
+			return 0
+		}
+		fmt.Fprint(stderr, synopsis, "Run local -h for the flags and the exit statuses.\n")
+		return 2
+	}
+	if fs.NArg() > 0 || (*anyAddress && *serve == "") {
+		fmt.Fprint(stderr, "local: -any-address goes with -serve, and no arguments are taken\n", synopsis)
 		return 2
 	}
 	opts := []ec2test.Option{
@@ -215,6 +229,10 @@ type serveLine struct {
 	AttachmentIDs []string         `json:"attachmentIds"`
 	Instances     []serveInstance  `json:"instances"`
 	Interfaces    []serveInterface `json:"interfaces"`
+	// Endpoints lists every endpoint other hosts may use, Endpoint first:
+	// with -any-address on 0.0.0.0 or [::], one for each of the host's
+	// addresses that is neither loopback nor link-local.
+	Endpoints []string `json:"endpoints"`
 	// Reset and State are the requests that restore the initial state and
 	// show the current one.
 	Reset string `json:"reset"`
@@ -246,13 +264,14 @@ type serveInterface struct {
 	AttachmentStatus   string `json:"attachmentStatus,omitempty"`
 }
 
-// describeServer builds the -serve line.
-func describeServer(srv *ec2test.Server) serveLine {
+// describeServer builds the -serve line for a server reached at
+// endpoints (see serveEndpoints).
+func describeServer(srv *ec2test.Server, endpoints []string) serveLine {
 	line := serveLine{
-		Endpoint: srv.URL, Region: srv.Region(),
+		Endpoint: endpoints[0], Endpoints: endpoints, Region: srv.Region(),
 		AccessKeyID: ec2test.DefaultAccessKeyID, SecretAccessKey: ec2test.DefaultSecretAccessKey,
-		AttachmentIDs: []string{}, Reset: "POST " + srv.URL + ec2test.ControlPrefix + "reset",
-		State: "GET " + srv.URL + ec2test.ControlPrefix + "state",
+		AttachmentIDs: []string{}, Reset: "POST " + endpoints[0] + ec2test.ControlPrefix + "reset",
+		State: "GET " + endpoints[0] + ec2test.ControlPrefix + "state",
 	}
 	for _, k := range srv.Keys() {
 		may := "every action (DryRun answers 412 DryRunOperation)"
@@ -290,7 +309,12 @@ func serveFake(ctx context.Context, addr string, opts []ec2test.Option, stdout, 
 		return 2
 	}
 	defer srv.Close()
-	line, _ := json.Marshal(describeServer(srv))
+	addrs, _ := net.InterfaceAddrs() // none found is said below
+	endpoints, note := serveEndpoints(srv.URL, addrs)
+	if note != "" {
+		fmt.Fprintln(stderr, "local:", note)
+	}
+	line, _ := json.Marshal(describeServer(srv, endpoints))
 	fmt.Fprintln(stdout, string(line))
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -86,7 +86,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 func TestServeMode(t *testing.T) {
 	testenv.Clear(t)
 	got, stderr, stop := startServe(t, "-serve", "127.0.0.1:0")
-	if !strings.HasPrefix(got.Endpoint, "http://127.0.0.1:") || got.Region != "us-east-1" || got.AccessKeyID != ec2test.DefaultAccessKeyID ||
+	if !strings.HasPrefix(got.Endpoint, "http://127.0.0.1:") || len(got.Endpoints) != 1 || got.Endpoints[0] != got.Endpoint || got.Region != "us-east-1" || got.AccessKeyID != ec2test.DefaultAccessKeyID ||
 		got.SecretAccessKey != ec2test.DefaultSecretAccessKey || len(got.AttachmentIDs) != 4 || got.Reset != "POST "+got.Endpoint+"/_ec2test/reset" {
 		t.Errorf("serve line = %+v", got)
 	}
@@ -156,5 +156,28 @@ func TestServeAnyAddressWarns(t *testing.T) {
 	defer stop()
 	if !strings.Contains(stderr.String(), "WARNING") || !strings.Contains(stderr.String(), "anyone who can reach 127.0.0.1:0 can use the printed keys") {
 		t.Errorf("stderr = %q", stderr.String())
+	}
+}
+
+// TestHelp: -h prints the synopsis, the exit statuses and the flags on
+// stdout and exits 0 (it exited 2); a bad flag or argument exits 2 with
+// the synopsis on stderr.
+func TestHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if status := run(context.Background(), []string{"-h"}, &stdout, &stderr); status != 0 || stderr.String() != "" {
+		t.Errorf("-h: exit %d, stderr %q", status, stderr.String())
+	}
+	for _, want := range []string{"usage: local [-serve ADDRESS [-any-address]]", "Exit status:", "\n  0  the demo went as told",
+		"\n  1  a step", "\n  2  usage", "-any-address\n"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	for _, args := range [][]string{{"-bogus"}, {"extra"}, {"-any-address"}} {
+		stdout.Reset()
+		stderr.Reset()
+		if status := run(context.Background(), args, &stdout, &stderr); status != 2 || stdout.String() != "" || !strings.Contains(stderr.String(), "usage: local") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, status, stdout.String(), stderr.String())
+		}
 	}
 }

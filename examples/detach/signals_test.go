@@ -1,0 +1,156 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ec2lite/enidetach/ec2test"
+)
+
+var signalNames = map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT"}
+
+// TestSignalAfterAcceptedDetach: a detach that lasts an hour, stopped by
+// SIGTERM or SIGINT after the first poll (also when started with SIGINT
+// ignored, as `detach ... &` in a script is), prints the one JSON object
+// with the accepted detach and what the poll saw, an error of kind
+// interrupted naming the signal, and exits 3. Before, it died of the
+// signal (143, 130) with nothing on stdout, or ignored SIGINT.
+func TestSignalAfterAcceptedDetach(t *testing.T) {
+	program := buildProgram(t, ".")
+	srv := ec2test.NewServer(ec2test.WithDetachingDuration(time.Hour))
+	defer srv.Close()
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		for _, ignoreInt := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s ignoreInt=%t", signalNames[sig], ignoreInt), func(t *testing.T) {
+				srv.Reset()
+				p := startProcess(t, program, ignoreInt, "-json", "-endpoint", srv.URL, "-region", srv.Region(),
+					"-attachment-id", ec2test.FailoverAttachment, "-wait")
+				p.waitLine(t, "poll 1:")
+				if err := p.cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
+				status := p.wait(t)
+				var res result
+				decodeOne(t, p.stdout.String(), &res)
+				if status != exitPending {
+					t.Errorf("exit %d, want 3\nstdout: %s\nstderr: %s", status, p.stdout.String(), p.stderrText())
+				}
+				e := res.Error
+				if e == nil || e.Kind != "interrupted" || e.Signal != signalNames[sig] || !strings.Contains(e.Message, signalNames[sig]) {
+					t.Errorf("error = %+v, want kind interrupted naming %s", e, signalNames[sig])
+				}
+				if res.RequestID == "" || res.Return == nil || !*res.Return || res.Polls < 1 || res.ElapsedSeconds == nil ||
+					res.Status != "in-use" || res.AttachmentStatus != "detaching" || res.Detached {
+					t.Errorf("what was observed is lost: %s", p.stdout.String())
+				}
+				// The detach did happen: the fake says so.
+				if st, ok := srv.InterfaceByAttachment(ec2test.FailoverAttachment); !ok || st.Attachment == nil || st.Attachment.Status != "detaching" {
+					t.Errorf("fake state %+v", st)
+				}
+			})
+		}
+	}
+}
+
+// TestSignalTextMode: without -json the same is said on stderr.
+func TestSignalTextMode(t *testing.T) {
+	program := buildProgram(t, ".")
+	srv := ec2test.NewServer(ec2test.WithDetachingDuration(time.Hour))
+	defer srv.Close()
+	p := startProcess(t, program, false, "-endpoint", srv.URL, "-region", srv.Region(), "-attachment-id", ec2test.FailoverAttachment, "-wait")
+	p.waitLine(t, "poll 1:")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if status := p.wait(t); status != exitPending || p.stdout.String() != "" {
+		t.Errorf("exit %d, stdout %q; want 3 and nothing", status, p.stdout.String())
+	}
+	want := "detach: " + ec2test.FailoverAttachment + " (interface " + ec2test.FailoverInterface + "): interrupted by SIGTERM after the detach was accepted: the interface was not seen available (request id "
+	if got := p.stderrText(); !strings.Contains(got, want) || !strings.Contains(got, "last seen: status in-use, attachment detaching") {
+		t.Errorf("stderr:\n%s\nwant a line with %q", got, want)
+	}
+}
+
+// blockingEC2 answers nothing for action: it holds the request until the
+// client goes away, and says on arrived that one came. Every other action
+// is refused with UnauthorizedOperation.
+func blockingEC2(t *testing.T, action string) (url string, arrived <-chan struct{}, actions func() []string) {
+	ch := make(chan struct{}, 10)
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := r.FormValue("Action")
+		mu.Lock()
+		seen = append(seen, a)
+		mu.Unlock()
+		if a == action {
+			ch <- struct{}{}
+			select {
+			case <-r.Context().Done():
+			case <-time.After(time.Minute):
+			}
+			return
+		}
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors><RequestID>r-1</RequestID></Response>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, ch, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), seen...) }
+}
+
+// TestSignalBeforeDetach: stopped during the lookup, nothing was sent that
+// changes anything: exit 1, kind interrupted, the action that was in
+// flight, no detach.
+func TestSignalBeforeDetach(t *testing.T) {
+	program := buildProgram(t, ".")
+	url, arrived, actions := blockingEC2(t, "DescribeNetworkInterfaces")
+	p := startProcess(t, program, true, "-json", "-endpoint", url, "-region", "us-east-1", "-network-interface-id", ec2test.FailoverInterface, "-wait")
+	select {
+	case <-arrived:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no lookup arrived; stderr:\n%s", p.stderrText())
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	status := p.wait(t)
+	var res result
+	decodeOne(t, p.stdout.String(), &res)
+	if status != exitRefused || res.Error == nil || res.Error.Kind != "interrupted" || res.Error.Signal != "SIGINT" ||
+		res.Error.Action != "DescribeNetworkInterfaces" || res.RequestID != "" || res.Return != nil {
+		t.Errorf("exit %d, stdout %s; want 1, interrupted during DescribeNetworkInterfaces", status, p.stdout.String())
+	}
+	if got := actions(); len(got) != 1 || got[0] != "DescribeNetworkInterfaces" {
+		t.Errorf("actions sent: %v", got)
+	}
+}
+
+// TestSignalDetachInFlight: stopped while the detach's answer is awaited,
+// the detach may have been accepted: exit 3, and the message says so.
+func TestSignalDetachInFlight(t *testing.T) {
+	program := buildProgram(t, ".")
+	url, arrived, _ := blockingEC2(t, "DetachNetworkInterface")
+	p := startProcess(t, program, false, "-json", "-endpoint", url, "-region", "us-east-1", "-attachment-id", ec2test.FailoverAttachment, "-wait")
+	select {
+	case <-arrived:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no detach arrived; stderr:\n%s", p.stderrText())
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	status := p.wait(t)
+	var res result
+	decodeOne(t, p.stdout.String(), &res)
+	if status != exitPending || res.Error == nil || res.Error.Kind != "interrupted" || res.Error.Signal != "SIGTERM" ||
+		!strings.Contains(res.Error.Message, "may have been accepted") {
+		t.Errorf("exit %d, stdout %s; want 3, interrupted, may have been accepted", status, p.stdout.String())
+	}
+}
