@@ -193,34 +193,62 @@ func (s *fleetServer) detach(w http.ResponseWriter, att string, now time.Time) {
 }
 
 func (s *fleetServer) describe(w http.ResponseWriter, params url.Values, now time.Time) {
-	var enis, atts []string
+	// NetworkInterfaceId.N, and the filters network-interface-id and
+	// attachment.attachment-id: values of one filter are ORed, filters
+	// ANDed, as EC2 does.
+	var enis []string
+	filters := map[string][]string{}
 	for k, v := range params {
-		switch {
-		case strings.HasPrefix(k, "NetworkInterfaceId."):
+		if strings.HasPrefix(k, "NetworkInterfaceId.") {
 			enis = append(enis, v...)
-		case strings.HasPrefix(k, "Filter.") && strings.Contains(k, ".Value."):
-			atts = append(atts, v...)
+		}
+		if strings.HasPrefix(k, "Filter.") && strings.HasSuffix(k, ".Name") {
+			prefix := strings.TrimSuffix(k, "Name") + "Value."
+			for k2, v2 := range params {
+				if strings.HasPrefix(k2, prefix) {
+					filters[v[0]] = append(filters[v[0]], v2...)
+				}
+			}
 		}
 	}
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
 <DescribeNetworkInterfacesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fleet-describe</requestId><networkInterfaceSet>`)
 	s.mu.Lock()
-	var found []*fleetInterface
-	for _, id := range enis {
-		f := s.byENI[id]
-		if f == nil {
-			s.mu.Unlock()
-			writeFleetError(w, http.StatusBadRequest, "InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '"+id+"' does not exist")
-			return
-		}
-		found = append(found, f)
-	}
-	for _, id := range atts {
-		if f := s.byAtt[id]; f != nil && (f.detachedAt.IsZero() || now.Before(f.detachedAt)) {
-			if len(enis) == 0 || slices.Contains(enis, f.eni) {
-				found = append(found, f)
+	var candidates []*fleetInterface
+	if len(enis) > 0 {
+		for _, id := range enis {
+			f := s.byENI[id]
+			if f == nil {
+				s.mu.Unlock()
+				writeFleetError(w, http.StatusBadRequest, "InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '"+id+"' does not exist")
+				return
 			}
+			candidates = append(candidates, f)
+		}
+	} else {
+		for _, id := range filters["network-interface-id"] {
+			if f := s.byENI[id]; f != nil {
+				candidates = append(candidates, f)
+			}
+		}
+		for _, id := range filters["attachment.attachment-id"] {
+			if f := s.byAtt[id]; f != nil {
+				candidates = append(candidates, f)
+			}
+		}
+	}
+	var found []*fleetInterface
+	for _, f := range candidates {
+		gone := !f.detachedAt.IsZero() && !now.Before(f.detachedAt)
+		if ids, ok := filters["network-interface-id"]; ok && !slices.Contains(ids, f.eni) {
+			continue
+		}
+		if ids, ok := filters["attachment.attachment-id"]; ok && (gone || !slices.Contains(ids, f.att)) {
+			continue
+		}
+		if !slices.Contains(found, f) {
+			found = append(found, f)
 		}
 	}
 	for _, f := range found {
