@@ -155,10 +155,12 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 	p := c.pacing.pacerFor(action, false)
 	var firstThrottle time.Time
 	var last error
+	paced := false // the attempt took a send slot of p
 	for attempt := 1; ; attempt++ {
 		if attempt == 1 {
 			// A retry's slot is taken with its backoff, below.
-			if err := c.pace(ctx, p); err != nil {
+			var err error
+			if paced, err = c.pace(ctx, p); err != nil {
 				return responseMeta{}, &TransportError{Err: fmt.Errorf("wait for a send slot after throttling: %w", err), callerEnded: ctx.Err() != nil}
 			}
 		}
@@ -187,7 +189,7 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			if p == nil && throttled {
 				p = c.pacing.pacerFor(action, true)
 			}
-			p.observe(c.now(), throttled)
+			p.observe(c.now(), throttled, paced)
 		}
 		if err == nil {
 			return res.meta, nil
@@ -255,7 +257,7 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 		if err != nil {
 			return res.meta, &RetryError{Attempts: attempt, Reason: reasonNotRetryable, Err: last, cause: err}
 		}
-		delay = p.reserve(c.now(), honourRetryAfter(delay, res.header))
+		delay, paced = p.reserve(c.now(), honourRetryAfter(delay, res.header))
 		c.log(ctx, "enidetach: retrying", slog.Int("attempt", attempt), slog.Duration("backoff", delay), slog.Any("error", last)) // formatted only if logged
 		if err := c.sleep(ctx, delay); err != nil {
 			return stop(reasonContextEnded, err)

@@ -30,11 +30,12 @@ import (
 //     action, first attempts of new calls included, takes the next free
 //     send slot, so the client sends at the bucket's refill rate instead of
 //     throwing every call at an empty bucket.
-//   - The rate starts at 20 a second and learns the account's: each second
-//     with throttles sets it to what EC2 admitted in that second (the
-//     bucket's refill: 5 a second for a default mutating bucket), each
-//     second without throttles while calls were waiting raises it by half
-//     (buckets can be raised per account). The start is the faster
+//   - The rate starts at 20 a second and learns the account's from the
+//     answers to paced attempts: each second with throttles sets it to what
+//     EC2 admitted in that second (the bucket's refill: 5 a second for a
+//     default mutating bucket), but at most halves it; each second without
+//     throttles while calls were waiting raises it by half (buckets can be
+//     raised per account). The start is the faster
 //     documented refill (the non-mutating one) because the slots handed
 //     out in the first second keep that spacing: starting at 5 would hold
 //     a burst of 200 at 5 a second for 40 s even where EC2 admits 20,
@@ -123,19 +124,20 @@ type pacer struct {
 }
 
 // reserve takes the first send slot at least after from now and returns
-// how long to wait for it: after exactly when the pacer is not engaged.
-func (p *pacer) reserve(now time.Time, after time.Duration) time.Duration {
+// how long to wait for it, and whether the attempt is paced (it took a
+// slot): after exactly, unpaced, when the pacer is not engaged.
+func (p *pacer) reserve(now time.Time, after time.Duration) (time.Duration, bool) {
 	if p == nil || !p.engaged.Load() {
-		return after
+		return after, false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.engaged.Load() {
-		return after
+		return after, false
 	}
 	if now.Sub(p.next) >= pacerIdle {
 		p.engaged.Store(false) // nobody has waited for a while: EC2 keeps up
-		return after
+		return after, false
 	}
 	slot := now.Add(after)
 	if p.next.After(slot) {
@@ -145,12 +147,14 @@ func (p *pacer) reserve(now time.Time, after time.Duration) time.Duration {
 	if slot.Sub(now) > after {
 		p.waited = true
 	}
-	return slot.Sub(now)
+	return slot.Sub(now), true
 }
 
-// observe records an answer of the action: throttled or not. A throttle
-// engages the pacer.
-func (p *pacer) observe(now time.Time, throttled bool) {
+// observe records an answer of the action: throttled or not, and whether
+// the attempt was paced. Any throttle engages the pacer; only the answers
+// of paced attempts tell the rate, since an unpaced burst (the one that
+// engaged it) says nothing of the rate EC2 keeps up with.
+func (p *pacer) observe(now time.Time, throttled, paced bool) {
 	if p == nil || (!throttled && !p.engaged.Load()) {
 		return
 	}
@@ -161,7 +165,10 @@ func (p *pacer) observe(now time.Time, throttled bool) {
 		// interval from now.
 		p.engaged.Store(true)
 		p.next = now.Add(time.Duration(float64(time.Second) / p.rate))
-		p.windowStart, p.admitted, p.throttles, p.waited = now, 0, 1, false
+		p.windowStart, p.admitted, p.throttles, p.waited = now, 0, 0, false
+		return
+	}
+	if !paced {
 		return
 	}
 	if throttled {
@@ -175,21 +182,25 @@ func (p *pacer) observe(now time.Time, throttled bool) {
 	perSecond := float64(p.admitted) / now.Sub(p.windowStart).Seconds()
 	switch {
 	case p.throttles > 0:
-		// What EC2 admitted while refusing more is its refill rate.
-		p.rate = min(max(perSecond, pacerMinRate), pacerMaxRate)
+		// What EC2 admitted while refusing more is its refill rate; at
+		// most halved a second, against a second that admitted little
+		// by chance.
+		p.rate = min(max(perSecond, p.rate/2, pacerMinRate), pacerMaxRate)
 	case p.waited:
 		p.rate = min(p.rate*1.5, pacerMaxRate)
 	}
 	p.windowStart, p.admitted, p.throttles, p.waited = now, 0, 0, false
 }
 
-// pace waits for the action's next send slot, or until ctx ends.
-func (c *Client) pace(ctx context.Context, p *pacer) error {
+// pace waits for the action's next send slot, or until ctx ends, and
+// reports whether the attempt is paced.
+func (c *Client) pace(ctx context.Context, p *pacer) (bool, error) {
 	if p == nil {
-		return nil
+		return false, nil
 	}
-	if d := p.reserve(c.now(), 0); d > 0 {
-		return c.sleep(ctx, d)
+	d, paced := p.reserve(c.now(), 0)
+	if d > 0 {
+		return paced, c.sleep(ctx, d)
 	}
-	return nil
+	return paced, nil
 }
