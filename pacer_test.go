@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/ec2lite/enidetach/ec2test"
 )
@@ -214,5 +215,27 @@ func TestPacerLearnsTheRate(t *testing.T) {
 	}
 	if mutating("DescribeNetworkInterfaces") || !mutating("DetachNetworkInterface") || !mutating("AttachNetworkInterface") {
 		t.Error("mutating: Describe* must not be, Detach/Attach must be")
+	}
+}
+
+// TestIsThrottleAgreesWithRetry: isThrottle's shortcut decides as aws/retry's
+// throttle checks (with EC2's 429 rule) for the errors attempt returns.
+func TestIsThrottleAgreesWithRetry(t *testing.T) {
+	t.Parallel()
+	errs := []error{
+		&APIError{Code: "RequestLimitExceeded", StatusCode: 503},
+		&APIError{Code: "EC2ThrottledException", StatusCode: 400},
+		&APIError{Code: "Throttling", StatusCode: 400},
+		&APIError{Code: "SomethingElse", StatusCode: 429},
+		&APIError{Code: "Unavailable", StatusCode: 503},
+		&APIError{Code: "InvalidAttachmentID.NotFound", StatusCode: 400},
+		&TransportError{Err: errors.New("connection reset")},
+		&ResponseError{StatusCode: 502},
+	}
+	checks := retry.IsErrorThrottles(append([]retry.IsErrorThrottle{ec2TooManyRequests{}}, retry.DefaultThrottles...))
+	for _, err := range errs {
+		if got, want := isThrottle(err), checks.IsErrorThrottle(err) == aws.TrueTernary; got != want {
+			t.Errorf("isThrottle(%v) = %v, aws/retry says %v", err, got, want)
+		}
 	}
 }
