@@ -58,6 +58,9 @@ type Client struct {
 	// Test hook: how the client waits (backoffs, polls). Tests in this
 	// package replace it.
 	sleep func(ctx context.Context, d time.Duration) error
+	// Test hook: the factor of a poll's delay to its base, in [0.85,
+	// 1.05]; nil draws it at random (wait.go).
+	jitter func() float64
 
 	initErr error // NewFromConfig's configuration error, returned by every call
 }

@@ -118,6 +118,18 @@ type detachResult struct {
 	out DetachNetworkInterfaceOutput
 }
 
+// decodeFast is fastDetachResult (xmlscan.go).
+func (r *detachResult) decodeFast(body []byte) bool { return fastDetachResult(body, r) }
+
+// decodeXML decodes through detachResponse.
+func (r *detachResult) decodeXML(body []byte, action string) error {
+	var doc detachResponse
+	if err := decodeResultXML(body, action, &doc); err != nil {
+		return err
+	}
+	return doc.result(r)
+}
+
 // detachResponse is <DetachNetworkInterfaceResponse> for encoding/xml.
 // Names match exactly, in any namespace; other elements are skipped.
 type detachResponse struct {

@@ -37,10 +37,22 @@
 //     errors.As still finds the *APIError inside, and the typed cause
 //     (*retry.MaxAttemptsError, ratelimit.QuotaExceededError, the
 //     context's error).
-//   - *WaitTimeoutError: a wait ended before the interface was detached;
-//     Last holds the last state seen.
+//   - *WaitTimeoutError: a wait ended before the interface was detached
+//     (or attached); Last holds the last state seen.
 //   - *NoAttachmentError: LookupAttachment found no attachment where it
 //     looked.
+//   - *AmbiguousAttachmentError: LookupAttachment found more than one, and
+//     chose none.
+//   - *WrongInterfaceError: a wait saw its attachment on another interface
+//     than WaitOptions.NetworkInterfaceID.
+//   - *PageLimitError: DescribeNetworkInterfaces never stopped giving a
+//     next page.
+//
+// MoveNetworkInterface, which makes several calls, returns their errors
+// as they are (each naming its action) until it sends a detach or an
+// attach, and then a *MoveIncompleteError (the step, the output so far and
+// the step's error); a move refused by its checks before anything changed
+// is a *MoveRefusedError, bad input a bare *ValidationError.
 //
 // The dry-run idiom:
 //

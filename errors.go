@@ -38,6 +38,22 @@ var (
 	// ErrRequestLimitExceeded is EC2's throttling error (HTTP 503). The client
 	// retries it; it reaches the caller only when retries run out.
 	ErrRequestLimitExceeded error = &APIError{Code: "RequestLimitExceeded"}
+	// ErrInterfaceInUse is InvalidNetworkInterface.InUse: the interface to
+	// attach is attached (or attaching, or still detaching) somewhere.
+	// AttachNetworkInterface resolves it by looking when its own lost
+	// attempt may be the cause.
+	ErrInterfaceInUse error = &APIError{Code: "InvalidNetworkInterface.InUse"}
+	// ErrDeviceIndexInUse is EC2's answer to an attach at a device slot
+	// another interface holds: InvalidParameterValue, "Instance '...'
+	// already has an interface attached at device index '1'." The code is
+	// shared with other invalid values, so it matches that message only.
+	ErrDeviceIndexInUse error = &causeSentinel{code: "InvalidParameterValue", messageHas: "already has an interface attached at device index"}
+	// ErrZoneMismatch is EC2's answer to an attach of an interface to an
+	// instance in another availability zone: InvalidParameterCombination,
+	// "You may not attach a network interface to an instance if they are
+	// not in the same availability zone". The code is shared, so it matches
+	// that message only.
+	ErrZoneMismatch error = &causeSentinel{code: "InvalidParameterCombination", messageHas: "not in the same availability zone"}
 )
 
 // APIError is an error answer from the service: an XML error document with
@@ -52,6 +68,18 @@ type APIError struct {
 	RequestID string
 	// StatusCode is the HTTP status of the response.
 	StatusCode int
+}
+
+// causeSentinel is the sentinel of one cause of a code EC2 shares between
+// causes: an *APIError matches it when it has the code and its message
+// has the cause's words.
+type causeSentinel struct {
+	code, messageHas string
+}
+
+// Error names the code and the cause.
+func (s *causeSentinel) Error() string {
+	return "api error " + s.code + ": ..." + s.messageHas + "..."
 }
 
 var _ smithy.APIError = (*APIError)(nil)
@@ -111,9 +139,16 @@ func (e *APIError) HTTPStatusCode() int { return e.StatusCode }
 
 // Is reports whether target is an *APIError with the same code, so that
 // errors.Is(err, ErrDryRunOperation) matches any DryRunOperation answer.
+// The sentinels of codes EC2 shares between causes (ErrDeviceIndexInUse,
+// ErrZoneMismatch) also need their cause's words in the message.
 func (e *APIError) Is(target error) bool {
-	t, ok := target.(*APIError)
-	return ok && t.Code != "" && t.Code == e.Code
+	switch t := target.(type) {
+	case *APIError:
+		return t.Code != "" && t.Code == e.Code
+	case *causeSentinel:
+		return t.code == e.Code && strings.Contains(e.Message, t.messageHas)
+	}
+	return false
 }
 
 // ValidationError reports input or options that were refused before any

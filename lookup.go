@@ -158,7 +158,7 @@ func (c *Client) LookupAttachment(ctx context.Context, in *LookupAttachmentInput
 		}
 	}
 	var calls int
-	items, requestID, err := c.describeInterfaces(ctx, params, &calls, keep)
+	items, requestID, err := c.describeMatching(ctx, params, &calls, keep)
 	if err != nil {
 		return nil, err // Call named the operation
 	}
@@ -277,11 +277,17 @@ func (s *itemSet) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
 }
 
 // describeInterfaces calls DescribeNetworkInterfaces with params, following
-// next tokens, and returns the items keep accepts (every item if keep is
-// nil) and the last request ID; calls counts the requests. Filtered calls
-// are paginated; calls by NetworkInterfaceId are not (EC2 refuses
-// MaxResults with them).
-func (c *Client) describeInterfaces(ctx context.Context, params url.Values, calls *int, keep func(*describeItem) bool) ([]describeItem, string, error) {
+// next tokens, and returns every item and the last request ID; calls
+// counts the requests. Filtered calls are paginated; calls by
+// NetworkInterfaceId are not (EC2 refuses MaxResults with them).
+func (c *Client) describeInterfaces(ctx context.Context, params url.Values, calls *int) ([]describeItem, string, error) {
+	return c.describeMatching(ctx, params, calls, nil)
+}
+
+// describeMatching is describeInterfaces keeping only the items keep
+// accepts (every item if keep is nil), as each is decoded: memory is
+// bounded by one page, not by the answer.
+func (c *Client) describeMatching(ctx context.Context, params url.Values, calls *int, keep func(*describeItem) bool) ([]describeItem, string, error) {
 	paginated := len(params["NetworkInterfaceId.1"]) == 0
 	if paginated {
 		p := make(url.Values, len(params)+2)

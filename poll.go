@@ -28,6 +28,14 @@ import (
 // IDs, is allowed with filters.
 const pollBatchSize = 100
 
+// maxInflightPolls bounds the shared describes in flight on one client
+// before a wait that is due waits for one of them to return: then the
+// describe that returns sends the next round for every wait that became
+// due meanwhile. A thousand waits that all look at once (WaitUntilDetached,
+// WaitUntilAttached) cost a few describes, not a thousand; a wait alone,
+// or a few, never wait for anything.
+const maxInflightPolls = 4
+
 // Filters a shared poll asks by.
 const (
 	filterInterface  = "network-interface-id"
@@ -35,16 +43,18 @@ const (
 )
 
 // poller shares DescribeNetworkInterfaces among the waits of one client.
-// Each wait has a window for its next poll: from its start (eligible) a
-// describe sent for another wait takes it along; at its own jittered time
-// (due) it sends one itself, taking every other wait then eligible. So
-// polls are shared without any wait polling before its window, and without
-// a goroutine or timer of the client's own: each wait sleeps in its
-// caller's goroutine, and a describe runs in a goroutine that ends with it,
-// cancelled as soon as no wait is left for its answer.
+// Each wait is eligible for its next poll MinDelay after its last one: from
+// then on a describe sent for another wait takes it along; at its own
+// jittered time (due) it sends one itself, taking every other wait then
+// eligible. So a crowd of waits collapses into one round of describes when
+// the first of them is due, no wait is polled more often than MinDelay, and
+// there is no goroutine or timer of the client's own: each wait sleeps in
+// its caller's goroutine, and a describe runs in a goroutine that ends with
+// it, cancelled as soon as no wait is left for its answer.
 type poller struct {
-	mu      sync.Mutex
-	pending map[*pollWaiter]struct{} // waits between eligible and taken into a describe
+	mu       sync.Mutex
+	pending  map[*pollWaiter]struct{} // waits not yet taken into a describe
+	inflight int                      // shared describes in flight
 }
 
 // pollWaiter is one wait's request for its next poll.
@@ -55,6 +65,7 @@ type pollWaiter struct {
 	wake          context.CancelFunc // ends the wait's sleep when another's describe takes it
 	answer        chan pollAnswer    // buffered: the describe never blocks on a wait that left
 	batch         *pollBatch         // set, under poller.mu, when a describe takes the wait
+	overdue       bool               // due while maxInflightPolls were in flight: the next to return sends it
 }
 
 // pollAnswer is a shared describe's answer for one wait.
@@ -106,8 +117,8 @@ func (c *Client) sharedPoll(ctx context.Context, w *pollWaiter, due time.Time) (
 }
 
 // sendPolls sends describes for self and every pending wait that is
-// eligible, at most pollBatchSize values each, unless a describe already
-// took self.
+// eligible, unless a describe already took self. When maxInflightPolls
+// describes are in flight, self is left for the next of them to return.
 func (c *Client) sendPolls(ctx context.Context, self *pollWaiter) {
 	p := &c.polls
 	now := c.now()
@@ -116,9 +127,34 @@ func (c *Client) sendPolls(ctx context.Context, self *pollWaiter) {
 		p.mu.Unlock()
 		return
 	}
+	if p.inflight >= maxInflightPolls {
+		self.overdue = true
+		p.mu.Unlock()
+		return
+	}
+	batches := p.takeLocked(ctx, now, self)
+	p.mu.Unlock()
+	for _, b := range batches {
+		go c.describeFor(b)
+	}
+}
+
+// pollRound is one describe of a round: what it asks and for whom.
+type pollRound struct {
+	b       *pollBatch
+	ctx     context.Context
+	filter  string
+	values  []string
+	waiters []*pollWaiter
+}
+
+// takeLocked takes self and every pending wait that is eligible or
+// overdue into describes of at most pollBatchSize values each, counts them
+// in flight, and returns them to be sent. p.mu is held.
+func (p *poller) takeLocked(ctx context.Context, now time.Time, self *pollWaiter) []*pollRound {
 	var due []*pollWaiter
 	for w := range p.pending {
-		if w == self || !w.eligible.After(now) {
+		if w == self || w.overdue || !w.eligible.After(now) {
 			due = append(due, w)
 			delete(p.pending, w)
 		}
@@ -127,22 +163,15 @@ func (c *Client) sendPolls(ctx context.Context, self *pollWaiter) {
 	slices.SortFunc(due, func(a, b *pollWaiter) int {
 		return cmp.Or(strings.Compare(a.filter, b.filter), strings.Compare(a.value, b.value))
 	})
-	type batch struct {
-		b       *pollBatch
-		ctx     context.Context
-		filter  string
-		values  []string
-		waiters []*pollWaiter
-	}
-	var batches []*batch
-	var cur *batch
+	var rounds []*pollRound
+	var cur *pollRound
 	for _, w := range due {
 		if cur == nil || cur.filter != w.filter || (len(cur.values) == pollBatchSize && cur.values[len(cur.values)-1] != w.value) {
 			// The describe serves many callers: it must not end with the
 			// one that sent it, only when all have left.
 			bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-			cur = &batch{b: &pollBatch{cancel: cancel}, ctx: bctx, filter: w.filter}
-			batches = append(batches, cur)
+			cur = &pollRound{b: &pollBatch{cancel: cancel}, ctx: bctx, filter: w.filter}
+			rounds = append(rounds, cur)
 		}
 		if len(cur.values) == 0 || cur.values[len(cur.values)-1] != w.value {
 			cur.values = append(cur.values, w.value)
@@ -154,18 +183,18 @@ func (c *Client) sendPolls(ctx context.Context, self *pollWaiter) {
 			w.wake()
 		}
 	}
-	p.mu.Unlock()
-	for _, b := range batches {
-		go c.describeFor(b.ctx, b.b, b.filter, b.values, b.waiters)
-	}
+	p.inflight += len(rounds)
+	return rounds
 }
 
-// describeFor sends one describe with values for filter and gives each
-// wait the items that concern it.
-func (c *Client) describeFor(ctx context.Context, b *pollBatch, filter string, values []string, waiters []*pollWaiter) {
-	defer b.cancel()
-	params := url.Values{"Filter.1.Name": {filter}}
-	for i, v := range values {
+// describeFor sends one describe of a round, gives each wait the items
+// that concern it, and then sends the next round for the waits that became
+// due while too many describes were in flight.
+func (c *Client) describeFor(r *pollRound) {
+	ctx, waiters := r.ctx, r.waiters
+	defer r.b.cancel()
+	params := url.Values{"Filter.1.Name": {r.filter}}
+	for i, v := range r.values {
 		params["Filter.1.Value."+strconv.Itoa(i+1)] = []string{v}
 	}
 	keep := func(it *describeItem) bool {
@@ -177,7 +206,7 @@ func (c *Client) describeFor(ctx context.Context, b *pollBatch, filter string, v
 		return false
 	}
 	var calls int
-	items, _, err := c.describeInterfaces(ctx, params, &calls, keep)
+	items, _, err := c.describeMatching(ctx, params, &calls, keep)
 	for _, w := range waiters {
 		a := pollAnswer{calls: calls, err: err}
 		for _, it := range items {
@@ -186,6 +215,20 @@ func (c *Client) describeFor(ctx context.Context, b *pollBatch, filter string, v
 			}
 		}
 		w.answer <- a
+	}
+	p := &c.polls
+	p.mu.Lock()
+	p.inflight--
+	var next []*pollRound
+	for w := range p.pending {
+		if w.overdue {
+			next = p.takeLocked(context.WithoutCancel(ctx), c.now(), nil)
+			break
+		}
+	}
+	p.mu.Unlock()
+	for _, r := range next {
+		go c.describeFor(r)
 	}
 }
 

@@ -53,6 +53,12 @@ var noSecretTypes = map[string]string{
 	"HTTPClient":                   "an interface: the caller's client",
 	"MoveNetworkInterfaceInput":    "IDs and indexes the caller gives",
 	"MoveNetworkInterfaceOutput":   "outputs and states of the calls made",
+	"MoveStep":                     "IDs, indexes, a status and times of one half of a move",
+	"MoveRefusedError":             "describe answers, a reason and an *APIError, redacted where it is built",
+	"MoveIncompleteError":          "a move's output and a step's error, redacted where it is built",
+	"AmbiguousAttachmentError":     "the lookup's input and describe answers",
+	"PageLimitError":               "a page count and a request ID",
+	"WrongInterfaceError":          "IDs the caller gave and a describe answer showed",
 	// ec2test
 	"ec2test.Attachment":       "seeded IDs and indexes",
 	"ec2test.AttachmentState":  "seeded IDs and a status",

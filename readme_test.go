@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/ec2lite/enidetach"
@@ -192,77 +191,6 @@ func TestREADMEUse(t *testing.T) {
 	var ve *enidetach.ValidationError
 	if err := readmeUse(ctx); !errors.As(err, &ve) {
 		t.Errorf("plain http to a remote host: %v, want a *ValidationError", err)
-	}
-}
-
-// readmeDetachAndWait is the README's "Detach and wait" snippet.
-func readmeDetachAndWait(ctx context.Context, client *enidetach.Client, id string) (*enidetach.WaitResult, error) {
-	res, err := client.DetachAndWait(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: id},
-		func(o *enidetach.WaitOptions) {
-			o.MaxWait = 5 * time.Minute
-			o.Idempotent = true // NotFound means "already detached"
-		})
-	var timeout *enidetach.WaitTimeoutError
-	switch {
-	case errors.As(err, &timeout):
-		log.Printf("accepted, still %s after %d polls", timeout.Last.State.AttachmentStatus, timeout.Last.Polls)
-	case err != nil && res == nil:
-		log.Printf("the detach failed: %v", err)
-	case err != nil && res.Detach != nil:
-		log.Printf("detach accepted (request id %s), then a poll failed: %v", res.Detach.RequestID, err)
-	case err != nil:
-		log.Printf("already detached (%v), then a poll failed: %v", res.DetachError, err)
-	default:
-		log.Printf("detached after %d polls", res.Polls)
-	}
-	return res, err
-}
-
-// TestREADMEDetachAndWait runs every branch of the snippet, none of which
-// may panic: detached, timed out, the detach refused, a poll failing after
-// an accepted detach and after one that found the attachment gone.
-func TestREADMEDetachAndWait(t *testing.T) {
-	logged := captureLog(t)
-	// pollsFail makes the next request pass and the following ones fail as
-	// polls would, with an error that is not retried.
-	pollsFail := func(srv *ec2test.Server) {
-		srv.Inject(ec2test.Delay(0), 1)
-		srv.Inject(ec2test.APIError(403, "UnauthorizedOperation"), 10)
-	}
-	for _, tc := range []struct {
-		name      string
-		detaching time.Duration
-		id        string
-		timeout   time.Duration
-		prepare   func(*ec2test.Server)
-		want      string
-	}{
-		{name: "detached", id: ec2test.FailoverAttachment, want: "detached after 1 polls"},
-		{name: "still detaching", detaching: time.Hour, id: ec2test.FailoverAttachment, timeout: 300 * time.Millisecond,
-			want: "accepted, still detaching after 1 polls"},
-		{name: "detach refused", id: "eni-attach-00000000000000000", want: "the detach failed: "},
-		{name: "poll failed", id: ec2test.FailoverAttachment, prepare: pollsFail, want: "detach accepted (request id "},
-		{name: "already gone, then a poll failed", id: "eni-attach-0fffffffffffffff0", prepare: pollsFail,
-			want: "already detached (operation error EC2: DetachNetworkInterface"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			logged.Reset()
-			srv := ec2test.NewServer(ec2test.WithDetachingDuration(tc.detaching))
-			defer srv.Close()
-			if tc.prepare != nil {
-				tc.prepare(srv)
-			}
-			ctx := context.Background()
-			if tc.timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
-				defer cancel()
-			}
-			_, _ = readmeDetachAndWait(ctx, readmeClient(t, srv), tc.id)
-			if !strings.HasPrefix(logged.String(), tc.want) {
-				t.Errorf("logged %q, want it to begin %q", logged, tc.want)
-			}
-		})
 	}
 }
 

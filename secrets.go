@@ -234,8 +234,9 @@ const redactedMark = "[REDACTED]"
 // back; they are redacted from every error, snippet and log record taken
 // from the response (redactEchoes).
 type sentSecrets struct {
-	list [3]string
-	n    int
+	list    [3]string
+	anchors [3]string // anchor(list[i])
+	n       int
 }
 
 // secretsOf collects the secrets of a request sent with header h, signed
@@ -244,7 +245,7 @@ func secretsOf(h http.Header, secretKey string) sentSecrets {
 	var s sentSecrets
 	add := func(v string) {
 		if v != "" {
-			s.list[s.n] = v
+			s.list[s.n], s.anchors[s.n] = v, anchor(v)
 			s.n++
 		}
 	}
@@ -281,9 +282,12 @@ func forms(secret string) []string {
 	return f
 }
 
-// anchor returns the first run of letters and digits of secret, which
-// every form keeps, to rule out a body cheaply; "" when there is none long
-// enough to be telling.
+// maxAnchor bounds an anchor, so that looking for it costs no allocation.
+const maxAnchor = 16
+
+// anchor returns the start (at most maxAnchor bytes) of the first run of
+// letters and digits of secret, which every form keeps, to rule out a body
+// cheaply; "" when there is no run long enough to be telling.
 func anchor(secret string) string {
 	start := -1
 	for i := 0; i <= len(secret); i++ {
@@ -293,7 +297,7 @@ func anchor(secret string) string {
 			start = i
 		case !alnum && start >= 0:
 			if i-start >= minPartial {
-				return secret[start:i]
+				return secret[start:min(i, start+maxAnchor)]
 			}
 			start = -1
 		}
@@ -305,13 +309,41 @@ func isAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
+// mayHold reports whether v may hold a form of a secret or the start of
+// one, cheaply and without allocating: every form keeps the anchor, every
+// start of at least minPartial bytes begins with the secret's first
+// minPartial bytes. False means that v holds none.
+func (s *sentSecrets) mayHold(v []byte) bool {
+	for i, secret := range s.list[:s.n] {
+		if a := s.anchors[i]; a == "" || bytes.Contains(v, []byte(a)) ||
+			len(secret) > minPartial && bytes.Contains(v, []byte(secret[:minPartial])) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHoldString is mayHold of a string.
+func (s *sentSecrets) mayHoldString(v string) bool {
+	for i, secret := range s.list[:s.n] {
+		if a := s.anchors[i]; a == "" || strings.Contains(v, a) ||
+			len(secret) > minPartial && strings.Contains(v, secret[:minPartial]) {
+			return true
+		}
+	}
+	return false
+}
+
 // redactBytes returns body with every form of every secret replaced, and
 // the start of one (at least minPartial bytes) that ends body, cut off
 // there. body itself is returned, not copied, when it holds none.
 func (s *sentSecrets) redactBytes(body []byte) []byte {
+	if !s.mayHold(body) {
+		return body
+	}
 	out := body
-	for _, secret := range s.list[:s.n] {
-		if a := anchor(secret); a == "" || bytes.Contains(out, []byte(a)) {
+	for i, secret := range s.list[:s.n] {
+		if a := s.anchors[i]; a == "" || bytes.Contains(out, []byte(a)) {
 			for _, form := range forms(secret) {
 				if bytes.Contains(out, []byte(form)) {
 					out = bytes.ReplaceAll(out, []byte(form), []byte(redactedMark))
@@ -338,7 +370,7 @@ func (s *sentSecrets) redactBytes(body []byte) []byte {
 
 // redactString is redactBytes of a string.
 func (s *sentSecrets) redactString(v string) string {
-	if s.n == 0 || v == "" {
+	if !s.mayHoldString(v) {
 		return v
 	}
 	if r := s.redactBytes([]byte(v)); string(r) != v {
@@ -365,8 +397,10 @@ func redactEchoes(err error, body []byte, s sentSecrets) error {
 		}
 		e.RequestID = s.redactString(e.RequestID)
 		if e.Err != nil && e.Err != errBodyTooLarge {
-			if msg := e.Err.Error(); s.redactString(msg) != msg {
-				e.Err = errors.New(s.redactString(msg))
+			if msg := e.Err.Error(); s.mayHoldString(msg) {
+				if r := s.redactString(msg); r != msg {
+					e.Err = errors.New(r)
+				}
 			}
 		}
 	}

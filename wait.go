@@ -30,24 +30,37 @@ const (
 	maxPollBackoffShift = 16
 )
 
-// pollWindow returns the bounds of the delay before the next poll, when
+// pollBase returns the base of the delay before the next poll, when
 // waited has passed since the wait began and the last failures polls
-// failed: each failure in a row doubles the base, up to MaxDelay.
-func pollWindow(waited, minDelay, maxDelay time.Duration, failures int) (lo, hi time.Duration) {
+// failed: each failure in a row doubles it, up to MaxDelay.
+func pollBase(waited, minDelay, maxDelay time.Duration, failures int) time.Duration {
 	base := min(max(waited/waitDelayDivisor, minDelay*100/jitterLowPct), maxDelay)
 	if failures > 0 {
 		base = min(base<<min(failures, maxPollBackoffShift), maxDelay)
 	}
-	clamp := func(d time.Duration) time.Duration { return min(max(d, minDelay), maxDelay) }
-	return clamp(base * jitterLowPct / 100), clamp(base * jitterHighPct / 100)
+	return base
 }
 
-// jitter returns a delay drawn uniformly from [lo, hi].
-func jitter(lo, hi time.Duration) time.Duration {
-	if hi <= lo {
-		return lo
+// jitteredDelay returns the delay for a base and a factor f drawn in
+// [0.85, 1.05], within MinDelay and MaxDelay.
+func jitteredDelay(base time.Duration, f float64, minDelay, maxDelay time.Duration) time.Duration {
+	return min(max(time.Duration(float64(base)*f), minDelay), maxDelay)
+}
+
+// pollWindow returns the bounds of the delay before the next poll (see
+// pollBase).
+func pollWindow(waited, minDelay, maxDelay time.Duration, failures int) (lo, hi time.Duration) {
+	base := pollBase(waited, minDelay, maxDelay, failures)
+	return jitteredDelay(base, jitterLowPct/100.0, minDelay, maxDelay), jitteredDelay(base, jitterHighPct/100.0, minDelay, maxDelay)
+}
+
+// nextDelay draws the delay before the next poll.
+func (c *Client) nextDelay(waited time.Duration, o WaitOptions, failures int) time.Duration {
+	f := (jitterLowPct + (jitterHighPct-jitterLowPct)*rand.Float64()) / 100
+	if c.jitter != nil {
+		f = c.jitter()
 	}
-	return lo + rand.N(hi-lo+1)
+	return jitteredDelay(pollBase(waited, o.MinDelay, o.MaxDelay, failures), f, o.MinDelay, o.MaxDelay)
 }
 
 // InterfaceState is a network interface as DescribeNetworkInterfaces shows it.
@@ -96,11 +109,12 @@ type WaitResult struct {
 	Attached bool
 	// AlreadyDetached reports that DetachAndWait's detach answered
 	// InvalidAttachmentID.NotFound and WaitOptions.Idempotent counted it as
-	// done. Detached is then true too, and Detach nil: the wait polls to
-	// report the interface's State, and a poll that fails leaves State
-	// empty and is counted in FailedPolls and LastPollError instead of
-	// failing the wait (unless that poll still shows the attachment, the
-	// result is Detached).
+	// done. Detach is then nil and DetachError holds the NotFound. The
+	// wait still polls, to report the interface's State: Detached is set
+	// unless a poll shows the attachment still there (then the wait goes
+	// on as any other). A poll that fails, for any reason, does not
+	// contradict the NotFound: the result is Detached, with no error, the
+	// failure counted in FailedPolls and LastPollError and State empty.
 	AlreadyDetached bool
 	// Detach is DetachAndWait's detach, when the service accepted it: its
 	// Return and request ID. Nil for WaitUntilDetached and when the detach
@@ -133,12 +147,14 @@ type WaitResult struct {
 
 // WaitOptions tunes WaitUntilDetached, DetachAndWait and WaitUntilAttached.
 type WaitOptions struct {
-	// NetworkInterfaceID, when known, is polled by ID from the first poll
-	// on; it must be the attachment's interface (LookupAttachment gives
-	// both). Without it, the first poll finds the interface by attachment
-	// ID and later polls ask for that interface by ID. WaitUntilAttached
-	// takes the interface as an argument: there it must be empty or the
-	// same.
+	// NetworkInterfaceID, when known, is polled (with the
+	// network-interface-id filter) from the first poll on; it must be the
+	// attachment's interface (LookupAttachment gives both). Without it,
+	// the first poll finds the interface by attachment ID and later polls
+	// ask for that interface. A poll whose answer does not show the
+	// interface asks for it by ID: one never seen is not taken as
+	// detached. WaitUntilAttached takes the interface as an argument:
+	// there it must be empty or the same.
 	NetworkInterfaceID string
 	// MinDelay and MaxDelay bound the delay between polls. A base delay
 	// is a twelfth of the time waited so far, at least MinDelay/0.85, at
@@ -147,23 +163,25 @@ type WaitOptions struct {
 	// base, never below MinDelay nor above MaxDelay. With the defaults,
 	// 1.7 s and 15 s, delays are between 1.7 s and 2.1 s for the
 	// first 24 s, then grow with the wait, to between 12.75 s and 15 s
-	// from 3 minutes on: about 24 polls in the first minute and 4 or 5 a
-	// minute later; a detach is noticed about a twelfth of its duration
-	// (and at most 2.1 s) after it ends. MinDelay = MaxDelay polls at
-	// exactly that interval.
+	// from 3 minutes on: at most 25 polls in the first minute and 5 a
+	// minute later; a detach is noticed at most 2.1 s after it ends for
+	// the first 24 s (p95 1.9 s for detaches up to 30 s), then about a
+	// twelfth of its duration. MinDelay = MaxDelay polls at exactly that
+	// interval.
 	//
 	// WaitUntilDetached and WaitUntilAttached poll at once, then on this
 	// schedule; DetachAndWait, after an accepted detach, waits a first
 	// delay (at most half the time MaxWait or the context leave) before
-	// its first poll, since a
-	// detach takes a second or more.
-	// After a failed poll, the base doubles with each failure in a row, up
-	// to MaxDelay.
+	// its first poll, since a detach takes a second or more. After a
+	// failed poll, the base doubles with each failure in a row, up to
+	// MaxDelay.
 	//
 	// Waits on one client share their polls: a poll that is due also asks
-	// for every other wait whose window has begun, and one
-	// DescribeNetworkInterfaces (filtered by up to 100 interface or
-	// attachment IDs) answers them all. No wait polls before its window.
+	// for every other wait whose last poll is at least MinDelay old, and
+	// one DescribeNetworkInterfaces (filtered by up to 100 interface or
+	// attachment IDs) answers them all. So no wait is polled more often
+	// than MinDelay, and a crowd of waits on one client is polled in one
+	// round of calls when the first of them is due.
 	MinDelay, MaxDelay time.Duration
 	// MaxWait bounds the polling, counted from its start, besides the
 	// context. 0: only the context.
@@ -175,7 +193,9 @@ type WaitOptions struct {
 	// "detaching". A detach retried after a lost response, or run twice by
 	// a failover script, sees exactly these.
 	Idempotent bool
-	// OnPoll, if set, is called after every poll with the result so far.
+	// OnPoll, if set, is called after every poll with the result so far,
+	// a failed poll that the wait outlasts included (FailedPolls tells
+	// it). It runs in the caller's goroutine.
 	OnPoll func(WaitResult)
 }
 
@@ -196,14 +216,19 @@ type WaitTimeoutError struct {
 	attaching bool
 }
 
-// Error gives the time waited, the polls and the last state seen.
+// Error gives the time waited, the polls (and the failed ones, with the
+// last failure) and the last state seen.
 func (e *WaitTimeoutError) Error() string {
 	st, goal := e.Last.State, "detached"
 	if e.attaching {
 		goal = "attached"
 	}
-	return fmt.Sprintf("enidetach: interface not %s after %s and %d polls (last seen: interface %q status %q, attachment status %q): %v",
-		goal, e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
+	failed := ""
+	if e.Last.FailedPolls > 0 {
+		failed = fmt.Sprintf(", %d failed (last: %v)", e.Last.FailedPolls, e.Last.LastPollError)
+	}
+	return fmt.Sprintf("enidetach: interface not %s after %s and %d polls%s (last seen: interface %q status %q, attachment status %q): %v",
+		goal, e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, failed, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
 }
 
 // Unwrap returns Err.
@@ -329,7 +354,9 @@ func (c *Client) now() time.Time { return c.clock() }
 func waitOptions(optFns []func(*WaitOptions)) WaitOptions {
 	var o WaitOptions
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil { // a nil option is no option, not a panic
+			fn(&o)
+		}
 	}
 	if o.MinDelay == 0 {
 		o.MinDelay = defaultWaitMinDelay
@@ -419,8 +446,8 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 	if floor {
 		// At most half the time left (MaxWait, the context's deadline): a
 		// wait that ends without a look is of no use to anyone.
-		lo, hi := pollWindow(0, o.MinDelay, o.MaxDelay, 0)
-		d := jitter(lo, hi)
+		lo, _ := pollWindow(0, o.MinDelay, o.MaxDelay, 0)
+		d := c.nextDelay(0, o, 0)
 		if dl, ok := ctx.Deadline(); ok {
 			left := time.Until(dl) / 2 // MaxWait's deadline is in ctx too
 			lo, d = max(min(lo, left), 0), max(min(d, left), 0)
@@ -451,7 +478,7 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 			// A filter matches nothing both for an interface that does not
 			// exist and for one EC2 does not show yet: asked by ID, EC2
 			// says which.
-			items, _, err = c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {ifaceID}}, &res.Polls, w.match)
+			items, _, err = c.describeMatching(ctx, url.Values{"NetworkInterfaceId.1": {ifaceID}}, &res.Polls, w.match)
 		}
 		if err != nil && seen && !goal.attach && isCode(err, "InvalidNetworkInterfaceID.NotFound") {
 			items, err = nil, nil // deleted, which detached it
@@ -476,8 +503,7 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 			if o.OnPoll != nil {
 				o.OnPoll(*res)
 			}
-			lo, hi := pollWindow(now.Sub(start), o.MinDelay, o.MaxDelay, failures)
-			eligible, due = now.Add(lo), now.Add(jitter(lo, hi))
+			eligible, due = now.Add(o.MinDelay), now.Add(c.nextDelay(now.Sub(start), o, failures))
 			continue
 		}
 		failures = 0
@@ -486,12 +512,12 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 		// attachment is done; an attach wait goes on: right after an
 		// accepted attach, EC2 may still show the interface available or
 		// its old attachment.
-		res.State, res.Detached, res.Attached = InterfaceState{NetworkInterfaceID: ifaceID}, !goal.attach, false
 		for _, it := range items {
 			if ours(&it) && ifaceID != "" && it.ID != ifaceID {
 				return res, &WrongInterfaceError{AttachmentID: attachmentID, NetworkInterfaceID: ifaceID, Found: it.ID}
 			}
 		}
+		res.State, res.Detached, res.Attached = InterfaceState{NetworkInterfaceID: ifaceID}, !goal.attach, false
 		for _, it := range items {
 			ifaceID, seen = it.ID, true
 			switch {
@@ -516,7 +542,9 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 			}
 			unlessDetaching = nil
 		}
-		lo, hi := pollWindow(now.Sub(start), o.MinDelay, o.MaxDelay, 0)
-		eligible, due = now.Add(lo), now.Add(jitter(lo, hi))
+		// Another wait's describe may take this one along from MinDelay on:
+		// a crowd of waits on one client collapses into one round of
+		// describes, sent when the first of them is due.
+		eligible, due = now.Add(o.MinDelay), now.Add(c.nextDelay(now.Sub(start), o, 0))
 	}
 }

@@ -29,10 +29,10 @@ type simSchedule struct {
 	first func(rng *rand.Rand) time.Duration
 }
 
-// simJitter draws a delay from pollWindow's window, as jitter does.
+// simJitter draws a delay as Client.nextDelay does.
 func simJitter(waited time.Duration, rng *rand.Rand) time.Duration {
-	lo, hi := pollWindow(waited, defaultWaitMinDelay, defaultWaitMaxDelay, 0)
-	return lo + time.Duration(rng.Int63n(int64(hi-lo)+1))
+	f := (jitterLowPct + (jitterHighPct-jitterLowPct)*rng.Float64()) / 100
+	return jitteredDelay(pollBase(waited, defaultWaitMinDelay, defaultWaitMaxDelay, 0), f, defaultWaitMinDelay, defaultWaitMaxDelay)
 }
 
 func simSchedules() []simSchedule {
@@ -45,7 +45,8 @@ func simSchedules() []simSchedule {
 		{"enidetach: ÷12, base 2 s–15 s, 85–105 % jitter, first poll after a first delay", func(_ int, waited time.Duration, rng *rand.Rand) time.Duration {
 			return simJitter(waited, rng)
 		}, "the default", 0, func(rng *rand.Rand) time.Duration { return simJitter(0, rng) }},
-		{"enidetach before: ÷12, 2 s–15 s, no jitter, first poll at once", proportional(12, 2*time.Second, 15*time.Second), "", 0, nil},
+		{"enidetach: ÷12, 2 s–15 s", proportional(12, 2*time.Second, 15*time.Second),
+			"before: no jitter, the first poll at once; also the default with its jitter pinned to the base, as the move's model uses it", 0, nil},
 		{"enidetach earlier: 1 s doubling to 15 s, equal jitter", func(n int, _ time.Duration, rng *rand.Rand) time.Duration {
 			d := min(time.Second<<min(n-1, 10), 15*time.Second)
 			return d/2 + time.Duration(rng.Float64()*float64(d/2))

@@ -35,24 +35,31 @@ func rootElement(d *xml.Decoder) (xml.StartElement, error) {
 	}
 }
 
+// selfDecoder is an operation's result that brings its own decoding: an
+// allocation-free fast path over xmlscan.go for the shape the service
+// sends, and encoding/xml for any other.
+type selfDecoder interface {
+	// decodeFast fills the result from body, or reports false, having
+	// filled nothing, to leave the body to decodeXML.
+	decodeFast(body []byte) bool
+	// decodeXML fills the result through encoding/xml, checking that the
+	// root element is <action>Response.
+	decodeXML(body []byte, action string) error
+}
+
 // decodeResult decodes a success body whose root element must be
 // <action>Response (in any namespace) into out; a nil out only checks the
-// root element and that the document is well formed. The
-// DetachNetworkInterface result takes the allocation-free fast path of
-// xmlscan.go when it can, else encoding/xml into detachResponse.
+// root element and that the document is well formed. An operation's own
+// result (a selfDecoder: the detach's, the attach's) takes its fast path
+// when it can; anything else goes through encoding/xml.
 func decodeResult(body []byte, action string, out any) error {
-	r, ok := out.(*detachResult)
-	if !ok || action != "DetachNetworkInterface" {
-		return decodeResultXML(body, action, out)
+	if r, ok := out.(selfDecoder); ok {
+		if r.decodeFast(body) {
+			return nil
+		}
+		return r.decodeXML(body, action)
 	}
-	if fastDetachResult(body, r) {
-		return nil
-	}
-	var doc detachResponse
-	if err := decodeResultXML(body, action, &doc); err != nil {
-		return err
-	}
-	return doc.result(r)
+	return decodeResultXML(body, action, out)
 }
 
 // decodeResultXML is decodeResult through encoding/xml only: the root

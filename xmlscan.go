@@ -296,42 +296,97 @@ func xmlText(raw []byte) (string, bool) {
 	return string(out), true
 }
 
-// fastDetachResult decodes the DetachNetworkInterface result as
-// detachResponse.result would.
-func fastDetachResult(body []byte, r *detachResult) bool {
+// scanLeaves scans a document whose root element is root and whose
+// children are all text leaves, and sets vals[i] to the raw text of the
+// child named names[i] (nil when absent). It reports false for any other
+// shape and for a named child that repeats; other children are ignored.
+func scanLeaves(body []byte, root string, names []string, vals [][]byte) bool {
 	var s xmlScan
-	if !scanXML(body, &s) || string(s.root) != "DetachNetworkInterfaceResponse" {
+	if !scanXML(body, &s) || string(s.root) != root {
 		return false
 	}
-	var idRaw, retRaw []byte
-	seenID, seenReturn := false, false
+	var seen uint
 	for _, l := range s.leaves[:s.n] {
 		if l.depth != 1 {
 			return false // nested content: let encoding/xml skip it
 		}
-		switch string(l.name) {
-		case "requestId":
-			if seenID {
-				return false
+		for i, name := range names {
+			if string(l.name) == name {
+				if seen&(1<<i) != 0 {
+					return false
+				}
+				seen |= 1 << i
+				vals[i] = l.text
 			}
-			seenID, idRaw = true, l.text
-		case "return":
-			if seenReturn {
-				return false
-			}
-			seenReturn, retRaw = true, l.text
 		}
 	}
-	ret, ok := parseReturn(bytes.TrimSpace(retRaw))
+	return true
+}
+
+// detachLeaves are the children of the detach's result that it reads.
+var detachLeaves = []string{"requestId", "return"}
+
+// fastDetachResult decodes the DetachNetworkInterface result as
+// detachResponse.result would.
+func fastDetachResult(body []byte, r *detachResult) bool {
+	var v [2][]byte
+	if !scanLeaves(body, "DetachNetworkInterfaceResponse", detachLeaves, v[:]) {
+		return false
+	}
+	ret, ok := parseReturn(bytes.TrimSpace(v[1]))
 	if !ok {
 		return false
 	}
-	id, ok := xmlText(idRaw)
+	id, ok := xmlText(v[0])
 	if !ok {
 		return false
 	}
 	r.out = DetachNetworkInterfaceOutput{Return: ret, RequestID: id}
 	return true
+}
+
+// attachLeaves are the children of the attach's result that it reads.
+var attachLeaves = []string{"requestId", "attachmentId", "networkCardIndex"}
+
+// fastAttachResult decodes the AttachNetworkInterface result as
+// attachResponse.result would.
+func fastAttachResult(body []byte, r *attachResult) bool {
+	var v [3][]byte
+	if !scanLeaves(body, "AttachNetworkInterfaceResponse", attachLeaves, v[:]) {
+		return false
+	}
+	id, ok := xmlText(v[0])
+	if !ok {
+		return false
+	}
+	att, ok := xmlText(v[1])
+	if !ok || att == "" {
+		return false
+	}
+	card, cardText := 0, bytes.TrimSpace(v[2])
+	if len(cardText) > 0 {
+		if card, ok = parseIndex(cardText); !ok {
+			return false
+		}
+	}
+	*r = attachResult{out: AttachNetworkInterfaceOutput{AttachmentID: att, NetworkCardIndex: card, RequestID: id}, cardSet: len(cardText) > 0}
+	return true
+}
+
+// parseIndex reads a device or network card index: 1 to 9 decimal digits.
+// It does not allocate.
+func parseIndex(text []byte) (int, bool) {
+	if len(text) == 0 || len(text) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range text {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 func asciiEqualFold(b []byte, s string) bool {

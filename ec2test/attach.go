@@ -48,7 +48,7 @@ func (s *Server) attach(params url.Values, key Key, now time.Time) (string, *ec2
 		return "", malformedInterfaceID(interfaceID)
 	}
 	if !wellFormedID(instanceID, "i-") {
-		return "", &ec2Error{400, "InvalidInstanceID.Malformed", fmt.Sprintf("Invalid id: %q (expecting \"i-...\")", instanceID)}
+		return "", malformedInstanceID(instanceID)
 	}
 
 	s.mu.Lock()
@@ -61,7 +61,7 @@ func (s *Server) attach(params url.Values, key Key, now time.Time) (string, *ec2
 	in, ok := s.instances[instanceID]
 	switch {
 	case !ok:
-		return "", &ec2Error{400, "InvalidInstanceID.NotFound", fmt.Sprintf("The instance ID '%s' does not exist", instanceID)}
+		return "", instancesNotFound([]string{instanceID})
 	case n.AvailabilityZone != in.AvailabilityZone:
 		return "", &ec2Error{400, "InvalidParameterCombination", "You may not attach a network interface to an instance if they are not in the same availability zone"}
 	case n.att != nil:
@@ -72,6 +72,7 @@ func (s *Server) attach(params url.Values, key Key, now time.Time) (string, *ec2
 	a := Attachment{AttachmentID: newAttachmentID(), NetworkInterfaceID: interfaceID, InstanceID: instanceID,
 		DeviceIndex: device, NetworkCardIndex: card, AttachTime: now}
 	n.attaches++
+	n.remember(now, s.describeLag)
 	n.att = &AttachmentState{Attachment: a, Status: "attached"}
 	if s.attaching > 0 {
 		n.att.Status, n.attachAt = "attaching", now.Add(s.attaching)

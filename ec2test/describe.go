@@ -1,26 +1,15 @@
 package ec2test
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Limits of DescribeNetworkInterfaces' MaxResults.
-const (
-	minMaxResults = 5
-	maxMaxResults = 1000
-)
-
-var (
-	describeIDParam     = regexp.MustCompile(`^NetworkInterfaceId\.\d+$`)
-	describeFilterParam = regexp.MustCompile(`^Filter\.(\d+)\.(Name|Value\.\d+)$`)
-)
+var describeIDParam = regexp.MustCompile(`^NetworkInterfaceId\.\d+$`)
 
 // interfaceFilters maps the DescribeNetworkInterfaces filters the server
 // knows to an interface's values for them.
@@ -68,55 +57,6 @@ func attachmentFilter(f func(*AttachmentState) string) func(InterfaceState) []st
 	}
 }
 
-// filterMatch reports whether s matches an EC2 filter value, in which *
-// stands for any run of characters, ? for one, and a backslash escapes
-// either.
-func filterMatch(pattern, s string) bool {
-	p, t := []rune(pattern), []rune(s)
-	var match func(i, j int) bool
-	match = func(i, j int) bool {
-		for i < len(p) {
-			switch c := p[i]; {
-			case c == '*':
-				for k := j; k <= len(t); k++ {
-					if match(i+1, k) {
-						return true
-					}
-				}
-				return false
-			case c == '?':
-				if j == len(t) {
-					return false
-				}
-			default:
-				if c == '\\' && i+1 < len(p) && (p[i+1] == '*' || p[i+1] == '?' || p[i+1] == '\\') {
-					i++
-					c = p[i]
-				}
-				if j == len(t) || t[j] != c {
-					return false
-				}
-			}
-			i, j = i+1, j+1
-		}
-		return j == len(t)
-	}
-	return match(0, 0)
-}
-
-// pageToken encodes the ID a page ended with; decodePageToken reverses it.
-func pageToken(lastID string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("ec2test/v1/" + lastID))
-}
-
-func decodePageToken(tok string) (string, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return "", false
-	}
-	return strings.CutPrefix(string(b), "ec2test/v1/")
-}
-
 // privateDNSName is the interface's private DNS name, as EC2 names it.
 func privateDNSName(st InterfaceState) string {
 	host := "ip-" + strings.ReplaceAll(st.PrivateIPAddress, ".", "-")
@@ -126,124 +66,41 @@ func privateDNSName(st InterfaceState) string {
 	return host + ".ec2.internal"
 }
 
+// interfaceList is DescribeNetworkInterfaces' list parameters.
+var interfaceList = listAction{
+	idParam:     describeIDParam,
+	filterKnown: func(name string) bool { _, ok := interfaceFilters[name]; return ok },
+	idsVsMax:    "The parameter NetworkInterfaceIds cannot be used with the parameter MaxResults",
+	wellFormed:  func(id string) bool { return wellFormedID(id, "eni-") },
+	malformed:   malformedInterfaceID,
+}
+
 // describe handles DescribeNetworkInterfaces: NetworkInterfaceId.N,
 // Filter.N.Name / Filter.N.Value.M, MaxResults and NextToken.
 func (s *Server) describe(params url.Values, key Key, now time.Time) (string, *ec2Error) {
-	if e := checkParams(params, func(k string) bool {
-		return k == "DryRun" || k == "MaxResults" || k == "NextToken" || describeIDParam.MatchString(k) || describeFilterParam.MatchString(k)
-	}); e != nil {
+	q, e := interfaceList.parse(params, key)
+	if e != nil {
 		return "", e
 	}
-	if e := authorize(key, params); e != nil {
-		return "", e
-	}
-	var ids []string
-	filters := map[string][]string{} // filter name -> accepted values
-	names := map[string]string{}     // filter index -> name
-	for k, v := range params {
-		if describeIDParam.MatchString(k) {
-			ids = append(ids, v[0])
-		}
-		if m := describeFilterParam.FindStringSubmatch(k); m != nil && m[2] == "Name" {
-			names[m[1]] = v[0]
-		}
-	}
-	sort.Strings(ids)
-	for k, v := range params {
-		if m := describeFilterParam.FindStringSubmatch(k); m != nil && m[2] != "Name" {
-			name, ok := names[m[1]]
-			if !ok {
-				return "", &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Filter.%s has values but no name", m[1])}
-			}
-			filters[name] = append(filters[name], v[0])
-		}
-	}
-	for name := range filters {
-		if _, ok := interfaceFilters[name]; !ok {
-			return "", &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("The filter '%s' is invalid", name)}
-		}
-	}
-	limit := 0
-	if v, ok := params["MaxResults"]; ok {
-		if len(ids) > 0 {
-			return "", &ec2Error{400, "InvalidParameterCombination", "The parameter NetworkInterfaceIds cannot be used with the parameter MaxResults"}
-		}
-		n, err := strconv.Atoi(v[0])
-		switch {
-		case err != nil:
-			return "", &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %s ) for parameter maxResults is invalid. Expecting an integer.", v[0])}
-		case n < minMaxResults:
-			return "", &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %d ) for parameter maxResults is invalid. Expecting a value greater than %d.", n, minMaxResults)}
-		case n > maxMaxResults:
-			return "", &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %d ) for parameter maxResults is invalid. Expecting a value smaller than or equal to %d.", n, maxMaxResults)}
-		}
-		limit = n
-	}
-	after := ""
-	if tok, ok := params["NextToken"]; ok {
-		id, valid := decodePageToken(tok[0])
-		if !valid {
-			return "", &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %s ) for parameter NextToken is invalid. The token is invalid.", tok[0])}
-		}
-		after = id
-	}
-	for _, id := range ids {
-		if !wellFormedID(id, "eni-") {
-			return "", malformedInterfaceID(id)
-		}
-	}
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advanceAll(now)
-	for _, id := range ids {
+	for _, id := range q.ids {
 		if _, ok := s.interfaces[id]; !ok {
 			return "", interfaceNotFound(id)
 		}
 	}
 	var matched []InterfaceState
 	for _, n := range s.interfaces {
-		if len(ids) > 0 && !contains(ids, n.NetworkInterfaceID) || n.NetworkInterfaceID <= after {
+		if !q.wants(n.NetworkInterfaceID) {
 			continue
 		}
-		st := n.state()
-		if matchesAll(st, filters) {
+		if st := s.shown(n, now); matchesAll(st, q.filters, interfaceFilters) {
 			matched = append(matched, st)
 		}
 	}
-	sort.Slice(matched, func(i, j int) bool { return matched[i].NetworkInterfaceID < matched[j].NetworkInterfaceID })
-	next := ""
-	if limit > 0 && len(matched) > limit {
-		matched = matched[:limit]
-		next = pageToken(matched[limit-1].NetworkInterfaceID)
-	}
-	var b strings.Builder
-	b.WriteString("    <networkInterfaceSet>\n")
-	for _, st := range matched {
-		writeInterface(&b, st)
-	}
-	b.WriteString("    </networkInterfaceSet>\n")
-	if next != "" {
-		fmt.Fprintf(&b, "    <nextToken>%s</nextToken>\n", next)
-	}
-	return b.String(), nil
-}
-
-// matchesAll reports whether an interface matches every filter (one of
-// each filter's values).
-func matchesAll(st InterfaceState, filters map[string][]string) bool {
-	for name, accepted := range filters {
-		hit := false
-		for _, v := range interfaceFilters[name](st) {
-			for _, pattern := range accepted {
-				hit = hit || filterMatch(pattern, v)
-			}
-		}
-		if !hit {
-			return false
-		}
-	}
-	return true
+	matched, next := page(q, matched, func(st InterfaceState) string { return st.NetworkInterfaceID })
+	return writeList("networkInterfaceSet", matched, writeInterface, next), nil
 }
 
 // writeInterface writes one item of networkInterfaceSet as EC2 does.
@@ -292,13 +149,4 @@ func writeInterface(b *strings.Builder, st InterfaceState) {
 		"            <interfaceType>%s</interfaceType>\n"+
 		"        </item>\n",
 		xmlEscape(st.PrivateIPAddress), xmlEscape(dns), xmlEscape(st.InterfaceType))
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

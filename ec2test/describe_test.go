@@ -46,19 +46,26 @@ type describeDoc struct {
 // ("Name=value" pairs) and decodes the answer.
 func describe(t *testing.T, srv *ec2test.Server, pairs ...string) (answer, describeDoc) {
 	t.Helper()
-	v := url.Values{"Action": {"DescribeNetworkInterfaces"}, "Version": {"2016-11-15"}}
+	var doc describeDoc
+	return sendAction(t, srv, "DescribeNetworkInterfaces", &doc, pairs...), doc
+}
+
+// sendAction sends action with the given parameters ("Name=value" pairs)
+// and decodes a successful answer into out.
+func sendAction(t *testing.T, srv *ec2test.Server, action string, out any, pairs ...string) answer {
+	t.Helper()
+	v := url.Values{"Action": {action}, "Version": {"2016-11-15"}}
 	for _, p := range pairs {
 		k, val, _ := strings.Cut(p, "=")
 		v.Add(k, val)
 	}
 	got := send(t, srv, defaultKey, v.Encode(), time.Time{}, "")
-	var doc describeDoc
 	if got.status == 200 {
-		if err := xml.Unmarshal([]byte(got.body), &doc); err != nil {
+		if err := xml.Unmarshal([]byte(got.body), out); err != nil {
 			t.Fatalf("%v\n%s", err, got.body)
 		}
 	}
-	return got, doc
+	return got
 }
 
 func (d describeDoc) ids() string {

@@ -46,6 +46,7 @@ func (s *Server) detach(params url.Values, key Key, now time.Time) (string, *ec2
 		return "", &ec2Error{400, "IncorrectState", fmt.Sprintf("The attachment '%s' is still attaching.", id)}
 	}
 	n.detaches++
+	n.remember(now, s.describeLag)
 	if force {
 		n.forced++
 	}

@@ -5,8 +5,8 @@
 // in it.
 //
 // It speaks the EC2 Query protocol (Version 2016-11-15) for
-// DetachNetworkInterface, AttachNetworkInterface and
-// DescribeNetworkInterfaces, and answers the way EC2 does: text/xml bodies,
+// DetachNetworkInterface, AttachNetworkInterface, DescribeNetworkInterfaces
+// and DescribeInstances, and answers the way EC2 does: text/xml bodies,
 // errors as Response/Errors/Error with a RequestID, Date and
 // x-amzn-requestid headers.
 //
@@ -48,8 +48,9 @@
 //	srv := ec2test.NewServer(ec2test.WithSeed(seed))
 //
 // Fields left empty get defaults: the region's first zone, a subnet per
-// zone, a VPC per region, a private IP, a MAC address. AddInstance,
-// AddNetworkInterface and AddAttachment change a running server; Interface,
+// zone, a VPC per region, a private IP, a MAC address, instances
+// "running". AddInstance, AddNetworkInterface, AddAttachment and
+// SetInstanceState change a running server; Interface,
 // InterfaceByAttachment, Interfaces and Instances show its state.
 //
 // # What it models
@@ -94,12 +95,34 @@
 // not with NetworkInterfaceId.N: InvalidParameterCombination) with
 // NextToken, so SDK, CLI and botocore paginators work.
 //
+// DescribeInstances answers one reservation per instance
+// (reservationSet>item>instancesSet>item) with the instance's ID, state
+// (code and name), zone, subnet, VPC, private IP and the interfaces
+// attached, attaching or detaching (networkInterfaceSet, each with its
+// attachment ID, device and network card index and status). It takes
+// InstanceId.N (malformed: InvalidInstanceID.Malformed; unknown:
+// InvalidInstanceID.NotFound naming every unknown ID), the filters
+// instance-id, availability-zone, instance-state-name,
+// instance-state-code, subnet-id, vpc-id, owner-id,
+// network-interface.network-interface-id,
+// network-interface.attachment.attachment-id,
+// network-interface.attachment.device-index,
+// network-interface.attachment.network-card-index and
+// network-interface.attachment.status, and MaxResults (not with
+// InstanceId.N) with NextToken.
+//
 // # Time
 //
 // WithClock gives the server a clock that a test moves, so attaching and
 // detaching that take tens of seconds pass in microseconds. Give a client
 // the same clock (enidetach's Options.Clock) so its signatures stay within
 // the server's 15 minutes. See the failover example.
+//
+// EC2's describes are eventually consistent: right after an accepted attach
+// or detach they may still show the state before it. WithDescribeLag(d)
+// does the same on purpose: both Describe actions show each interface as it
+// was d ago, while the attach and detach act on the truth, so a test proves
+// that a client's waits tolerate it.
 //
 // # Faults and records
 //

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -302,14 +303,8 @@ func TestBotocoreAttachAndDescribe(t *testing.T) {
 	seed.NetworkInterfaces = append(seed.NetworkInterfaces, manyInterfaces(7).NetworkInterfaces...)
 	srv := ec2test.NewServer(ec2test.WithSeed(seed))
 	defer srv.Close()
-	cmd := exec.Command(py, "-c", botocoreAttach, srv.URL, srv.Region(), ec2test.SpareInterface, ec2test.FailoverInterface, ec2test.InstanceB)
-	cmd.Env = peerEnv(t, ec2test.DefaultAccessKeyID, ec2test.DefaultSecretAccessKey)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("botocore: %v\n%s", err, out.String())
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	out := runBotocore(t, py, srv, botocoreAttach, ec2test.SpareInterface, ec2test.FailoverInterface, ec2test.InstanceB)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
 	st, _ := srv.Interface(ec2test.SpareInterface)
 	want := []string{
 		"pages 5,5,2",
@@ -319,6 +314,132 @@ func TestBotocoreAttachAndDescribe(t *testing.T) {
 		"error InvalidNetworkInterfaceId.Malformed 400",
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
-		t.Errorf("botocore printed:\n%s\nwant:\n%s", out.String(), strings.Join(want, "\n"))
+		t.Errorf("botocore printed:\n%s\nwant:\n%s", out, strings.Join(want, "\n"))
 	}
+}
+
+// TestAWSCLIDescribeInstances reads instances with the AWS CLI: the fields
+// a move reads (ID, state, zone, the interfaces attached), its errors and
+// its paginator.
+func TestAWSCLIDescribeInstances(t *testing.T) {
+	t.Parallel()
+	seed := ec2test.DefaultSeed("us-east-1")
+	for i := 0; i < 4; i++ {
+		seed.Instances = append(seed.Instances, ec2test.Instance{InstanceID: fmt.Sprintf("i-0f%015x", i), State: "stopped"})
+	}
+	srv := ec2test.NewServer(ec2test.WithSeed(seed))
+	defer srv.Close()
+	out := runAWSOK(t, srv, "ec2", "describe-instances", "--instance-ids", ec2test.InstanceA)
+	var doc struct {
+		Reservations []struct {
+			ReservationId string
+			Instances     []struct {
+				InstanceId string
+				State      struct {
+					Code int
+					Name string
+				}
+				Placement         struct{ AvailabilityZone string }
+				NetworkInterfaces []struct {
+					NetworkInterfaceId, Status string
+					Attachment                 struct {
+						AttachmentId, Status          string
+						DeviceIndex, NetworkCardIndex int
+						AttachTime                    string
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Reservations) != 1 || len(doc.Reservations[0].Instances) != 1 {
+		t.Fatalf("describe-instances output %q: %v", out, err)
+	}
+	in := doc.Reservations[0].Instances[0]
+	if in.InstanceId != ec2test.InstanceA || in.State.Code != 16 || in.State.Name != "running" || in.Placement.AvailabilityZone != "us-east-1a" ||
+		len(in.NetworkInterfaces) != 2 {
+		t.Fatalf("instance = %+v", in)
+	}
+	if n := in.NetworkInterfaces[1]; n.NetworkInterfaceId != ec2test.FailoverInterface || n.Status != "in-use" || n.Attachment.AttachmentId != ec2test.FailoverAttachment ||
+		n.Attachment.DeviceIndex != 1 || n.Attachment.NetworkCardIndex != 0 || n.Attachment.Status != "attached" || n.Attachment.AttachTime == "" {
+		t.Errorf("failover interface = %+v", n)
+	}
+	out = runAWSOK(t, srv, "ec2", "describe-instances", "--page-size", "5", "--filters", "Name=instance-state-name,Values=stopped,running",
+		"--query", "Reservations[].Instances[].InstanceId")
+	var ids []string
+	if err := json.Unmarshal([]byte(out), &ids); err != nil || len(ids) != 7 {
+		t.Errorf("paginated ids %q: %v", out, err)
+	}
+	if reqs := srv.Requests(); len(reqs) != 3 || reqs[2].Params.Get("NextToken") == "" {
+		t.Errorf("%d requests, want 1 + 2 pages", len(reqs))
+	}
+	for _, tc := range []struct{ id, code string }{
+		{"i-0fffffffffffffff0", "InvalidInstanceID.NotFound"},
+		{"i-x", "InvalidInstanceID.Malformed"},
+	} {
+		if code, out := runAWS(t, srv, ec2test.DefaultSecretAccessKey, "ec2", "describe-instances", "--instance-ids", tc.id); code != 254 || !strings.Contains(out, "("+tc.code+")") {
+			t.Errorf("%s: exit %d\n%s", tc.id, code, out)
+		}
+	}
+}
+
+// botocoreInstances describes instances through botocore, printing one
+// line per step.
+const botocoreInstances = `
+import sys
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import ClientError
+endpoint, region, a, c = sys.argv[1:5]
+client = botocore.session.get_session().create_client("ec2", region_name=region, endpoint_url=endpoint,
+    config=Config(retries={"max_attempts": 1}))
+r = client.describe_instances(InstanceIds=[a])["Reservations"]
+i = r[0]["Instances"][0]
+print("instance", i["InstanceId"], i["State"]["Name"], i["State"]["Code"], i["Placement"]["AvailabilityZone"],
+    " ".join("%s@%d/%d:%s" % (n["NetworkInterfaceId"], n["Attachment"]["NetworkCardIndex"], n["Attachment"]["DeviceIndex"], n["Attachment"]["Status"]) for n in i["NetworkInterfaces"]))
+r = client.describe_instances(Filters=[{"Name": "availability-zone", "Values": ["us-east-1b"]}])["Reservations"]
+print("filtered", ",".join(i["InstanceId"] for res in r for i in res["Instances"]))
+for ids in (["i-0fffffffffffffff0"], ["i-bad"]):
+    try:
+        client.describe_instances(InstanceIds=ids)
+    except ClientError as e:
+        print("error", e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
+try:
+    client.describe_instances(DryRun=True)
+except ClientError as e:
+    print("error", e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
+`
+
+func TestBotocoreDescribeInstances(t *testing.T) {
+	t.Parallel()
+	py := testenv.RequireBotocore(t)
+	srv := ec2test.NewServer()
+	defer srv.Close()
+	if err := srv.SetInstanceState(ec2test.InstanceA, "stopping"); err != nil {
+		t.Fatal(err)
+	}
+	out := runBotocore(t, py, srv, botocoreInstances, ec2test.InstanceA, ec2test.InstanceC)
+	want := strings.Join([]string{
+		"instance " + ec2test.InstanceA + " stopping 64 us-east-1a eni-00000000000000000@0/0:attached " + ec2test.FailoverInterface + "@0/1:attached",
+		"filtered " + ec2test.InstanceC,
+		"error InvalidInstanceID.NotFound 400",
+		"error InvalidInstanceID.Malformed 400",
+		"error DryRunOperation 412",
+	}, "\n")
+	if got := strings.TrimSpace(out); got != want {
+		t.Errorf("botocore printed:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// runBotocore runs a botocore script with the default key against srv,
+// giving it the endpoint, the region and args, and returns what it
+// printed; it fails the test if the script fails.
+func runBotocore(t *testing.T, py string, srv *ec2test.Server, script string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(py, append([]string{"-c", script, srv.URL, srv.Region()}, args...)...)
+	cmd.Env = peerEnv(t, ec2test.DefaultAccessKeyID, ec2test.DefaultSecretAccessKey)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("botocore: %v\n%s", err, out)
+	}
+	return string(out)
 }

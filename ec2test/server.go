@@ -117,6 +117,16 @@ func WithAttachingDuration(d time.Duration) Option { return func(s *Server) { s.
 // by the server's clock, before it becomes "available" (default 0: at once).
 func WithDetachingDuration(d time.Duration) Option { return func(s *Server) { s.detaching = d } }
 
+// WithDescribeLag makes DescribeNetworkInterfaces and DescribeInstances
+// eventually consistent, as EC2's are: they show each interface as it was d
+// ago by the server's clock, so an attach or detach accepted less than d ago
+// (and an attaching or detaching that ended less than d ago) is not seen
+// yet, while AttachNetworkInterface and DetachNetworkInterface act on the
+// truth. Changes made from Go (AddAttachment, Reset) and the Go accessors
+// (Interface, Instances...) are not delayed. Default 0: describes are
+// consistent.
+func WithDescribeLag(d time.Duration) Option { return func(s *Server) { s.describeLag = d } }
+
 // Server is a fake EC2 endpoint, on 127.0.0.1 unless NewServerAt says
 // otherwise, speaking the Query protocol for every action the package
 // documentation lists (detaching, attaching and describing network
@@ -134,6 +144,7 @@ type Server struct {
 	clock       func() time.Time
 	detaching   time.Duration
 	attaching   time.Duration
+	describeLag time.Duration
 	anyAddress  bool
 	seed        *Seed          // nil: DefaultSeed(region)
 	initialKeys map[string]Key // the keys the options gave, for Reset
@@ -395,6 +406,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		result, e = s.attach(params, key, now)
 	case rec.Action == "DescribeNetworkInterfaces":
 		result, e = s.describe(params, key, now)
+	case rec.Action == "DescribeInstances":
+		result, e = s.describeInstances(params, key, now)
 	default:
 		e = &ec2Error{400, "InvalidAction", fmt.Sprintf("The action %s is not valid for this web service.", rec.Action)}
 	}

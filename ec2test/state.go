@@ -40,6 +40,10 @@ type Instance struct {
 	VpcID string `json:"vpcId"`
 	// OwnerID is the owning account (default DefaultOwnerID).
 	OwnerID string `json:"ownerId"`
+	// State is the instance's state as DescribeInstances names it:
+	// pending, running (default), stopping, stopped, shutting-down or
+	// terminated.
+	State string `json:"state"`
 }
 
 // NetworkInterface seeds a network interface. Empty fields get defaults:
@@ -185,18 +189,22 @@ type netInterface struct {
 	detaches int
 	forced   int
 	attaches int
+	history  []snapshot // what the interface was before recent changes, for WithDescribeLag
 }
 
 // advance moves an attaching interface to attached and a detaching one to
-// available once their time is up.
-func (n *netInterface) advance(now time.Time) {
+// available once their time is up, remembering the state before for
+// describes that lag by keep.
+func (n *netInterface) advance(now time.Time, keep time.Duration) {
 	if n.att == nil {
 		return
 	}
 	switch {
 	case n.att.Status == "attaching" && !now.Before(n.attachAt):
+		n.remember(n.attachAt, keep)
 		n.att.Status = "attached"
 	case n.att.Status == "detaching" && !now.Before(n.detachAt):
+		n.remember(n.detachAt, keep)
 		n.att = nil
 	}
 }
@@ -266,6 +274,9 @@ func (s *Server) addInstance(in Instance) *Instance {
 	if in.OwnerID == "" {
 		in.OwnerID = DefaultOwnerID
 	}
+	if in.State == "" {
+		in.State = "running"
+	}
 	p := &in
 	s.instances[in.InstanceID] = p
 	return p
@@ -327,10 +338,11 @@ func (s *Server) addAttachment(a Attachment, now time.Time) {
 	if !nOK {
 		n = s.addInterface(NetworkInterface{NetworkInterfaceID: a.NetworkInterfaceID, AvailabilityZone: in.AvailabilityZone, SubnetID: in.SubnetID, VpcID: in.VpcID})
 	}
+	// Changes made from Go are seen by describes at once.
 	if other := s.slotHolder(a.InstanceID, a.NetworkCardIndex, a.DeviceIndex); other != nil && other != n {
-		other.att = nil
+		other.att, other.history = nil, nil
 	}
-	n.att = &AttachmentState{Attachment: a, Status: "attached"}
+	n.att, n.history = &AttachmentState{Attachment: a, Status: "attached"}, nil
 }
 
 // slotHolder returns the interface at a device slot of an instance, or nil.
@@ -347,7 +359,7 @@ func (s *Server) slotHolder(instanceID string, card, device int) *netInterface {
 // advanceAll advances every interface to now. The caller holds s.mu.
 func (s *Server) advanceAll(now time.Time) {
 	for _, n := range s.interfaces {
-		n.advance(now)
+		n.advance(now, s.describeLag)
 	}
 }
 
@@ -385,7 +397,7 @@ func (s *Server) Interface(networkInterfaceID string) (InterfaceState, bool) {
 	if !ok {
 		return InterfaceState{}, false
 	}
-	n.advance(s.clock())
+	n.advance(s.clock(), s.describeLag)
 	return n.state(), true
 }
 

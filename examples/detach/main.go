@@ -1,22 +1,30 @@
-// Command detach detaches an EC2 network interface, for failover scripts and
-// as an example of the library. Credentials and region come from where the
-// AWS SDK finds them (environment, ~/.aws, container, instance role).
+// Command detach detaches an EC2 network interface, or moves it to another
+// instance, for failover scripts and as an example of the library.
+// Credentials and region come from where the AWS SDK finds them
+// (environment, ~/.aws, container, instance role).
 //
 //	detach (-attachment-id ID | -network-interface-id ID | -instance-id ID -device-index N [-network-card-index N])
 //	       [-dry-run] [-force] [-region R] [-endpoint URL] [-profile P] [-timeout D]
 //	       [-wait [-max-wait D] [-idempotent]] [-json] [-debug] [-version]
+//	detach SOURCE -to-instance-id ID [-to-device-index N] [-to-network-card-index N]
+//	       [-dry-run] [-force] [-max-wait D] [-region R] [-endpoint URL] [-profile P] [-timeout D] [-json] [-debug]
+//	SOURCE: -network-interface-id ID, -instance-id ID -device-index N [-network-card-index N], -attachment-id ID,
+//	       or -network-interface-id ID with one of the other two
 //
 // Exit status, for scripts to branch on:
 //
 //	0  done: detached (available, with -wait), a permitted dry run, or
-//	   already detached with -idempotent
+//	   already detached with -idempotent; a move seen attached at the
+//	   target, or found there already
 //	1  refused by the service (or no such attachment), failed on the
 //	   network after retries, or stopped by a signal before the detach
-//	   was sent
+//	   was sent; a move refused before it changed anything, or whose
+//	   detach or attach was refused
 //	2  usage or configuration: bad flags, no credentials, no region
 //	3  the detach was accepted (or sent, its answer not seen) but the
 //	   interface was not yet available when the wait ended (-max-wait, a
-//	   failed poll, or a signal)
+//	   failed poll, or a signal); a move that sent its detach or attach
+//	   but was not seen finished (run it again)
 //
 // SIGINT and SIGTERM stop the command as -max-wait does: requests in
 // flight end and the result so far is printed, with an error of kind
@@ -67,36 +75,54 @@ func main() {
 
 // result is what -json prints: only what was observed.
 type result struct {
-	AttachmentID       string     `json:"attachmentId,omitempty"`
-	NetworkInterfaceID string     `json:"networkInterfaceId,omitempty"`
-	InstanceID         string     `json:"instanceId,omitempty"`
-	DeviceIndex        *int       `json:"deviceIndex,omitempty"`
-	NetworkCardIndex   *int       `json:"networkCardIndex,omitempty"`
-	DryRun             bool       `json:"dryRun,omitempty"`
-	DryRunPermitted    bool       `json:"dryRunPermitted,omitempty"`
-	RequestID          string     `json:"requestId,omitempty"` // the detach's
-	Return             *bool      `json:"return,omitempty"`
-	Status             string     `json:"status,omitempty"` // the interface's, as last seen
-	AttachmentStatus   string     `json:"attachmentStatus,omitempty"`
-	Detached           bool       `json:"detached,omitempty"`
-	AlreadyDetached    bool       `json:"alreadyDetached,omitempty"`
-	Polls              int        `json:"polls,omitempty"`
-	ElapsedSeconds     *float64   `json:"elapsedSeconds,omitempty"`
-	Error              *errorJSON `json:"error,omitempty"`
+	AttachmentID       string   `json:"attachmentId,omitempty"`
+	NetworkInterfaceID string   `json:"networkInterfaceId,omitempty"`
+	InstanceID         string   `json:"instanceId,omitempty"`
+	DeviceIndex        *int     `json:"deviceIndex,omitempty"`
+	NetworkCardIndex   *int     `json:"networkCardIndex,omitempty"`
+	DryRun             bool     `json:"dryRun,omitempty"`
+	DryRunPermitted    bool     `json:"dryRunPermitted,omitempty"`
+	RequestID          string   `json:"requestId,omitempty"` // the detach's
+	Return             *bool    `json:"return,omitempty"`
+	Status             string   `json:"status,omitempty"` // the interface's, as last seen
+	AttachmentStatus   string   `json:"attachmentStatus,omitempty"`
+	Detached           bool     `json:"detached,omitempty"`
+	AlreadyDetached    bool     `json:"alreadyDetached,omitempty"`
+	Polls              int      `json:"polls,omitempty"`
+	ElapsedSeconds     *float64 `json:"elapsedSeconds,omitempty"`
 
-	// sent is set when the detach's request may have reached EC2 (not a
-	// dry run); inProgress when the wait went on after IncorrectState,
-	// someone else's detach.
+	// A move's: the target given (or defaulted), and what each half
+	// observed.
+	ToInstanceID         string    `json:"toInstanceId,omitempty"`
+	ToDeviceIndex        *int      `json:"toDeviceIndex,omitempty"`
+	ToNetworkCardIndex   *int      `json:"toNetworkCardIndex,omitempty"`
+	Moved                bool      `json:"moved,omitempty"`
+	AlreadyAtTarget      bool      `json:"alreadyAtTarget,omitempty"`
+	Detach               *stepJSON `json:"detach,omitempty"`
+	Attach               *stepJSON `json:"attach,omitempty"`
+	LookupElapsedSeconds *float64  `json:"lookupElapsedSeconds,omitempty"`
+
+	Error *errorJSON `json:"error,omitempty"`
+
+	// For a detach: sent is set when its request may have reached EC2
+	// (not a dry run); inProgress when the wait went on after
+	// IncorrectState, someone else's detach.
 	sent, inProgress bool
 }
 
 // errorJSON describes a failure.
 type errorJSON struct {
 	// Kind is validation, credentials, api, not-found, transport, response,
-	// timeout or interrupted.
+	// timeout, interrupted or (a move) refused.
 	Kind string `json:"kind"`
 	// Signal names the signal, SIGINT or SIGTERM, for kind interrupted.
 	Signal string `json:"signal,omitempty"`
+	// Reason is why a move was refused before it changed anything, for
+	// kind refused (MoveRefusedError.Reason).
+	Reason string `json:"reason,omitempty"`
+	// Step is where a move stopped: detach, wait-available, attach or
+	// wait-attached.
+	Step string `json:"step,omitempty"`
 	// Action is the EC2 action that failed, when one did.
 	Action     string `json:"action,omitempty"`
 	Code       string `json:"code,omitempty"`
@@ -113,6 +139,8 @@ type flags struct {
 	region, endpoint, profile             string
 	timeout, maxWait                      time.Duration
 	asJSON, debug, version                bool
+	toInstanceID                          string
+	toDeviceIndex, toCardIndex            int
 	set                                   map[string]bool
 }
 
@@ -127,15 +155,18 @@ func parse(args []string, stdout, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.instanceID, "instance-id", "", "or: the instance, with -device-index")
 	fs.IntVar(&f.deviceIndex, "device-index", 0, "with -instance-id: the interface's device index")
 	fs.IntVar(&f.cardIndex, "network-card-index", 0, "with -instance-id: the device index's network card")
-	fs.BoolVar(&f.dryRun, "dry-run", false, "check permission without detaching")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "check permission without changing anything (a move: both the detach and the attach)")
 	fs.BoolVar(&f.force, "force", false, "force the detach (last resort: see the README)")
 	fs.StringVar(&f.region, "region", "", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)")
 	fs.StringVar(&f.endpoint, "endpoint", "", "endpoint URL instead of the regional one, e.g. a local ec2test")
 	fs.StringVar(&f.profile, "profile", "", "shared config profile (default: AWS_PROFILE or default)")
 	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "bound on each request to EC2; one that runs out is retried")
 	fs.BoolVar(&f.wait, "wait", false, "wait until the interface is available; progress goes to stderr")
-	fs.DurationVar(&f.maxWait, "max-wait", defaultMaxWait, "with -wait: bound on the whole command; exit 3 if the interface is still detaching")
+	fs.DurationVar(&f.maxWait, "max-wait", defaultMaxWait, "with -wait or a move: bound on the whole command; exit 3 if the interface is not seen available (attached, for a move) by then")
 	fs.BoolVar(&f.idempotent, "idempotent", false, "with -wait: an attachment already gone counts as detached")
+	fs.StringVar(&f.toInstanceID, "to-instance-id", "", "move: attach the interface to this instance once detached (implies -wait)")
+	fs.IntVar(&f.toDeviceIndex, "to-device-index", 0, "with -to-instance-id: the device index to attach at (default: the one the interface had)")
+	fs.IntVar(&f.toCardIndex, "to-network-card-index", 0, "with -to-instance-id: the network card to attach at (default 0, as for EC2's AttachNetworkInterface)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as one JSON object on stdout")
 	fs.BoolVar(&f.debug, "debug", false, "log every request to stderr (signatures and tokens redacted)")
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
@@ -160,8 +191,11 @@ func parse(args []string, stdout, stderr io.Writer) (*flags, error) {
 	switch {
 	case fs.NArg() > 0:
 		return f, fmt.Errorf("no arguments are taken, got %q", fs.Args())
-	case ids != 1:
-		return f, errors.New("give one of -attachment-id, -network-interface-id, or -instance-id with -device-index")
+	case ids != 1 && !(ids == 2 && f.set["network-interface-id"] && f.set["to-instance-id"]):
+		// A move may name the interface and its source (either way): a
+		// re-run then finds the interface by ID wherever the last run
+		// left it, and refuses to take it from a third instance.
+		return f, errors.New("give one of -attachment-id, -network-interface-id, or -instance-id with -device-index (a move: -network-interface-id with one of the others)")
 	case f.set["instance-id"] && !f.set["device-index"]:
 		return f, errors.New("-instance-id needs -device-index")
 	case !f.set["instance-id"] && (f.set["device-index"] || f.set["network-card-index"]):
@@ -172,6 +206,11 @@ func parse(args []string, stdout, stderr io.Writer) (*flags, error) {
 		return f, fmt.Errorf("-timeout must be positive, got %v", f.timeout)
 	case f.maxWait <= 0:
 		return f, fmt.Errorf("-max-wait must be positive, got %v", f.maxWait)
+	case !f.moving() && (f.set["to-device-index"] || f.set["to-network-card-index"]):
+		return f, errors.New("-to-device-index and -to-network-card-index go with -to-instance-id")
+	case f.moving():
+		f.wait = true // a move waits for both halves
+		return f, f.checkMoveFlags()
 	case !f.wait && (f.set["max-wait"] || f.idempotent):
 		return f, errors.New("-max-wait and -idempotent need -wait")
 	case f.wait && f.dryRun:
@@ -207,34 +246,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "detach (enidetach %s, %s)\n", enidetach.Version, runtime.Version())
 		return exitOK
 	}
-	res, err := detach(ctx, f, stderr)
-	status := exitOK
+	res, err := work(ctx, f, stderr)
+	var status int
+	if f.moving() {
+		res.Error, status = moveOutcome(ctx, err)
+	} else {
+		res.Error, status = detachOutcome(ctx, res, err)
+	}
+	report(stdout, stderr, res, f.asJSON)
+	return status
+}
+
+// detachOutcome returns the error to print for a detach that ended with
+// err, and the exit status.
+func detachOutcome(ctx context.Context, res *result, err error) (*errorJSON, int) {
 	accepted := res.Return != nil && *res.Return || res.AlreadyDetached || res.inProgress
 	var ce *enidetach.CredentialsError
 	switch ie := interruptedBy(ctx); {
 	case err != nil && ie != nil && errors.Is(err, context.Canceled):
 		// Stopped by a signal, as -max-wait would have stopped it: what
 		// was observed is still printed.
-		res.Error, status = interrupted(ie, accepted, res.sent && !errors.As(err, &ce))
-		var oe *smithy.OperationError
-		if errors.As(err, &oe) {
-			res.Error.Action = oe.OperationName
-		}
+		e, status := interrupted(ie, accepted, res.sent && !errors.As(err, &ce))
+		e.Action = operation(err)
+		return e, status
 	case err != nil:
-		res.Error, status = describe(err)
+		e, status := describe(err)
 		if status == exitRefused && accepted {
 			// EC2 accepted the detach; what failed came after (a poll):
 			// the interface may still be detaching, not refused.
 			status = exitPending
 		}
+		return e, status
 	case res.Return != nil && !*res.Return && !res.Detached:
 		// A 200 saying return=false: EC2 did not report the detach as done.
-		res.Error = &errorJSON{Kind: "response", Action: "DetachNetworkInterface", RequestID: res.RequestID,
-			Message: "EC2 answered return=false: the detach was not accepted"}
-		status = exitRefused
+		return &errorJSON{Kind: "response", Action: "DetachNetworkInterface", RequestID: res.RequestID,
+			Message: "EC2 answered return=false: the detach was not accepted"}, exitRefused
 	}
-	report(stdout, stderr, res, f.asJSON)
-	return status
+	return nil, exitOK
 }
 
 // wantsJSON reports whether args ask for -json, for a command line the
@@ -249,18 +297,23 @@ func wantsJSON(args []string) bool {
 	return false
 }
 
-// detach does the work: lookup, detach, wait. The result holds what was
-// observed even when err is set.
-func detach(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
-	res := &result{AttachmentID: f.attachmentID, NetworkInterfaceID: f.interfaceID, InstanceID: f.instanceID, DryRun: f.dryRun}
-	if f.set["instance-id"] {
-		res.DeviceIndex, res.NetworkCardIndex = &f.deviceIndex, &f.cardIndex
-	}
+// newClient returns the client the flags ask for.
+func newClient(f *flags, stderr io.Writer) (*enidetach.Client, error) {
 	opts := enidetach.Options{Region: f.region, BaseEndpoint: f.endpoint, Profile: f.profile, AttemptTimeout: f.timeout, AppID: "enidetach-cli"}
 	if f.debug {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	client, err := enidetach.New(opts)
+	return enidetach.New(opts)
+}
+
+// work runs the command: a detach or a move. The result holds what was
+// observed even when err is set.
+func work(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
+	res := &result{AttachmentID: f.attachmentID, NetworkInterfaceID: f.interfaceID, InstanceID: f.instanceID, DryRun: f.dryRun, ToInstanceID: f.toInstanceID}
+	if f.set["instance-id"] {
+		res.DeviceIndex, res.NetworkCardIndex = &f.deviceIndex, &f.cardIndex
+	}
+	client, err := newClient(f, stderr)
 	if err != nil {
 		return res, err
 	}
@@ -269,7 +322,14 @@ func detach(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
 		ctx, cancel = context.WithTimeout(ctx, f.maxWait)
 		defer cancel()
 	}
+	if f.moving() {
+		return res, moveInterface(ctx, client, f, res, stderr)
+	}
+	return res, detach(ctx, client, f, res, stderr)
+}
 
+// detach does the detach: lookup, detach, wait, filling res.
+func detach(ctx context.Context, client *enidetach.Client, f *flags, res *result, stderr io.Writer) error {
 	if f.attachmentID == "" {
 		att, err := client.LookupAttachment(ctx, &enidetach.LookupAttachmentInput{
 			NetworkInterfaceID: f.interfaceID, InstanceID: f.instanceID, DeviceIndex: f.deviceIndex, NetworkCardIndex: f.cardIndex,
@@ -279,11 +339,11 @@ func detach(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
 			res.Status = na.Interface.Status
 			if f.idempotent && na.Interface.Status == "available" {
 				res.Detached, res.AlreadyDetached = true, true
-				return res, nil
+				return nil
 			}
 		}
 		if err != nil {
-			return res, err
+			return err
 		}
 		res.observe(*att)
 	}
@@ -297,9 +357,9 @@ func detach(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
 			res.RequestID, res.Return = out.RequestID, &out.Return
 		case f.dryRun && errors.Is(err, enidetach.ErrDryRunOperation):
 			res.DryRunPermitted, res.RequestID = true, requestID(err)
-			return res, nil
+			return nil
 		}
-		return res, err
+		return err
 	}
 
 	wr, err := client.DetachAndWait(ctx, in, func(o *enidetach.WaitOptions) {
@@ -315,7 +375,7 @@ func detach(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
 		wr = &wt.Last
 	}
 	if wr == nil {
-		return res, err // the detach failed: nothing was polled
+		return err // the detach failed: nothing was polled
 	}
 	if wr.Detach != nil {
 		res.RequestID, res.Return = wr.Detach.RequestID, &wr.Detach.Return
@@ -333,7 +393,7 @@ func detach(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
 	res.Detached, res.AlreadyDetached, res.Polls = wr.Detached, wr.AlreadyDetached, wr.Polls
 	elapsed := wr.Elapsed.Round(time.Millisecond).Seconds()
 	res.ElapsedSeconds = &elapsed
-	return res, err // a poll's error names DescribeNetworkInterfaces
+	return err // a poll's error names DescribeNetworkInterfaces
 }
 
 // observe records a state seen by the lookup.
@@ -383,6 +443,15 @@ func describe(err error) (*errorJSON, int) {
 	return e, exitRefused
 }
 
+// operation names the EC2 action of err, if any.
+func operation(err error) string {
+	var oe *smithy.OperationError
+	if errors.As(err, &oe) {
+		return oe.OperationName
+	}
+	return ""
+}
+
 func requestID(err error) string {
 	var ae *enidetach.APIError
 	if errors.As(err, &ae) {
@@ -397,6 +466,10 @@ func report(stdout, stderr io.Writer, r *result, asJSON bool) {
 	if asJSON {
 		b, _ := json.Marshal(r)
 		fmt.Fprintln(stdout, string(b))
+		return
+	}
+	if r.ToInstanceID != "" {
+		reportMove(stdout, stderr, r)
 		return
 	}
 	iface := ""

@@ -35,8 +35,10 @@ func hermetic(t *testing.T) {
 // golden files.
 var (
 	requestIDPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
-	elapsedPattern   = regexp.MustCompile(`"elapsedSeconds":[0-9.e-]+`)
-	durationPattern  = regexp.MustCompile(`after [0-9.]+m?s and`)
+	elapsedPattern   = regexp.MustCompile(`"(\w*[eE]lapsedSeconds)":[0-9.e-]+`)
+	// A move's new attachment ID is the fake's random choice.
+	newAttachmentPattern = regexp.MustCompile(`"attach":\{"attachmentId":"eni-attach-[0-9a-f]+"`)
+	durationPattern      = regexp.MustCompile(`after [0-9.]+m?s and`)
 	// How a transport failure is worded is the library's business; its
 	// kind and cause are the command's.
 	refusedPattern = regexp.MustCompile(`"message":"(?:[^"\\]|\\.)*connection refused"`)
@@ -44,7 +46,8 @@ var (
 
 func normalize(s string) string {
 	s = requestIDPattern.ReplaceAllString(s, "REQUEST-ID")
-	s = elapsedPattern.ReplaceAllString(s, `"elapsedSeconds":"ELAPSED"`)
+	s = elapsedPattern.ReplaceAllString(s, `"$1":"ELAPSED"`)
+	s = newAttachmentPattern.ReplaceAllString(s, `"attach":{"attachmentId":"NEW-ATTACHMENT-ID"`)
 	s = refusedPattern.ReplaceAllString(s, `"message":"... connection refused"`)
 	return durationPattern.ReplaceAllString(s, "after ELAPSED and")
 }
@@ -216,7 +219,8 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q", args, status, stderr)
 		}
 		for _, want := range []string{"usage: detach (-attachment-id ID", "Exit status:", "\n  0  done", "\n  1  refused", "\n  2  usage",
-			"\n  3  the detach was accepted", "SIGINT and SIGTERM", "second signal", "-max-wait duration"} {
+			"\n  3  the detach was accepted", "SIGINT and SIGTERM", "second signal", "-max-wait duration",
+			"-to-instance-id ID [-to-device-index N]", "a move refused before it changed anything", "run the same command again", "-to-network-card-index int"} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("%v: help lacks %q:\n%s", args, want, stdout)
 			}

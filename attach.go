@@ -1,0 +1,245 @@
+package enidetach
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// AttachNetworkInterfaceInput is the input of AttachNetworkInterface.
+type AttachNetworkInterfaceInput struct {
+	// NetworkInterfaceID is the interface to attach, such as
+	// "eni-0123456789abcdef0". Required.
+	NetworkInterfaceID string
+
+	// InstanceID is the instance to attach it to, such as
+	// "i-0123456789abcdef0". Required.
+	InstanceID string
+
+	// DeviceIndex is the interface's slot on the network card: 1 and up on
+	// network card 0, where 0 is the primary interface's slot. It is always
+	// sent; 0 on network card 0 is refused before anything is sent, so a
+	// DeviceIndex left unset never reaches EC2.
+	DeviceIndex int
+
+	// NetworkCardIndex is the network card, for instance types that have
+	// several; 0 (the default, and EC2's) is not sent.
+	NetworkCardIndex int
+
+	// DryRun checks whether the caller may attach the interface without
+	// attaching it. A permitted dry run fails with an error that matches
+	// ErrDryRunOperation; a refused one matches ErrUnauthorizedOperation.
+	DryRun bool
+}
+
+// AttachNetworkInterfaceOutput is the result of a successful
+// AttachNetworkInterface call.
+type AttachNetworkInterfaceOutput struct {
+	// AttachmentID is the new attachment's ID, such as
+	// "eni-attach-0123456789abcdef0": what DetachNetworkInterface and
+	// WaitUntilAttached take.
+	AttachmentID string
+
+	// NetworkCardIndex is the network card the interface was attached to,
+	// as EC2 answered it (the input's when the answer has none).
+	NetworkCardIndex int
+
+	// RequestID identifies the request for AWS support: the body's
+	// <requestId>, else the x-amzn-requestid header. After a lost response
+	// resolved by looking, it is the DescribeNetworkInterfaces call's.
+	RequestID string
+}
+
+// validate checks the input before anything is signed or sent.
+func (in *AttachNetworkInterfaceInput) validate() error {
+	if in == nil {
+		return &ValidationError{Field: "input", Reason: "is nil"}
+	}
+	switch {
+	case in.NetworkInterfaceID == "":
+		return &ValidationError{Field: "NetworkInterfaceID", Reason: "is required"}
+	case len(in.NetworkInterfaceID) > maxAttachmentIDLen:
+		return &ValidationError{Field: "NetworkInterfaceID", Reason: fmt.Sprintf("is %d bytes, longer than %d", len(in.NetworkInterfaceID), maxAttachmentIDLen)}
+	case in.InstanceID == "":
+		return &ValidationError{Field: "InstanceID", Reason: "is required"}
+	case len(in.InstanceID) > maxAttachmentIDLen:
+		return &ValidationError{Field: "InstanceID", Reason: fmt.Sprintf("is %d bytes, longer than %d", len(in.InstanceID), maxAttachmentIDLen)}
+	case in.DeviceIndex < 0:
+		return &ValidationError{Field: "DeviceIndex", Reason: "is negative"}
+	case in.NetworkCardIndex < 0:
+		return &ValidationError{Field: "NetworkCardIndex", Reason: "is negative"}
+	case in.DeviceIndex == 0 && in.NetworkCardIndex == 0:
+		return &ValidationError{Field: "DeviceIndex", Reason: "is 0 on network card 0, the primary interface's slot; set the slot to attach to (1 or more)"}
+	}
+	return nil
+}
+
+// body returns the form body for the input, byte for byte what
+// url.Values.Encode gives (keys sorted, values escaped by url.QueryEscape)
+// without building the map. DryRun is sent only when true and
+// NetworkCardIndex only when above 0, as the SDK sends them when unset.
+func (in *AttachNetworkInterfaceInput) body() []byte {
+	eni, instance := url.QueryEscape(in.NetworkInterfaceID), url.QueryEscape(in.InstanceID)
+	b := make([]byte, 0, 160+len(eni)+len(instance))
+	b = append(b, "Action=AttachNetworkInterface&DeviceIndex="...)
+	b = strconv.AppendInt(b, int64(in.DeviceIndex), 10)
+	if in.DryRun {
+		b = append(b, "&DryRun=true"...)
+	}
+	b = append(b, "&InstanceId="...)
+	b = append(b, instance...)
+	if in.NetworkCardIndex > 0 {
+		b = append(b, "&NetworkCardIndex="...)
+		b = strconv.AppendInt(b, int64(in.NetworkCardIndex), 10)
+	}
+	b = append(b, "&NetworkInterfaceId="...)
+	b = append(b, eni...)
+	return append(b, "&Version="+apiVersion...)
+}
+
+// AttachNetworkInterface attaches a network interface to an instance at a
+// device index (and network card).
+//
+// The call returns when EC2 has accepted the attach; the attachment then
+// stays "attaching" for a while before it is "attached" (WaitUntilAttached
+// waits for that).
+//
+// Errors: *ValidationError for bad input (nothing sent), *APIError for the
+// service's answers (see ErrDryRunOperation, ErrUnauthorizedOperation,
+// ErrInterfaceInUse, ErrDeviceIndexInUse, ErrZoneMismatch), and the other
+// error types of this package for transport, decoding and exhausted
+// retries.
+//
+// An attach whose response was lost is retried, and the retry then meets
+// InvalidNetworkInterface.InUse if the first attempt took effect. That
+// answer is resolved by looking: DescribeNetworkInterfaces by the
+// interface. An attachment (attached or attaching) to the asked instance,
+// network card and device index is the success it is, with that
+// attachment's ID; anything else returns the InUse error. A describe may lag
+// behind the attach (EC2 is eventually consistent), so while it shows the
+// interface unattached or detaching the look is repeated a few times
+// (about 7 s in all), within ctx.
+func (c *Client) AttachNetworkInterface(ctx context.Context, in *AttachNetworkInterfaceInput) (*AttachNetworkInterfaceOutput, error) {
+	const action = "AttachNetworkInterface"
+	if err := c.usable(ctx); err != nil {
+		return nil, c.operationError(action, err)
+	}
+	if err := in.validate(); err != nil {
+		return nil, c.operationError(action, err)
+	}
+	r := &attachResult{}
+	meta, err := c.send(ctx, action, in.body(), r)
+	if err != nil {
+		var re *RetryError
+		if !in.DryRun && errors.As(err, &re) && re.Attempts > 1 && errors.Is(err, ErrInterfaceInUse) {
+			if out, ok := c.resolveInUse(ctx, in); ok {
+				return out, nil
+			}
+		}
+		return nil, c.operationError(action, err)
+	}
+	if !r.cardSet {
+		r.out.NetworkCardIndex = in.NetworkCardIndex
+	}
+	if r.out.RequestID == "" {
+		r.out.RequestID = meta.requestID
+	}
+	return &r.out, nil
+}
+
+// resolveDelays are the waits between the looks of resolveInUse: a
+// describe may still show the interface as it was before the attach.
+var resolveDelays = [...]time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second}
+
+// resolveInUse looks at the interface after a retried attach met InUse,
+// reporting the attachment found at the asked instance, card and device
+// index. It gives up (false) at once when the interface is seen attached
+// elsewhere or a look fails, and after the last look while the interface
+// is seen unattached or detaching: states a lagging describe may show
+// after an attach that took effect.
+func (c *Client) resolveInUse(ctx context.Context, in *AttachNetworkInterfaceInput) (*AttachNetworkInterfaceOutput, bool) {
+	for _, d := range resolveDelays {
+		if d > 0 && c.sleep(ctx, d) != nil {
+			return nil, false
+		}
+		var calls int
+		items, requestID, err := c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {in.NetworkInterfaceID}}, &calls)
+		if err != nil {
+			return nil, false
+		}
+		for _, it := range items {
+			a := it.Attachment
+			if it.ID != in.NetworkInterfaceID || a == nil || a.ID == "" || a.Status == "detaching" {
+				continue // not attached yet, as far as this describe knows
+			}
+			if a.InstanceID != in.InstanceID || a.DeviceIndex != in.DeviceIndex || a.NetworkCardIndex != in.NetworkCardIndex ||
+				(a.Status != "attached" && a.Status != "attaching") {
+				return nil, false // attached elsewhere: the InUse stands
+			}
+			return &AttachNetworkInterfaceOutput{AttachmentID: a.ID, NetworkCardIndex: a.NetworkCardIndex, RequestID: requestID}, true
+		}
+	}
+	return nil, false
+}
+
+// attachResult is what AttachNetworkInterface decodes into: decodeResult
+// fills out through the fast path or attachResponse.
+type attachResult struct {
+	out     AttachNetworkInterfaceOutput
+	cardSet bool // the answer had a <networkCardIndex>
+}
+
+// decodeFast is fastAttachResult (xmlscan.go).
+func (r *attachResult) decodeFast(body []byte) bool { return fastAttachResult(body, r) }
+
+// decodeXML decodes through attachResponse.
+func (r *attachResult) decodeXML(body []byte, action string) error {
+	var doc attachResponse
+	if err := decodeResultXML(body, action, &doc); err != nil {
+		return err
+	}
+	return doc.result(r)
+}
+
+// attachResponse is <AttachNetworkInterfaceResponse> for encoding/xml.
+// Names match exactly, in any namespace; other elements are skipped.
+type attachResponse struct {
+	XMLName          xml.Name       `xml:"AttachNetworkInterfaceResponse"`
+	RequestID        xmlTextElement `xml:"requestId"`
+	AttachmentID     xmlTextElement `xml:"attachmentId"`
+	NetworkCardIndex xmlTextElement `xml:"networkCardIndex"`
+}
+
+// result fills r from the document as the fast path does. An answer
+// without an attachment ID is refused: the attach may have taken effect,
+// but a caller must never be handed an empty ID as a success.
+func (doc *attachResponse) result(r *attachResult) error {
+	id, err := doc.RequestID.text("requestId")
+	if err != nil {
+		return err
+	}
+	att, err := doc.AttachmentID.text("attachmentId")
+	if err != nil {
+		return err
+	}
+	if len(att) == 0 {
+		return errors.New("no <attachmentId> in the answer")
+	}
+	cardText, err := doc.NetworkCardIndex.text("networkCardIndex")
+	if err != nil {
+		return err
+	}
+	card := 0
+	if len(cardText) > 0 {
+		var ok bool
+		if card, ok = parseIndex(cardText); !ok {
+			return fmt.Errorf("<networkCardIndex> is %q, want a small non-negative integer", snippet(cardText))
+		}
+	}
+	*r = attachResult{out: AttachNetworkInterfaceOutput{AttachmentID: string(att), NetworkCardIndex: card, RequestID: string(id)}, cardSet: len(cardText) > 0}
+	return nil
+}

@@ -1,0 +1,264 @@
+package enidetach
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ec2lite/enidetach/ec2test"
+)
+
+// The move simulation: for detaches and attaches lasting 1 s to 10 min,
+// how late does a move return after the interface is attached at the
+// target, and how many describe calls does it make? As in waitsim_test.go,
+// calls take no time on a fake clock; TestMoveSchedule checks that
+// MoveNetworkInterface against ec2test returns exactly when, and after
+// exactly the describes that, this model says.
+
+// moveRecipe is a way to move an interface: describes before the detach,
+// the wait until available, and the wait until attached.
+type moveRecipe struct {
+	name    string
+	lookups int // describe calls before the detach
+	detach  simSchedule
+	attach  simSchedule
+	note    string
+}
+
+// simScheduleNamed returns the schedule of simSchedules named name.
+func simScheduleNamed(name string) simSchedule {
+	for _, s := range simSchedules() {
+		if s.name == name {
+			return s
+		}
+	}
+	panic("no schedule " + name)
+}
+
+func moveRecipes() []moveRecipe {
+	ours := simScheduleNamed("enidetach: ÷12, 2 s–15 s")
+	cli := simScheduleNamed("AWS CLI waiter (every 20 s)")
+	sdk := simScheduleNamed("SDK waiter (20 s–120 s)")
+	every := func(d time.Duration) simSchedule {
+		return simSchedule{name: "every " + d.String(), delay: func(int, time.Duration, *rand.Rand) time.Duration { return d }}
+	}
+	return []moveRecipe{
+		{name: "enidetach MoveNetworkInterface", lookups: 2, detach: ours, attach: ours,
+			note: "the default: ÷12, 2 s–15 s for both waits; 2 describes before the detach"},
+		{name: "AWS CLI: wait network-interface-available, attach, poll every 5 s", detach: cli, attach: every(5 * time.Second),
+			note: "the waiter gives up after 10 polls, at 180 s"},
+		{name: "AWS CLI: wait network-interface-available, attach, poll every 20 s", detach: cli, attach: every(20 * time.Second)},
+		{name: "SDK: NetworkInterfaceAvailableWaiter, attach, poll every 5 s", detach: sdk, attach: every(5 * time.Second)},
+		{name: "SDK: NetworkInterfaceAvailableWaiter, attach, poll every 20 s", detach: sdk, attach: every(20 * time.Second)},
+	}
+}
+
+// simWaitFor returns the poll times of a wait that starts at start, for a
+// change done at ready: it ends at the first poll at or after ready, or
+// gives up after the schedule's maxPolls.
+func simWaitFor(s simSchedule, start, ready time.Duration, rng *rand.Rand) (polls []time.Duration, gaveUp bool) {
+	t := start
+	for n := 1; ; n++ {
+		polls = append(polls, t)
+		if t >= ready {
+			return polls, false
+		}
+		if s.maxPolls > 0 && n >= s.maxPolls {
+			return polls, true
+		}
+		t += s.delay(n, t-start, rng)
+	}
+}
+
+// simMoveRun is one simulated move: its describe calls' times, its end
+// and whether a waiter gave up.
+type simMoveRun struct {
+	describes  []time.Duration
+	attachSent time.Duration
+	end        time.Duration
+	gaveUp     bool
+}
+
+// simMove runs the recipe for a detach lasting d1 and an attach lasting d2.
+// The detach is sent at 0 after the lookups, the attach as soon as the
+// interface is seen available.
+func simMove(r moveRecipe, d1, d2 time.Duration, rng *rand.Rand) simMoveRun {
+	run := simMoveRun{describes: make([]time.Duration, r.lookups)}
+	polls, gaveUp := simWaitFor(r.detach, 0, d1, rng)
+	run.describes = append(run.describes, polls...)
+	if gaveUp {
+		run.gaveUp = true
+		return run
+	}
+	t1 := polls[len(polls)-1]
+	run.attachSent = t1
+	polls, gaveUp = simWaitFor(r.attach, t1, t1+d2, rng)
+	run.describes = append(run.describes, polls...)
+	run.end, run.gaveUp = polls[len(polls)-1], gaveUp
+	return run
+}
+
+// simMoveBuckets are the ranges both halves are drawn from.
+var simMoveBuckets = []struct {
+	name     string
+	from, to time.Duration
+}{
+	{"1 s–30 s", time.Second, 30 * time.Second},
+	{"30 s–2 min", 30 * time.Second, 2 * time.Minute},
+	{"2–10 min", 2 * time.Minute, 10 * time.Minute},
+}
+
+// simMoveSamples is the number of moves drawn per bucket.
+const simMoveSamples = 4000
+
+// simMoveStats is what a recipe gives over a bucket: lateness (the return
+// after both halves are done, d1+d2) and describe calls per move.
+type simMoveStats struct {
+	p50, p95 time.Duration
+	// attachedP95 is the p95 of the time from the interface being
+	// attached at the target to the move's return: the second half's
+	// lateness alone.
+	attachedP95 time.Duration
+	calls       float64
+	gaveUp      float64
+}
+
+func simulateMove(r moveRecipe, from, to time.Duration) simMoveStats {
+	rng := rand.New(rand.NewSource(3))
+	var late, attached []time.Duration
+	calls, gaveUp := 0, 0
+	span := int64(to - from)
+	for range simMoveSamples {
+		// 10 ms steps, as the wait simulation samples.
+		d1 := from + time.Duration(rng.Int63n(span)).Truncate(10*time.Millisecond)
+		d2 := from + time.Duration(rng.Int63n(span)).Truncate(10*time.Millisecond)
+		run := simMove(r, d1, d2, rng)
+		calls += len(run.describes)
+		if run.gaveUp {
+			gaveUp++
+			late = append(late, time.Duration(1<<62))
+			attached = append(attached, time.Duration(1<<62))
+			continue
+		}
+		late = append(late, run.end-d1-d2)
+		attached = append(attached, run.end-run.attachSent-d2)
+	}
+	slices.Sort(late)
+	slices.Sort(attached)
+	return simMoveStats{p50: late[len(late)/2], p95: late[len(late)*95/100], attachedP95: attached[len(attached)*95/100],
+		calls: float64(calls) / simMoveSamples, gaveUp: float64(gaveUp) / simMoveSamples}
+}
+
+// simMoveFirstMinute returns the most describe calls a recipe makes in the
+// first minute of a move, over detaches of 0 s to 60 s (in 100 ms steps)
+// followed by a 10-minute attach, and detaches of 10 minutes.
+func simMoveFirstMinute(r moveRecipe) int {
+	rng := rand.New(rand.NewSource(4))
+	most := 0
+	for d1 := time.Duration(0); d1 <= 10*time.Minute; d1 += 100 * time.Millisecond {
+		if d1 > time.Minute {
+			d1 = 10 * time.Minute
+		}
+		run := simMove(r, d1, 10*time.Minute, rng)
+		n, _ := slices.BinarySearch(run.describes, time.Minute)
+		most = max(most, n)
+	}
+	return most
+}
+
+func fmtMoveLateness(st simMoveStats) string {
+	if st.gaveUp > 0.05 {
+		return fmt.Sprintf("gives up on %.0f %%", st.gaveUp*100)
+	}
+	return fmt.Sprintf("%.1f / %.1f s", st.p50.Seconds(), st.p95.Seconds())
+}
+
+// TestMoveScheduleTargets checks MoveNetworkInterface's waits against the
+// targets of issue 18 and, with -v, prints the table of BENCHMARKS.md
+// ("The move").
+func TestMoveScheduleTargets(t *testing.T) {
+	t.Parallel()
+	var table strings.Builder
+	table.WriteString("| recipe | p50 / p95 lateness, both halves 1 s–30 s | 30 s–2 min | 2–10 min | p95 attached → returned, 1 s–30 s | describe calls per move, 1 s–30 s / 30 s–2 min / 2–10 min | describe calls in the first minute |\n")
+	table.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for i, r := range moveRecipes() {
+		var stats []simMoveStats
+		for _, b := range simMoveBuckets {
+			stats = append(stats, simulateMove(r, b.from, b.to))
+		}
+		first := simMoveFirstMinute(r)
+		name := r.name
+		if r.note != "" {
+			name += " (" + r.note + ")"
+		}
+		fmt.Fprintf(&table, "| %s | %s | %s | %s | %.1f s | %.1f / %.1f / %.1f | %d |\n", name,
+			fmtMoveLateness(stats[0]), fmtMoveLateness(stats[1]), fmtMoveLateness(stats[2]), stats[0].attachedP95.Seconds(),
+			stats[0].calls, stats[1].calls, stats[2].calls, first)
+		if i != 0 {
+			continue
+		}
+		if stats[0].p95 > 4*time.Second {
+			t.Errorf("move: p95 lateness %v with both halves up to 30 s, want at most 4 s", stats[0].p95)
+		}
+		if first > 50 {
+			t.Errorf("move: %d describe calls in the first minute, want at most 50", first)
+		}
+	}
+	t.Logf("\n%s", table.String())
+}
+
+// TestMoveSchedule runs MoveNetworkInterface against ec2test on a fake
+// clock and checks that it returns when simMove says, after the describe
+// calls simMove counts: what the simulation measures is what the move does.
+func TestMoveSchedule(t *testing.T) {
+	t.Parallel()
+	ours := moveRecipes()[0]
+	for _, d := range [][2]time.Duration{
+		{time.Second, time.Second},
+		{7300 * time.Millisecond, 25 * time.Second},
+		{45 * time.Second, 3 * time.Second},
+		{130 * time.Second, 70 * time.Second},
+		{9 * time.Minute, 4 * time.Minute},
+	} {
+		t.Run(fmt.Sprint(d[0], "+", d[1]), func(t *testing.T) {
+			t.Parallel()
+			e := newMoveEnv(t, ec2test.WithDetachingDuration(d[0]), ec2test.WithAttachingDuration(d[1]))
+			out, err := e.c.MoveNetworkInterface(context.Background(), toB())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := simMove(ours, d[0], d[1], nil)
+			describes := 0
+			for _, r := range e.srv.Requests() {
+				if strings.HasPrefix(r.Action, "Describe") {
+					describes++
+				}
+			}
+			if out.Elapsed != want.end || describes != len(want.describes) {
+				t.Errorf("move returned after %v and %d describes; simulated %v and %d", out.Elapsed, describes, want.end, len(want.describes))
+			}
+		})
+	}
+}
+
+// BenchmarkMoveSchedule reports, for each recipe and range of durations,
+// the p50 and p95 lateness in seconds and the mean describe calls.
+func BenchmarkMoveSchedule(b *testing.B) {
+	for _, r := range moveRecipes() {
+		for _, bucket := range simMoveBuckets {
+			b.Run(strings.ReplaceAll(r.name+"/"+bucket.name, " ", "_"), func(b *testing.B) {
+				var st simMoveStats
+				for range b.N {
+					st = simulateMove(r, bucket.from, bucket.to)
+				}
+				b.ReportMetric(st.p50.Seconds(), "p50-late-s")
+				b.ReportMetric(st.p95.Seconds(), "p95-late-s")
+				b.ReportMetric(st.calls, "describes")
+			})
+		}
+	}
+}
