@@ -239,3 +239,18 @@ func TestIsThrottleAgreesWithRetry(t *testing.T) {
 		}
 	}
 }
+
+// TestThrottledAttachIsPaced: an attach, mutating too, is paced the same
+// way: throttled beyond MaxAttempts, it still goes through.
+func TestThrottledAttachIsPaced(t *testing.T) {
+	t.Parallel()
+	c, srv := newTestClient(t, nil)
+	srv.Inject(ec2test.Throttle(), 5)
+	out, err := c.AttachNetworkInterface(context.Background(), attachSpare())
+	if err != nil || out.AttachmentID == "" {
+		t.Fatalf("attach after 5 throttles: (%v, %v), want it attached", out, err)
+	}
+	if n := len(srv.Requests()); n != 6 {
+		t.Errorf("%d requests, want 6", n)
+	}
+}
