@@ -201,6 +201,12 @@ func TestAttachNetworkInterfaceServiceErrors(t *testing.T) {
 				tc.prepare(srv)
 			}
 			before, _ := srv.Interface(tc.in.NetworkInterfaceID)
+			cl.sleep = noSleep
+			if tc.code == "RequestLimitExceeded" {
+				// Throttles end at MaxAttempts, as with a caller's Retryer;
+				// the client's own would pace them while the context allows.
+				cl.pacing.beyondRetryer = false
+			}
 			out, err := cl.AttachNetworkInterface(context.Background(), &tc.in)
 			var ae *APIError
 			var oe *smithy.OperationError

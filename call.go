@@ -144,14 +144,26 @@ type attemptResult struct {
 // released with each attempt's outcome. Around it, it adds what the SDK's
 // other middleware do: the x-amz-retry-after clamp, one re-sign at the
 // server's time after a clock-skew error, one credentials refresh after an
-// expired-token error.
+// expired-token error. Mutating actions are paced after a throttle, and
+// with the client's own retryer their throttled attempts are retried while
+// the context allows (pacer.go says why).
 func (c *Client) send(ctx context.Context, action string, body []byte, out any) (responseMeta, error) {
 	hash := payloadHash(body)
 	maxAttempts := c.retryer.MaxAttempts()
 	releaseRetry := nopRelease
 	skewCorrected, credsRefreshed := false, false
+	p := c.pacing.pacerFor(action, false)
+	var firstThrottle time.Time
 	var last error
+	paced := false // the attempt took a send slot of p
 	for attempt := 1; ; attempt++ {
+		if attempt == 1 {
+			// A retry's slot is taken with its backoff, below.
+			var err error
+			if paced, err = c.pace(ctx, p); err != nil {
+				return responseMeta{}, &TransportError{Err: fmt.Errorf("wait for a send slot after throttling: %w", err), callerEnded: ctx.Err() != nil}
+			}
+		}
 		if err := ctx.Err(); err != nil {
 			// Short-circuit as the SDK does, before a token is taken.
 			if last == nil {
@@ -172,6 +184,13 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 		_ = releaseRetry(err)
 		_ = releaseAttempt(err)
 		releaseRetry = nopRelease
+		if p != nil || err != nil {
+			throttled := err != nil && isThrottle(err)
+			if p == nil && throttled {
+				p = c.pacing.pacerFor(action, true)
+			}
+			p.observe(c.now(), throttled, paced)
+		}
 		if err == nil {
 			return res.meta, nil
 		}
@@ -212,19 +231,33 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 		if !c.retryer.IsErrorRetryable(err) {
 			return stop(reasonNotRetryable, nil)
 		}
-		if exhausted {
-			return stop(reasonMaxAttempts, &retry.MaxAttemptsError{Attempt: attempt, Err: err})
+		backoffAttempt := attempt
+		if p != nil && c.pacing.beyondRetryer && isThrottle(err) {
+			// Paced: neither MaxAttempts nor the retry quota applies, only
+			// the context (or maxPacedTime without a deadline).
+			now := c.now()
+			if firstThrottle.IsZero() {
+				firstThrottle = now
+			}
+			if _, ok := ctx.Deadline(); !ok && now.Sub(firstThrottle) >= maxPacedTime {
+				return stop(reasonMaxAttempts, fmt.Errorf("throttled for %s", maxPacedTime))
+			}
+			backoffAttempt = min(attempt, pacedBackoffAttempt)
+		} else {
+			if exhausted {
+				return stop(reasonMaxAttempts, &retry.MaxAttemptsError{Attempt: attempt, Err: err})
+			}
+			if releaseRetry, err = c.retryer.GetRetryToken(ctx, err); err != nil {
+				// Said even after one attempt: the caller should know that the
+				// client stopped retrying because many calls are failing.
+				return res.meta, &RetryError{Attempts: attempt, Reason: reasonQuotaExhausted, Err: last, cause: err}
+			}
 		}
-		if releaseRetry, err = c.retryer.GetRetryToken(ctx, err); err != nil {
-			// Said even after one attempt: the caller should know that the
-			// client stopped retrying because many calls are failing.
-			return res.meta, &RetryError{Attempts: attempt, Reason: reasonQuotaExhausted, Err: last, cause: err}
-		}
-		delay, err := c.retryer.RetryDelay(attempt, last)
+		delay, err := c.retryer.RetryDelay(backoffAttempt, last)
 		if err != nil {
 			return res.meta, &RetryError{Attempts: attempt, Reason: reasonNotRetryable, Err: last, cause: err}
 		}
-		delay = honourRetryAfter(delay, res.header)
+		delay, paced = p.reserve(c.now(), honourRetryAfter(delay, res.header))
 		c.log(ctx, "enidetach: retrying", slog.Int("attempt", attempt), slog.Duration("backoff", delay), slog.Any("error", last)) // formatted only if logged
 		if err := c.sleep(ctx, delay); err != nil {
 			return stop(reasonContextEnded, err)

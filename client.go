@@ -49,6 +49,7 @@ type Client struct {
 	signer         *requestSigner
 	userAgent      string
 	retryer        aws.RetryerV2
+	pacing         *pacing // EC2 only: mutating actions paced after a throttle (pacer.go)
 	attemptTimeout time.Duration
 	logger         *slog.Logger
 	buffers        sync.Pool
@@ -135,6 +136,7 @@ func build(opts *Options, credsSource, caBundle string) (*Client, error) {
 	}
 	c := newBaseClient("EC2", apiVersion, endpoint, region, *opts, transport)
 	c.retryer = newRetryer(*opts)
+	c.pacing = &pacing{beyondRetryer: opts.Retryer == nil && c.retryer.MaxAttempts() != 1}
 	c.setCredentials(opts.Credentials)
 	c.credsSource = credsSource
 	return c, nil

@@ -81,7 +81,10 @@ func TestDetachNetworkInterfaceServiceErrors(t *testing.T) {
 			},
 			sentinel: ErrAttachmentNotFound, code: "InvalidAttachmentID.NotFound", status: 400, fault: smithy.FaultClient},
 		{name: "throttled beyond retries", in: DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"},
-			prepare:  func(_ *Client, s *ec2test.Server) { s.Inject(ec2test.Throttle(), 3) },
+			prepare: func(c *Client, s *ec2test.Server) {
+				c.pacing.beyondRetryer = false // throttles end at MaxAttempts, as with a caller's Retryer
+				s.Inject(ec2test.Throttle(), 3)
+			},
 			sentinel: ErrRequestLimitExceeded, code: "RequestLimitExceeded", status: 503, fault: smithy.FaultServer},
 	}
 	for _, tc := range tests {

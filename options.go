@@ -66,7 +66,10 @@ type Options struct {
 	// retry.NewAdaptiveMode when RetryMode is adaptive, from
 	// github.com/aws/aws-sdk-go-v2/aws/retry, with MaxAttempts and
 	// MaxBackoff. Share one Retryer between clients to share its retry
-	// quota and, in adaptive mode, its client-side rate limit.
+	// quota and, in adaptive mode, its client-side rate limit. With a
+	// Retryer set, it decides every retry (attempts, quota, delays),
+	// throttled ones included; the client only spaces the attempts of an
+	// action EC2 throttles (see MaxAttempts).
 	Retryer aws.RetryerV2
 
 	// RetryMode selects the retryer built when Retryer is nil:
@@ -76,7 +79,12 @@ type Options struct {
 	RetryMode aws.RetryMode
 
 	// MaxAttempts bounds the requests per call, first included; 1 disables
-	// retries. 0: AWS_MAX_ATTEMPTS, the profile's max_attempts, then the
+	// retries. With the client's own retryer (Retryer nil), a mutating
+	// action that EC2 throttles (a detach, an attach: any action but
+	// Describe*, Get*, List* and Search*) is paced and retried beyond
+	// MaxAttempts, without spending the retry quota, while the context
+	// allows (5 minutes at most without a deadline); MaxAttempts 1 still
+	// disables that too. 0: AWS_MAX_ATTEMPTS, the profile's max_attempts, then the
 	// retryer's own (3). Set with a Retryer, it overrides the Retryer's, as
 	// ec2.Options.RetryMaxAttempts does; the environment and profile never
 	// override a Retryer, as they do not override config.WithRetryer.

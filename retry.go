@@ -77,6 +77,22 @@ func (ec2TooManyRequests) IsErrorRetryable(err error) aws.Ternary { return is429
 // IsErrorThrottle implements retry.IsErrorThrottle.
 func (ec2TooManyRequests) IsErrorThrottle(err error) aws.Ternary { return is429(err) }
 
+// isThrottle reports whether err, as attempt returns it, is a throttling
+// answer: an *APIError with one of aws/retry's throttle codes
+// (retry.DefaultThrottleErrorCodes, which retry.DefaultThrottles checks,
+// RequestLimitExceeded among them) or an HTTP 429. Only an *APIError
+// carries a code, and attempt returns it unwrapped, so a type assertion
+// does here what aws/retry's errors.As does, without its allocation on
+// every failed attempt.
+func isThrottle(err error) bool {
+	ae, ok := err.(*APIError)
+	if !ok {
+		return false
+	}
+	_, throttle := retry.DefaultThrottleErrorCodes[ae.Code]
+	return throttle || ae.StatusCode == http.StatusTooManyRequests
+}
+
 func is429(err error) aws.Ternary {
 	if ae, ok := err.(*APIError); ok && ae.StatusCode == http.StatusTooManyRequests {
 		return aws.TrueTernary

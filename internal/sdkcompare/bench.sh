@@ -2,12 +2,19 @@
 # bench.sh: the full comparison of BENCHMARKS.md. Benchmarks of enidetach,
 # the SDK, the bare-HTTP floor and the signed floor, 6 runs each in one
 # process, summarised by benchstat (medians) and by the ratios of issue 14's
-# targets, then the connection count and size.sh.
+# targets, then the connection count, size.sh, and the fleet benchmark of
+# issue 19 (TestFleet's whole sweep, about 25 minutes; its table is printed
+# at the end).
 #
-#   bash internal/sdkcompare/bench.sh
+#   bash internal/sdkcompare/bench.sh            # everything
+#   BENCH_PARTS=bench bash internal/sdkcompare/bench.sh   # the per-call benchmarks only
+#   BENCH_PARTS=fleet bash internal/sdkcompare/bench.sh   # the fleet sweep only
+#   ENIDETACH_FLEET='N=200/' BENCH_PARTS=fleet bash ...   # some fleet cases (a regexp)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
+parts="${BENCH_PARTS:-bench fleet}"
+if [[ " $parts " == *" bench "* ]]; then
 benchstat="$(go env GOPATH)/bin/benchstat"
 if [ ! -x "$benchstat" ]; then
   go install golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
@@ -35,3 +42,10 @@ echo
 go test -run TestNewConnections -v -count 1 . | grep -E 'new connections'
 echo
 bash "$here/size.sh"
+fi
+if [[ " $parts " == *" fleet "* ]]; then
+  echo
+  echo "fleet benchmark (issue 19): ENIDETACH_FLEET=${ENIDETACH_FLEET:-full}"
+  ENIDETACH_FLEET="${ENIDETACH_FLEET:-full}" go test -count 1 -run '^TestFleet$' -v -timeout 90m . |
+    grep -E '^(\| |fleet table|    fleet_test)' | sed -n '/^fleet table/,$p'
+fi

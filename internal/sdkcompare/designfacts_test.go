@@ -101,17 +101,21 @@ func TestSuccessRequestID(t *testing.T) {
 // not obvious, that enidetach makes as many attempts as the SDK's EC2
 // client: a 429 whose code is not a throttling code (the SDK retries it
 // because its EC2 errors are unmodeled), a 400 throttling code, a 400 that
-// is not retried, and an HTML 502 from a proxy.
+// is not retried, and an HTML 502 from a proxy. Throttled answers (the
+// first two) are retried by both; enidetach paces a throttled mutating
+// call and retries it beyond MaxAttempts while the context allows (issue
+// 19), so there it must make more attempts than the SDK within 1 s.
 func TestRetryDecisionsMatchSDK(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		status int
-		body   string
+		name     string
+		status   int
+		body     string
+		throttle bool
 	}{
-		{"429 with another code", http.StatusTooManyRequests, `<Response><Errors><Error><Code>SomethingElse</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`},
-		{"400 throttling code", http.StatusBadRequest, `<Response><Errors><Error><Code>EC2ThrottledException</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`},
-		{"400 not retried", http.StatusBadRequest, `<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`},
-		{"502 from a proxy", http.StatusBadGateway, `<html><body>Bad gateway</body></html>`},
+		{"429 with another code", http.StatusTooManyRequests, `<Response><Errors><Error><Code>SomethingElse</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`, true},
+		{"400 throttling code", http.StatusBadRequest, `<Response><Errors><Error><Code>EC2ThrottledException</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`, true},
+		{"400 not retried", http.StatusBadRequest, `<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`, false},
+		{"502 from a proxy", http.StatusBadGateway, `<html><body>Bad gateway</body></html>`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var hits atomic.Int32
@@ -130,8 +134,13 @@ func TestRetryDecisionsMatchSDK(t *testing.T) {
 				BaseEndpoint: aws.String(s.URL), Retryer: func() aws.Retryer { return retry.NewStandard(noBackoff) }})
 			_, _ = sdk.DetachNetworkInterface(context.Background(), sdkInput(enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"}))
 			sdkAttempts := hits.Swap(0)
-			_, _ = newOurs(t, s, func(o *enidetach.Options) { o.MaxBackoff = time.Nanosecond }).DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
-			if ours := hits.Load(); ours != sdkAttempts {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_, _ = newOurs(t, s, func(o *enidetach.Options) { o.MaxBackoff = time.Nanosecond }).DetachNetworkInterface(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
+			switch ours := hits.Load(); {
+			case tc.throttle && (sdkAttempts < 2 || ours <= sdkAttempts):
+				t.Errorf("throttled: enidetach made %d attempts in 1 s, the SDK %d; want both to retry, enidetach beyond the SDK's", ours, sdkAttempts)
+			case !tc.throttle && ours != sdkAttempts:
 				t.Errorf("enidetach made %d attempts, the SDK %d", ours, sdkAttempts)
 			}
 		})
