@@ -174,15 +174,6 @@ var resolveDelays = [...]time.Duration{0, time.Second, 2 * time.Second, 4 * time
 // kept by NTP differ by far less than the rest.
 const attachTimeSlack = 2 * time.Second
 
-// resolveInUse is resolveInUseSince with no bound on the attachment's age,
-// for an InUse that an attach made before this call (by an earlier run of a
-// move) may explain. It still refuses an answer showing the interface two
-// ways, but it cannot tell an earlier attachment at the slot, shown by a
-// lagging describe, from a new one.
-func (c *Client) resolveInUse(ctx context.Context, in *AttachNetworkInterfaceInput) (*AttachNetworkInterfaceOutput, bool) {
-	return c.resolveInUseSince(ctx, in, time.Time{})
-}
-
 // resolveInUseSince looks at the interface after a retried attach, first
 // sent at sent, met InUse, reporting the attachment found at the asked
 // instance, card and device index and made since sent. It gives up (false)
