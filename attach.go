@@ -164,7 +164,7 @@ func (c *Client) AttachNetworkInterface(ctx context.Context, in *AttachNetworkIn
 	return &r.out, nil
 }
 
-// resolveDelays are the waits between the looks of resolveInUse: a
+// resolveDelays are the waits between the looks of resolveInUseSince: a
 // describe may still show the interface as it was before the attach.
 var resolveDelays = [...]time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second}
 
@@ -205,7 +205,7 @@ func (c *Client) resolveInUseSince(ctx context.Context, in *AttachNetworkInterfa
 	return nil, false
 }
 
-// The verdicts of one look of resolveInUse.
+// The verdicts of one look of resolveInUseSince.
 const (
 	lookUndecided         = iota // nothing proven yet: look again
 	lookAttachedHere             // attached at the asked slot since the attach was sent

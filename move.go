@@ -494,7 +494,7 @@ func (m *move) describe(ctx context.Context, step string) (InterfaceState, error
 }
 
 // relook describes the interface again after an ambiguous answer, as
-// AttachNetworkInterface's resolveInUse does: at once, then after the
+// AttachNetworkInterface's resolveInUseSince does: at once, then after the
 // delays of resolveDelays while stale reports that the describe may still
 // show the state from before the change. It returns the last state seen.
 func (m *move) relook(ctx context.Context, step string, stale func(InterfaceState) bool) (InterfaceState, error) {
