@@ -3,6 +3,7 @@ package enidetach
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -15,6 +16,28 @@ import (
 // accounts with many interfaces) and filters each page, so a page can be
 // empty and still have a next one.
 const describePageSize = 1000
+
+// minDescribePageSize is the smallest MaxResults EC2 takes; a page too
+// large to read is asked again at most maxPageShrinks times, each time at
+// half the size.
+const (
+	minDescribePageSize = 5
+	maxPageShrinks      = 8
+)
+
+// filterValues returns the number of values of params' first filter (the
+// interfaces or attachments asked for): no page of the answer holds more
+// items than that.
+func filterValues(params url.Values) int {
+	n := 0
+	for len(params["Filter.1.Value."+strconv.Itoa(n+1)]) > 0 {
+		n++
+	}
+	if n <= 1 {
+		return describePageSize
+	}
+	return n
+}
 
 // maxDescribePages bounds the pages of one describe, against a service
 // that keeps returning a next token.
@@ -332,10 +355,19 @@ func (c *Client) describeMatching(ctx context.Context, params url.Values, calls 
 		params = p
 	}
 	var items []describeItem
-	for page := 1; ; page++ {
+	pageSize := describePageSize
+	for page, shrunk := 1, 0; ; page++ {
 		out := describePage{Items: itemSet{keep: keep}}
 		err := c.Call(ctx, "DescribeNetworkInterfaces", params, &out)
 		*calls++
+		if err != nil && paginated && pageSize > minDescribePageSize && shrunk < maxPageShrinks && errors.Is(err, errBodyTooLarge) {
+			// A page of interfaces with many addresses and tags can pass
+			// the 1 MiB bound on bodies: ask the same page again, smaller.
+			pageSize = max(minDescribePageSize, min(pageSize, filterValues(params))/2)
+			params.Set("MaxResults", strconv.Itoa(pageSize))
+			page, shrunk = page-1, shrunk+1
+			continue
+		}
 		if err != nil {
 			return nil, "", err
 		}
