@@ -98,7 +98,8 @@
 // interface in use elsewhere, the device slot taken and the zones that
 // differ apart. An attach whose response was lost is retried, and the
 // retry's InvalidNetworkInterface.InUse is resolved by looking: found
-// attached where it was asked, the attach succeeded.
+// attached where it was asked, by an attachment made since the attach was
+// sent, the attach succeeded; anything else stays the InUse error.
 //
 // # Configuration
 //
