@@ -224,8 +224,9 @@ type TransportError struct {
 	// Err is the underlying failure from the HTTP client.
 	Err error
 
-	attemptTimedOut bool // Options.AttemptTimeout ended the attempt, not the caller's context
-	callerEnded     bool // the caller's context had ended when the attempt failed
+	attemptTimedOut   bool  // Options.AttemptTimeout ended the attempt, not the caller's context
+	callerEnded       bool  // the caller's context had ended when the attempt failed
+	redactedRetryable *bool // ConnectionError of Err before a secret it quoted was redacted (secrets.go)
 }
 
 // Error describes the failure.
@@ -250,6 +251,9 @@ func (e *TransportError) CanceledError() bool { return e.callerEnded }
 func (e *TransportError) ConnectionError() bool {
 	if e.attemptTimedOut {
 		return true
+	}
+	if e.redactedRetryable != nil {
+		return *e.redactedRetryable
 	}
 	var (
 		dnsErr   *net.DNSError

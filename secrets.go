@@ -267,8 +267,12 @@ type sentSecrets struct {
 }
 
 // add adds a secret, unless it is empty or there is no room left.
+//
+// A value shorter than minPartial is not a secret AWS issues (secret keys
+// have 40 characters, signatures 64, session tokens hundreds) and is not
+// looked for: redacting every "b" of a message would only garble it.
 func (s *sentSecrets) add(v string) {
-	if v != "" && s.n < len(s.list) {
+	if len(v) >= minPartial && s.n < len(s.list) {
 		s.list[s.n], s.anchors[s.n] = v, anchor(v)
 		s.n++
 	}
@@ -455,6 +459,17 @@ func (s *sentSecrets) redactString(v string) string {
 	return v
 }
 
+// redactedError stands for an error whose message held a secret: its
+// message redacted, and only the context's errors kept in its chain, which
+// hold none.
+type redactedError struct {
+	msg  string
+	keep []error
+}
+
+func (e *redactedError) Error() string   { return e.msg }
+func (e *redactedError) Unwrap() []error { return e.keep }
+
 // redactEchoes returns err, an attempt's error built from a response whose
 // body is body, with what the request sent (s) redacted from every part
 // taken from the response: an *APIError's code, message and request ID; a
@@ -472,11 +487,19 @@ func redactEchoes(err error, body []byte, s sentSecrets) error {
 		// The HTTP client's messages quote what it could not parse (a
 		// status line, a header line, a Content-Length): a page built from
 		// the request's headers hands them back there too. Such a message
-		// is replaced, chain and all: it holds no typed cause to keep.
+		// is replaced, chain and all, keeping what callers and the retryer
+		// ask of it: whether it may pass, and the context's error.
 		if e.Err != nil {
 			if msg := e.Err.Error(); s.mayHoldString(msg) {
 				if r := s.redactString(msg); r != msg {
-					e.Err = errors.New(r)
+					retry := e.ConnectionError()
+					var keep []error
+					for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
+						if errors.Is(e.Err, ctxErr) {
+							keep = append(keep, ctxErr)
+						}
+					}
+					e.Err, e.redactedRetryable = &redactedError{msg: r, keep: keep}, &retry
 				}
 			}
 		}
