@@ -188,8 +188,7 @@ func (c *Client) resolveInUseSince(ctx context.Context, in *AttachNetworkInterfa
 			return nil, false
 		}
 		var calls int
-		items, requestID, err := c.describeMatching(ctx, url.Values{"NetworkInterfaceId.1": {in.NetworkInterfaceID}}, &calls,
-			func(it *describeItem) bool { return it.ID == in.NetworkInterfaceID })
+		items, requestID, err := c.describeMatching(ctx, interfaceParams(in.NetworkInterfaceID), &calls, isInterface(in.NetworkInterfaceID))
 		if err != nil {
 			return nil, false
 		}

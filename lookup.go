@@ -183,8 +183,7 @@ func (c *Client) LookupAttachment(ctx context.Context, in *LookupAttachmentInput
 	var params url.Values
 	var keep func(*describeItem) bool
 	if in.NetworkInterfaceID != "" {
-		params = url.Values{"NetworkInterfaceId.1": {in.NetworkInterfaceID}}
-		keep = func(it *describeItem) bool { return it.ID == in.NetworkInterfaceID }
+		params, keep = interfaceParams(in.NetworkInterfaceID), isInterface(in.NetworkInterfaceID)
 	} else {
 		// EC2 has no network card filter: the card is checked here. An
 		// item without an attachment ID is attached to nothing.
@@ -333,19 +332,41 @@ func (s *itemSet) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
 	}
 }
 
-// describeInterfaces calls DescribeNetworkInterfaces with params, following
-// next tokens, and returns every item and the last request ID; calls
-// counts the requests. Filtered calls are paginated; calls by
-// NetworkInterfaceId are not (EC2 refuses MaxResults with them).
-func (c *Client) describeInterfaces(ctx context.Context, params url.Values, calls *int) ([]describeItem, string, error) {
-	return c.describeMatching(ctx, params, calls, nil)
+// interfaceIDParam asks DescribeNetworkInterfaces for an interface by its
+// ID (interfaceParams).
+const interfaceIDParam = "NetworkInterfaceId.1"
+
+// interfaceParams are the parameters that ask for one interface by its ID:
+// EC2 answers an ID that does not exist with
+// InvalidNetworkInterfaceID.NotFound, and describeMatching sends them
+// unpaginated (EC2 refuses MaxResults with IDs).
+func interfaceParams(id string) url.Values { return url.Values{interfaceIDParam: {id}} }
+
+// filterParams are the parameters that ask for the interfaces whose filter
+// name has one of values (filterValues counts them back).
+func filterParams(name string, values ...string) url.Values {
+	p := make(url.Values, len(values)+1)
+	p["Filter.1.Name"] = []string{name}
+	for i, v := range values {
+		p["Filter.1.Value."+strconv.Itoa(i+1)] = []string{v}
+	}
+	return p
 }
 
-// describeMatching is describeInterfaces keeping only the items keep
-// accepts (every item if keep is nil), as each is decoded: memory is
-// bounded by one page, not by the answer.
+// isInterface returns a keep for describeMatching that accepts the items
+// of the interface id.
+func isInterface(id string) func(*describeItem) bool {
+	return func(it *describeItem) bool { return it.ID == id }
+}
+
+// describeMatching calls DescribeNetworkInterfaces with params, following
+// next tokens, and returns the items keep accepts (every item if keep is
+// nil) and the last request ID; calls counts the requests. Items are kept
+// as each is decoded: memory is bounded by one page, not by the answer.
+// Filtered calls are paginated; calls by NetworkInterfaceId are not (EC2
+// refuses MaxResults with them).
 func (c *Client) describeMatching(ctx context.Context, params url.Values, calls *int, keep func(*describeItem) bool) ([]describeItem, string, error) {
-	paginated := len(params["NetworkInterfaceId.1"]) == 0
+	paginated := len(params[interfaceIDParam]) == 0
 	if paginated {
 		p := make(url.Values, len(params)+2)
 		for k, v := range params {

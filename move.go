@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 )
 
@@ -438,7 +437,7 @@ func (m *move) lookup(ctx context.Context) (InterfaceState, error) {
 	const rerun = " (a move re-run after its detach finds the interface only by NetworkInterfaceID)"
 	if in.AttachmentID != "" && in.NetworkInterfaceID == "" {
 		var calls int
-		items, _, err := m.c.describeMatching(ctx, url.Values{"Filter.1.Name": {"attachment.attachment-id"}, "Filter.1.Value.1": {in.AttachmentID}}, &calls,
+		items, _, err := m.c.describeMatching(ctx, filterParams(filterAttachment, in.AttachmentID), &calls,
 			func(it *describeItem) bool { return it.Attachment != nil && it.Attachment.ID == in.AttachmentID })
 		switch {
 		case err != nil:
@@ -481,14 +480,12 @@ func (m *move) lookup(ctx context.Context) (InterfaceState, error) {
 // step's.
 func (m *move) describe(ctx context.Context, step string) (InterfaceState, error) {
 	var calls int
-	items, _, err := m.c.describeInterfaces(ctx, url.Values{"NetworkInterfaceId.1": {m.out.NetworkInterfaceID}}, &calls)
+	items, _, err := m.c.describeMatching(ctx, interfaceParams(m.out.NetworkInterfaceID), &calls, isInterface(m.out.NetworkInterfaceID))
 	if err != nil {
 		return InterfaceState{}, &MoveIncompleteError{Step: step, Err: err}
 	}
-	for _, it := range items {
-		if it.ID == m.out.NetworkInterfaceID {
-			return it.state(), nil
-		}
+	if len(items) > 0 {
+		return items[0].state(), nil
 	}
 	return InterfaceState{}, &MoveIncompleteError{Step: step, Err: fmt.Errorf("DescribeNetworkInterfaces did not return interface %s", m.out.NetworkInterfaceID)}
 }

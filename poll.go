@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -193,10 +191,6 @@ func (p *poller) takeLocked(ctx context.Context, now time.Time, self *pollWaiter
 func (c *Client) describeFor(r *pollRound) {
 	ctx, waiters := r.ctx, r.waiters
 	defer r.b.cancel()
-	params := url.Values{"Filter.1.Name": {r.filter}}
-	for i, v := range r.values {
-		params["Filter.1.Value."+strconv.Itoa(i+1)] = []string{v}
-	}
 	keep := func(it *describeItem) bool {
 		for _, w := range waiters {
 			if w.match(it) {
@@ -206,7 +200,7 @@ func (c *Client) describeFor(r *pollRound) {
 		return false
 	}
 	var calls int
-	items, _, err := c.describeMatching(ctx, params, &calls, keep)
+	items, _, err := c.describeMatching(ctx, filterParams(r.filter, r.values...), &calls, keep)
 	for _, w := range waiters {
 		a := pollAnswer{calls: calls, err: err}
 		for _, it := range items {

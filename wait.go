@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -523,7 +522,7 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 			// A filter matches nothing both for an interface that does not
 			// exist and for one EC2 does not show yet: asked by ID, EC2
 			// says which.
-			items, _, err = c.describeMatching(ctx, url.Values{"NetworkInterfaceId.1": {ifaceID}}, &res.Polls, w.match)
+			items, _, err = c.describeMatching(ctx, interfaceParams(ifaceID), &res.Polls, w.match)
 		}
 		if err != nil && seen && !goal.attach && isCode(err, "InvalidNetworkInterfaceID.NotFound") {
 			items, err = nil, nil // deleted, which detached it
