@@ -184,8 +184,8 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 		_ = releaseRetry(err)
 		_ = releaseAttempt(err)
 		releaseRetry = nopRelease
+		throttled := err != nil && isThrottle(err)
 		if p != nil || err != nil {
-			throttled := err != nil && isThrottle(err)
 			if p == nil && throttled {
 				p = c.pacing.pacerFor(action, true)
 			}
@@ -232,7 +232,7 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			return stop(reasonNotRetryable, nil)
 		}
 		backoffAttempt := attempt
-		if p != nil && c.pacing.beyondRetryer && isThrottle(err) {
+		if p != nil && c.pacing.beyondRetryer && throttled {
 			// Paced: neither MaxAttempts nor the retry quota applies, only
 			// the context (or maxPacedTime without a deadline).
 			now := c.now()
