@@ -145,8 +145,7 @@ func (c *Client) AttachNetworkInterface(ctx context.Context, in *AttachNetworkIn
 	// learnt from a clock-skew error): an attachment made before this
 	// cannot be the one this call made.
 	sent := c.now().Add(time.Duration(c.signer.offset.Load()))
-	meta, err := c.send(ctx, action, in.body(), r)
-	if err != nil {
+	if err := c.send(ctx, action, in.body(), r); err != nil {
 		var re *RetryError
 		if !in.DryRun && errors.As(err, &re) && re.Attempts > 1 && errors.Is(err, ErrInterfaceInUse) {
 			if out, ok := c.resolveInUseSince(ctx, in, sent); ok {
@@ -157,9 +156,6 @@ func (c *Client) AttachNetworkInterface(ctx context.Context, in *AttachNetworkIn
 	}
 	if !r.cardSet {
 		r.out.NetworkCardIndex = in.NetworkCardIndex
-	}
-	if r.out.RequestID == "" {
-		r.out.RequestID = meta.requestID
 	}
 	return &r.out, nil
 }

@@ -80,8 +80,7 @@ func (c *Client) call(ctx context.Context, action string, params url.Values, out
 	if len(p["Version"]) == 0 {
 		p["Version"] = []string{c.version}
 	}
-	_, err := c.send(ctx, action, []byte(p.Encode()), out)
-	return err
+	return c.send(ctx, action, []byte(p.Encode()), out)
 }
 
 // usable refuses a client that New did not make, a client whose
@@ -124,14 +123,8 @@ func validAction(action string) bool {
 	return true
 }
 
-// responseMeta is what a call learnt about its last response.
-type responseMeta struct {
-	requestID string
-}
-
 // attemptResult is what the retry loop needs to know of one attempt.
 type attemptResult struct {
-	meta         responseMeta
 	header       http.Header     // nil when no response arrived
 	signedOffset time.Duration   // the clock offset the request was signed with
 	creds        aws.Credentials // what the request was signed with
@@ -147,7 +140,7 @@ type attemptResult struct {
 // expired-token error. Mutating actions are paced after a throttle, and
 // with the client's own retryer their throttled attempts are retried while
 // the context allows (pacer.go says why).
-func (c *Client) send(ctx context.Context, action string, body []byte, out any) (responseMeta, error) {
+func (c *Client) send(ctx context.Context, action string, body []byte, out any) error {
 	hash := payloadHash(body)
 	maxAttempts := c.retryer.MaxAttempts()
 	releaseRetry := nopRelease
@@ -161,24 +154,24 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			// A retry's slot is taken with its backoff, below.
 			var err error
 			if paced, err = c.pace(ctx, p); err != nil {
-				return responseMeta{}, &TransportError{Err: fmt.Errorf("wait for a send slot after throttling: %w", err), callerEnded: ctx.Err() != nil}
+				return &TransportError{Err: fmt.Errorf("wait for a send slot after throttling: %w", err), callerEnded: ctx.Err() != nil}
 			}
 		}
 		if err := ctx.Err(); err != nil {
 			// Short-circuit as the SDK does, before a token is taken.
 			if last == nil {
-				return responseMeta{}, &TransportError{Err: err, callerEnded: true}
+				return &TransportError{Err: err, callerEnded: true}
 			}
-			return responseMeta{}, &RetryError{Attempts: attempt - 1, Reason: reasonContextEnded, Err: last, cause: err}
+			return &RetryError{Attempts: attempt - 1, Reason: reasonContextEnded, Err: last, cause: err}
 		}
 		releaseAttempt, err := c.retryer.GetAttemptToken(ctx)
 		if err != nil {
 			// Adaptive mode waits here for its client-side rate limit; the
 			// wait ended with the context.
 			if last == nil {
-				return responseMeta{}, &TransportError{Err: fmt.Errorf("wait for the client-side rate limit: %w", err), callerEnded: ctx.Err() != nil}
+				return &TransportError{Err: fmt.Errorf("wait for the client-side rate limit: %w", err), callerEnded: ctx.Err() != nil}
 			}
-			return responseMeta{}, &RetryError{Attempts: attempt - 1, Reason: reasonContextEnded, Err: last, cause: err}
+			return &RetryError{Attempts: attempt - 1, Reason: reasonContextEnded, Err: last, cause: err}
 		}
 		res, err := c.attempt(ctx, action, body, hash, out)
 		_ = releaseRetry(err)
@@ -192,16 +185,16 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			p.observe(c.now(), throttled, paced)
 		}
 		if err == nil {
-			return res.meta, nil
+			return nil
 		}
 		last = err
 		// stop ends the call: the bare error after a single attempt,
 		// else a *RetryError saying why, with cause in its chain.
-		stop := func(reason string, cause error) (responseMeta, error) {
+		stop := func(reason string, cause error) error {
 			if attempt == 1 && cause == nil {
-				return res.meta, last
+				return last
 			}
-			return res.meta, &RetryError{Attempts: attempt, Reason: reason, Err: last, cause: cause}
+			return &RetryError{Attempts: attempt, Reason: reason, Err: last, cause: cause}
 		}
 		if ctx.Err() != nil {
 			return stop(reasonContextEnded, ctx.Err())
@@ -250,12 +243,12 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			if releaseRetry, err = c.retryer.GetRetryToken(ctx, err); err != nil {
 				// Said even after one attempt: the caller should know that the
 				// client stopped retrying because many calls are failing.
-				return res.meta, &RetryError{Attempts: attempt, Reason: reasonQuotaExhausted, Err: last, cause: err}
+				return &RetryError{Attempts: attempt, Reason: reasonQuotaExhausted, Err: last, cause: err}
 			}
 		}
 		delay, err := c.retryer.RetryDelay(backoffAttempt, last)
 		if err != nil {
-			return res.meta, &RetryError{Attempts: attempt, Reason: reasonNotRetryable, Err: last, cause: err}
+			return &RetryError{Attempts: attempt, Reason: reasonNotRetryable, Err: last, cause: err}
 		}
 		delay, paced = p.reserve(c.now(), honourRetryAfter(delay, res.header))
 		c.log(ctx, "enidetach: retrying", slog.Int("attempt", attempt), slog.Duration("backoff", delay), slog.Any("error", last)) // formatted only if logged
@@ -322,7 +315,7 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 	if res.header == nil {
 		res.header = http.Header{}
 	}
-	res.meta.requestID = requestIDFromHeader(res.header)
+	requestID := requestIDFromHeader(res.header)
 
 	buf := c.buffers.Get().(*bytes.Buffer)
 	defer func() {
@@ -347,23 +340,25 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		err = decodeError(resp.StatusCode, res.header, data, readErr)
 	case readErr != nil:
-		err = &ResponseError{StatusCode: resp.StatusCode, RequestID: res.meta.requestID, Snippet: snippet(data), Err: readErr}
+		err = &ResponseError{StatusCode: resp.StatusCode, RequestID: requestID, Snippet: snippet(data), Err: readErr}
 	default:
 		if derr := decodeResult(data, action, out); derr != nil {
-			err = &ResponseError{StatusCode: resp.StatusCode, RequestID: res.meta.requestID, Snippet: snippet(data), Err: fmt.Errorf("decode %sResponse: %w", action, derr)}
+			err = &ResponseError{StatusCode: resp.StatusCode, RequestID: requestID, Snippet: snippet(data), Err: fmt.Errorf("decode %sResponse: %w", action, derr)}
 		}
 	}
 	if err != nil {
 		// A page that quotes the request hands back what was sent.
 		err = redactEchoes(err, data, c.sentSecrets(req, body, res.creds))
-	} else if res.creds.SecretAccessKey != "" {
-		// So may a success's request ID (header or body), which callers
-		// print; a typed result's is redacted here, Call's out is the
-		// caller's to read.
-		s := secretsOf(req.Header, res.creds.SecretAccessKey)
-		res.meta.requestID = s.redactString(res.meta.requestID)
-		if r, ok := out.(requestIDCarrier); ok {
-			id := r.requestID()
+	} else if r, ok := out.(requestIDCarrier); ok {
+		// A typed result's request ID is the body's, else the header's.
+		// Either may echo what was sent, and callers print it: it is
+		// redacted here; Call's out is the caller's to read.
+		id := r.requestID()
+		if *id == "" {
+			*id = requestID
+		}
+		if res.creds.SecretAccessKey != "" {
+			s := secretsOf(req.Header, res.creds.SecretAccessKey)
 			*id = s.redactString(*id)
 		}
 	}
@@ -386,7 +381,8 @@ func (c *Client) sentSecrets(req *http.Request, body []byte, creds aws.Credentia
 }
 
 // requestIDCarrier is an operation's typed result, whose request ID the
-// decoding took from the body.
+// decoding took from the body (attempt fills it from the header when the
+// body has none).
 type requestIDCarrier interface {
 	requestID() *string
 }

@@ -101,12 +101,8 @@ func (c *Client) DetachNetworkInterface(ctx context.Context, in *DetachNetworkIn
 		return nil, c.operationError(action, err)
 	}
 	r := &detachResult{}
-	meta, err := c.send(ctx, action, in.body(), r)
-	if err != nil {
+	if err := c.send(ctx, action, in.body(), r); err != nil {
 		return nil, c.operationError(action, err)
-	}
-	if r.out.RequestID == "" {
-		r.out.RequestID = meta.requestID
 	}
 	return &r.out, nil
 }
