@@ -122,15 +122,14 @@ var simMoveBuckets = []struct {
 const simMoveSamples = 4000
 
 // simMoveStats is what a recipe gives over a bucket: lateness (the return
-// after both halves are done, d1+d2) and describe calls per move.
+// after both halves are done, d1+d2), describe calls per move and the
+// share of moves a waiter gave up on, as simStats gives them for a wait.
 type simMoveStats struct {
-	p50, p95 time.Duration
+	simStats
 	// attachedP95 is the p95 of the time from the interface being
 	// attached at the target to the move's return: the second half's
 	// lateness alone.
 	attachedP95 time.Duration
-	calls       float64
-	gaveUp      float64
 }
 
 func simulateMove(r moveRecipe, from, to time.Duration) simMoveStats {
@@ -155,8 +154,8 @@ func simulateMove(r moveRecipe, from, to time.Duration) simMoveStats {
 	}
 	slices.Sort(late)
 	slices.Sort(attached)
-	return simMoveStats{p50: late[len(late)/2], p95: late[len(late)*95/100], attachedP95: attached[len(attached)*95/100],
-		calls: float64(calls) / simMoveSamples, gaveUp: float64(gaveUp) / simMoveSamples}
+	return simMoveStats{simStats: simStats{p50: late[len(late)/2], p95: late[len(late)*95/100],
+		calls: float64(calls) / simMoveSamples, gaveUp: float64(gaveUp) / simMoveSamples}, attachedP95: attached[len(attached)*95/100]}
 }
 
 // simMoveFirstMinute returns the most describe calls a recipe makes in the
@@ -174,13 +173,6 @@ func simMoveFirstMinute(r moveRecipe) int {
 		most = max(most, n)
 	}
 	return most
-}
-
-func fmtMoveLateness(st simMoveStats) string {
-	if st.gaveUp > 0.05 {
-		return fmt.Sprintf("gives up on %.0f %%", st.gaveUp*100)
-	}
-	return fmt.Sprintf("%.1f / %.1f s", st.p50.Seconds(), st.p95.Seconds())
 }
 
 // TestMoveScheduleTargets checks MoveNetworkInterface's waits against the
@@ -202,7 +194,7 @@ func TestMoveScheduleTargets(t *testing.T) {
 			name += " (" + r.note + ")"
 		}
 		fmt.Fprintf(&table, "| %s | %s | %s | %s | %.1f s | %.1f / %.1f / %.1f | %d |\n", name,
-			fmtMoveLateness(stats[0]), fmtMoveLateness(stats[1]), fmtMoveLateness(stats[2]), stats[0].attachedP95.Seconds(),
+			fmtLateness(stats[0].simStats), fmtLateness(stats[1].simStats), fmtLateness(stats[2].simStats), stats[0].attachedP95.Seconds(),
 			stats[0].calls, stats[1].calls, stats[2].calls, first)
 		if i != 0 {
 			continue
