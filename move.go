@@ -649,7 +649,7 @@ func (m *move) detach(ctx context.Context, st InterfaceState) (incorrectState, e
 		// interface is.
 		m.out.Detach.RequestID = requestIDOf(err)
 		return nil, nil
-	case isCode(err, "IncorrectState"):
+	case errors.Is(err, ErrIncorrectState):
 		m.out.Detach.RequestID = requestIDOf(err)
 		return err, nil
 	}

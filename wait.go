@@ -344,7 +344,7 @@ func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceIn
 		res.Detach = out
 	case opts.Idempotent && errors.Is(err, ErrAttachmentNotFound):
 		res.AlreadyDetached, res.DetachError = true, err
-	case opts.Idempotent && isCode(err, "IncorrectState"):
+	case opts.Idempotent && errors.Is(err, ErrIncorrectState):
 		// Perhaps an earlier detach is still in progress: wait for it if
 		// the first poll shows the attachment detaching.
 		res.DetachError, unlessDetaching = err, err
