@@ -259,11 +259,7 @@ func TestAttachNetworkInterfaceThrottled(t *testing.T) {
 // describes lag by lag and whose attaches take attaching.
 func newLagClient(t *testing.T, lag, attaching time.Duration, more ...ec2test.Option) (*Client, *ec2test.Server, *fakeClock) {
 	t.Helper()
-	fc := &fakeClock{now: time.Now()}
-	opts := append([]ec2test.Option{ec2test.WithClock(fc.Now), ec2test.WithDescribeLag(lag), ec2test.WithAttachingDuration(attaching)}, more...)
-	c, srv := newTestClient(t, opts, func(o *Options) { o.Clock = fc.Now })
-	c.sleep = fc.Sleep
-	return c, srv, fc
+	return newClockedClient(t, append([]ec2test.Option{ec2test.WithDescribeLag(lag), ec2test.WithAttachingDuration(attaching)}, more...))
 }
 
 // TestAttachNetworkInterfaceLostResponseSeenDetaching: the interface was

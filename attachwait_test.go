@@ -28,21 +28,11 @@ func attachForTest(t *testing.T, c *Client, ifaceID, instanceID string, device i
 	return out.AttachmentID
 }
 
-// newAttachWaitClient is newFakeClockClient with attaches lasting attaching.
-func newAttachWaitClient(t *testing.T, attaching time.Duration) (*Client, *ec2test.Server, *fakeClock) {
-	t.Helper()
-	fc := &fakeClock{now: time.Now()}
-	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithClock(fc.Now), ec2test.WithAttachingDuration(attaching)},
-		func(o *Options) { o.Clock = fc.Now })
-	c.sleep = fc.Sleep
-	return c, srv, fc
-}
-
 func TestWaitUntilAttached(t *testing.T) {
 	t.Parallel()
 	t.Run("polls until attached, with the zone", func(t *testing.T) {
 		t.Parallel()
-		c, srv, fc := newAttachWaitClient(t, 5*time.Second)
+		c, srv, fc := newClockedClient(t, []ec2test.Option{ec2test.WithAttachingDuration(5 * time.Second)})
 		attID := attachForTest(t, c, ec2test.SpareInterface, ec2test.InstanceB, 1)
 		start := fc.Now()
 		var seen []string
@@ -72,7 +62,7 @@ func TestWaitUntilAttached(t *testing.T) {
 	})
 	t.Run("a timeout says not attached and keeps the last state", func(t *testing.T) {
 		t.Parallel()
-		c, _, _ := newAttachWaitClient(t, time.Hour)
+		c, _, _ := newClockedClient(t, []ec2test.Option{ec2test.WithAttachingDuration(time.Hour)})
 		attID := attachForTest(t, c, ec2test.SpareInterface, ec2test.InstanceB, 1)
 		res, err := c.WaitUntilAttached(context.Background(), ec2test.SpareInterface, attID, func(o *WaitOptions) { o.MaxWait = time.Minute })
 		var wt *WaitTimeoutError
@@ -85,7 +75,7 @@ func TestWaitUntilAttached(t *testing.T) {
 	})
 	t.Run("an unknown interface is EC2's error", func(t *testing.T) {
 		t.Parallel()
-		c, _, _ := newAttachWaitClient(t, 0)
+		c, _, _ := newClockedClient(t, []ec2test.Option{ec2test.WithAttachingDuration(0)})
 		res, err := c.WaitUntilAttached(context.Background(), "eni-0fffffffffffffff0", "eni-attach-0fffffffffffffff0")
 		// The filtered poll finds nothing; asked by ID, EC2 says why.
 		if !isCode(err, "InvalidNetworkInterfaceID.NotFound") || res == nil || res.Attached || res.Polls != 2 {
@@ -95,7 +85,7 @@ func TestWaitUntilAttached(t *testing.T) {
 	})
 	t.Run("bad input", func(t *testing.T) {
 		t.Parallel()
-		c, srv, _ := newAttachWaitClient(t, 0)
+		c, srv, _ := newClockedClient(t, []ec2test.Option{ec2test.WithAttachingDuration(0)})
 		for name, call := range map[string]func() error{
 			"no interface":  func() error { _, err := c.WaitUntilAttached(context.Background(), "", "eni-attach-1"); return err },
 			"no attachment": func() error { _, err := c.WaitUntilAttached(context.Background(), "eni-1", ""); return err },

@@ -61,12 +61,8 @@ type moveEnv struct {
 
 func newMoveEnv(t *testing.T, srvOpts ...ec2test.Option) *moveEnv {
 	t.Helper()
-	fc := &fakeClock{now: time.Now()}
 	hooks := &hookClient{next: &http.Client{}, hooks: map[string]func(){}}
-	c, srv := newTestClient(t, append([]ec2test.Option{ec2test.WithClock(fc.Now)}, srvOpts...), func(o *Options) {
-		o.Clock, o.HTTPClient = fc.Now, hooks
-	})
-	c.sleep = fc.Sleep
+	c, srv, fc := newClockedClient(t, srvOpts, func(o *Options) { o.HTTPClient = hooks })
 	c.jitter = func() float64 { return 1 } // polls at the schedule's base, as movesim_test.go models it
 	return &moveEnv{c: c, srv: srv, clock: fc, hooks: hooks}
 }

@@ -43,21 +43,23 @@ func newWaitClient(t *testing.T, detaching time.Duration, realTime bool) (*Clien
 // (nil with realTime). Retries back off by their full delay, on the clock.
 func newFakeClockClient(t *testing.T, detaching time.Duration, realTime bool) (*Client, *ec2test.Server, *fakeClock) {
 	t.Helper()
-	var fc *fakeClock
-	srvOpts := []ec2test.Option{ec2test.WithDetachingDuration(detaching)}
 	if !realTime {
-		fc = &fakeClock{now: time.Now()}
-		srvOpts = append(srvOpts, ec2test.WithClock(fc.Now))
+		return newClockedClient(t, []ec2test.Option{ec2test.WithDetachingDuration(detaching)})
 	}
-	c, srv := newTestClient(t, srvOpts, func(o *Options) {
-		if fc != nil {
-			o.Clock = fc.Now
-		}
-	})
+	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithDetachingDuration(detaching)})
 	c.sleep = sleepContext // newTestClient skips backoffs
-	if fc != nil {
-		c.sleep = fc.Sleep
-	}
+	return c, srv, nil
+}
+
+// newClockedClient is newTestClient with the client and the server sharing
+// a fake clock, on which the client sleeps: its backoffs and polls take no
+// real time.
+func newClockedClient(t *testing.T, srvOpts []ec2test.Option, optFns ...func(*Options)) (*Client, *ec2test.Server, *fakeClock) {
+	t.Helper()
+	fc := &fakeClock{now: time.Now()}
+	c, srv := newTestClient(t, append([]ec2test.Option{ec2test.WithClock(fc.Now)}, srvOpts...),
+		append([]func(*Options){func(o *Options) { o.Clock = fc.Now }}, optFns...)...)
+	c.sleep = fc.Sleep
 	return c, srv, fc
 }
 
