@@ -196,6 +196,9 @@ func (c *Client) Format(f fmt.State, verb rune) {
 	formatSafe(f, verb, "&enidetach.Client"+s, "&"+s)
 }
 
+// now is the client's clock (always set: usable refused a client New did not make).
+func (c *Client) now() time.Time { return c.clock() }
+
 // Region returns the region requests are signed for.
 func (c *Client) Region() string { return c.region }
 

@@ -365,3 +365,10 @@ const (
 	reasonContextEnded   = "context ended"
 	reasonNotRetryable   = "error not retryable"
 )
+
+// isCode reports whether err holds an *APIError with the code, for the
+// codes that have no sentinel.
+func isCode(err error, code string) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Code == code
+}

@@ -371,15 +371,6 @@ func ambiguousItems(items []describeItem) []InterfaceState {
 	return nil
 }
 
-// isCode reports whether err holds an *APIError with the code.
-func isCode(err error, code string) bool {
-	var ae *APIError
-	return errors.As(err, &ae) && ae.Code == code
-}
-
-// now is the client's clock (always set: usable refused a client New did not make).
-func (c *Client) now() time.Time { return c.clock() }
-
 func waitOptions(optFns []func(*WaitOptions)) WaitOptions {
 	var o WaitOptions
 	for _, fn := range optFns {
