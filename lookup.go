@@ -359,6 +359,12 @@ func isInterface(id string) func(*describeItem) bool {
 	return func(it *describeItem) bool { return it.ID == id }
 }
 
+// hasAttachment returns a keep for describeMatching that accepts the items
+// that show the attachment id.
+func hasAttachment(id string) func(*describeItem) bool {
+	return func(it *describeItem) bool { return it.Attachment != nil && it.Attachment.ID == id }
+}
+
 // describeMatching calls DescribeNetworkInterfaces with params, following
 // next tokens, and returns the items keep accepts (every item if keep is
 // nil) and the last request ID; calls counts the requests. Items are kept

@@ -437,8 +437,7 @@ func (m *move) lookup(ctx context.Context) (InterfaceState, error) {
 	const rerun = " (a move re-run after its detach finds the interface only by NetworkInterfaceID)"
 	if in.AttachmentID != "" && in.NetworkInterfaceID == "" {
 		var calls int
-		items, _, err := m.c.describeMatching(ctx, filterParams(filterAttachment, in.AttachmentID), &calls,
-			func(it *describeItem) bool { return it.Attachment != nil && it.Attachment.ID == in.AttachmentID })
+		items, _, err := m.c.describeMatching(ctx, filterParams(filterAttachment, in.AttachmentID), &calls, hasAttachment(in.AttachmentID))
 		switch {
 		case err != nil:
 			return InterfaceState{}, err

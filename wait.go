@@ -471,7 +471,7 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 		}
 		return res, &WaitTimeoutError{Last: *res, Err: cause, attaching: goal.attach}
 	}
-	ours := func(it *describeItem) bool { return it.Attachment != nil && it.Attachment.ID == attachmentID }
+	ours := hasAttachment(attachmentID)
 	// The interface to poll, and whether a poll has shown it: an interface
 	// that was seen and then is not found was deleted, which detached it
 	// (and ends an attach wait with the error); one never seen is asked
