@@ -144,7 +144,7 @@ func (c *Client) AttachNetworkInterface(ctx context.Context, in *AttachNetworkIn
 	// On the service's clock as far as the client knows it (the offset
 	// learnt from a clock-skew error): an attachment made before this
 	// cannot be the one this call made.
-	sent := c.now().Add(time.Duration(c.signer.offset.Load()))
+	sent := c.signer.serviceTime(c.now())
 	if err := c.send(ctx, action, in.body(), r); err != nil {
 		var re *RetryError
 		if !in.DryRun && errors.As(err, &re) && re.Attempts > 1 && errors.Is(err, ErrInterfaceInUse) {

@@ -54,6 +54,13 @@ func (s *requestSigner) sign(ctx context.Context, req *http.Request, hash string
 	return offset, err
 }
 
+// serviceTime returns t, a time on the client's clock, on the service's
+// clock as far as the client knows it: corrected by the offset learnt from
+// a clock-skew error, as requests are signed.
+func (s *requestSigner) serviceTime(t time.Time) time.Time {
+	return t.Add(time.Duration(s.offset.Load()))
+}
+
 // correctSkew records the offset between the server's Date header and the
 // local clock, and reports whether it moved by more than skewThreshold from
 // the offset the failed request was signed with, in which case the request is
