@@ -64,9 +64,15 @@ func pollWindow(waited, minDelay, maxDelay time.Duration, failures int) (lo, hi 
 	return jitteredDelay(base, jitterLowPct/100.0, minDelay, maxDelay), jitteredDelay(base, jitterHighPct/100.0, minDelay, maxDelay)
 }
 
+// jitterFactor maps u, drawn uniformly in [0, 1), to a delay's factor of
+// its base, in [0.85, 1.05).
+func jitterFactor(u float64) float64 {
+	return (jitterLowPct + (jitterHighPct-jitterLowPct)*u) / 100
+}
+
 // nextDelay draws the delay before the next poll.
 func (c *Client) nextDelay(waited time.Duration, o WaitOptions, failures int) time.Duration {
-	f := (jitterLowPct + (jitterHighPct-jitterLowPct)*rand.Float64()) / 100
+	f := jitterFactor(rand.Float64())
 	if c.jitter != nil {
 		f = c.jitter()
 	}

@@ -31,8 +31,7 @@ type simSchedule struct {
 
 // simJitter draws a delay as Client.nextDelay does.
 func simJitter(waited time.Duration, rng *rand.Rand) time.Duration {
-	f := (jitterLowPct + (jitterHighPct-jitterLowPct)*rng.Float64()) / 100
-	return jitteredDelay(pollBase(waited, defaultWaitMinDelay, defaultWaitMaxDelay, 0), f, defaultWaitMinDelay, defaultWaitMaxDelay)
+	return jitteredDelay(pollBase(waited, defaultWaitMinDelay, defaultWaitMaxDelay, 0), jitterFactor(rng.Float64()), defaultWaitMinDelay, defaultWaitMaxDelay)
 }
 
 func simSchedules() []simSchedule {
