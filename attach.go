@@ -229,9 +229,6 @@ func resolveLook(items []describeItem, in *AttachNetworkInterfaceInput, sent tim
 		(a.Status != "attached" && a.Status != "attaching") {
 		return nil, lookAttachedElsewhere
 	}
-	if sent.IsZero() {
-		return &AttachNetworkInterfaceOutput{AttachmentID: a.ID, NetworkCardIndex: a.NetworkCardIndex}, lookAttachedHere
-	}
 	at, err := time.Parse(time.RFC3339Nano, a.AttachTime)
 	if err != nil || at.Before(sent.Add(-attachTimeSlack)) {
 		// No time, or an attachment older than the attach: an earlier
