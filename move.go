@@ -252,7 +252,7 @@ func (c *Client) MoveNetworkInterface(ctx context.Context, in *MoveNetworkInterf
 	}
 	// The wait options are checked now, before anything is sent: the
 	// attachment IDs they will wait on are not known yet.
-	if err := validateWait("eni-attach-unknown", opts); err != nil {
+	if err := validateWaitTiming(opts); err != nil {
 		return nil, err
 	}
 	input := *in // the caller may reuse theirs while the move runs

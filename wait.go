@@ -407,6 +407,8 @@ func wildcardError(field string) error {
 	return &ValidationError{Field: field, Reason: "holds a filter wildcard (*, ? or \\), which no ID does"}
 }
 
+// validateWait checks a wait's attachment ID and options before anything
+// is sent.
 func validateWait(attachmentID string, o WaitOptions) error {
 	switch {
 	case attachmentID == "":
@@ -419,6 +421,13 @@ func validateWait(attachmentID string, o WaitOptions) error {
 		return wildcardError("AttachmentID")
 	case strings.ContainsAny(o.NetworkInterfaceID, filterWildcards):
 		return wildcardError("WaitOptions.NetworkInterfaceID")
+	}
+	return validateWaitTiming(o)
+}
+
+// validateWaitTiming checks the options' delays and MaxWait.
+func validateWaitTiming(o WaitOptions) error {
+	switch {
 	case o.MinDelay < 0 || o.MaxDelay < o.MinDelay:
 		return &ValidationError{Field: "WaitOptions.MinDelay", Reason: "must be positive and at most MaxDelay"}
 	case o.MaxWait < 0:
