@@ -126,13 +126,7 @@ func (s *Server) describeInstances(params url.Values, key Key, now time.Time) (s
 			continue
 		}
 		v := instanceView{Instance: *in, nics: nics[in.InstanceID]}
-		sort.Slice(v.nics, func(i, j int) bool {
-			a, b := v.nics[i].Attachment, v.nics[j].Attachment
-			if a.NetworkCardIndex != b.NetworkCardIndex {
-				return a.NetworkCardIndex < b.NetworkCardIndex
-			}
-			return a.DeviceIndex < b.DeviceIndex
-		})
+		sort.Slice(v.nics, func(i, j int) bool { return slotLess(v.nics[i].Attachment.Attachment, v.nics[j].Attachment.Attachment) })
 		if matchesAll(v, q.filters, instanceFilters) {
 			matched = append(matched, v)
 		}

@@ -345,6 +345,16 @@ func (s *Server) addAttachment(a Attachment, now time.Time) {
 	n.att, n.history = &AttachmentState{Attachment: a, Status: "attached"}, nil
 }
 
+// slotLess orders attachments by network card, then device index: the
+// order in which Instances and DescribeInstances list an instance's
+// interfaces.
+func slotLess(a, b Attachment) bool {
+	if a.NetworkCardIndex != b.NetworkCardIndex {
+		return a.NetworkCardIndex < b.NetworkCardIndex
+	}
+	return a.DeviceIndex < b.DeviceIndex
+}
+
 // slotHolder returns the interface at a device slot of an instance, or nil.
 // The caller holds s.mu and has advanced the interfaces.
 func (s *Server) slotHolder(instanceID string, card, device int) *netInterface {
@@ -442,13 +452,7 @@ func (s *Server) Instances() []InstanceState {
 				st.Attachments = append(st.Attachments, *n.att)
 			}
 		}
-		sort.Slice(st.Attachments, func(i, j int) bool {
-			a, b := st.Attachments[i], st.Attachments[j]
-			if a.NetworkCardIndex != b.NetworkCardIndex {
-				return a.NetworkCardIndex < b.NetworkCardIndex
-			}
-			return a.DeviceIndex < b.DeviceIndex
-		})
+		sort.Slice(st.Attachments, func(i, j int) bool { return slotLess(st.Attachments[i].Attachment, st.Attachments[j].Attachment) })
 		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].InstanceID < out[j].InstanceID })
