@@ -161,3 +161,16 @@ func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 func staticCreds(id, secret string) aws.CredentialsProvider {
 	return credentials.NewStaticCredentialsProvider(id, secret, "")
 }
+
+// Test seams: tests replace how a client waits, draws a poll's jitter and
+// reads the clock only through these, so the client's fields may move
+// (into the engine beneath) without touching every test.
+
+// setSleep replaces how c waits (backoffs and polls).
+func setSleep(c *Client, fn func(context.Context, time.Duration) error) { c.sleep = fn }
+
+// setJitter replaces the draw of a poll delay's factor (wait.go).
+func setJitter(c *Client, fn func() float64) { c.jitter = fn }
+
+// setClock replaces the clock c signs and waits by.
+func setClock(c *Client, fn func() time.Time) { c.clock = fn }
