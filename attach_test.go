@@ -201,7 +201,7 @@ func TestAttachNetworkInterfaceServiceErrors(t *testing.T) {
 				tc.prepare(srv)
 			}
 			before, _ := srv.Interface(tc.in.NetworkInterfaceID)
-			cl.sleep = noSleep
+			setSleep(cl, noSleep)
 			if tc.code == "RequestLimitExceeded" {
 				// Throttles end at MaxAttempts, as with a caller's Retryer;
 				// the client's own would pace them while the context allows.

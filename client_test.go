@@ -226,7 +226,7 @@ func TestNewFromConfig(t *testing.T) {
 	}
 	srv.Inject(ec2test.Throttle(), 4)
 	c = NewFromConfig(cfg)
-	c.sleep = noSleep
+	setSleep(c, noSleep)
 	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"}); err != nil {
 		t.Fatalf("with 5 attempts, 4 throttles then success: %v", err)
 	}

@@ -98,7 +98,7 @@ func TestDetachNetworkInterfaceServiceErrors(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				c.sleep = noSleep
+				setSleep(c, noSleep)
 			}
 			if tc.prepare != nil {
 				tc.prepare(c, srv)

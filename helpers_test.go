@@ -55,7 +55,7 @@ func newTestClient(t *testing.T, srvOpts []ec2test.Option, optFns ...func(*Optio
 	if err != nil {
 		t.Fatalf("newClient: %v", err)
 	}
-	c.sleep = noSleep // backoffs are not waited; tests that need time set their own
+	setSleep(c, noSleep) // backoffs are not waited; tests that need time set their own
 	return c, srv
 }
 
@@ -118,7 +118,7 @@ func clientFor(t *testing.T, rs *recordingServer, optFns ...func(*Options)) *Cli
 	if err != nil {
 		t.Fatalf("newClient: %v", err)
 	}
-	c.sleep = noSleep
+	setSleep(c, noSleep)
 	return c
 }
 

@@ -169,7 +169,7 @@ func newScriptedClient(t *testing.T, answers ...string) (*Client, func() []url.V
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.sleep = noSleep
+	setSleep(c, noSleep)
 	return c, func() []url.Values {
 		mu.Lock()
 		defer mu.Unlock()

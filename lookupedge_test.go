@@ -56,7 +56,7 @@ func newPagedClient(t *testing.T, page func(n int) string) (*Client, *atomic.Int
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.sleep = noSleep
+	setSleep(c, noSleep)
 	return c, &calls
 }
 

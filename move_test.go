@@ -63,7 +63,7 @@ func newMoveEnv(t *testing.T, srvOpts ...ec2test.Option) *moveEnv {
 	t.Helper()
 	hooks := &hookClient{next: &http.Client{}, hooks: map[string]func(){}}
 	c, srv, fc := newClockedClient(t, srvOpts, func(o *Options) { o.HTTPClient = hooks })
-	c.jitter = func() float64 { return 1 } // polls at the schedule's base, as movesim_test.go models it
+	setJitter(c, func() float64 { return 1 }) // polls at the schedule's base, as movesim_test.go models it
 	return &moveEnv{c: c, srv: srv, clock: fc, hooks: hooks}
 }
 

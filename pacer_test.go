@@ -78,7 +78,7 @@ func TestPacingBounds(t *testing.T) {
 			ctx, cancel := context.Background(), context.CancelFunc(func() {})
 			if tc.ctx != nil {
 				ctx, cancel = tc.ctx()
-				c.sleep = sleepContext // real waits, ended by the context
+				setSleep(c, sleepContext) // real waits, ended by the context
 			}
 			defer cancel()
 			call := tc.call

@@ -36,7 +36,7 @@ func TestSharedPollsLeaveNothingBehind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.sleep = sleepContext
+	setSleep(c, sleepContext)
 	const n = 60
 	var wg sync.WaitGroup
 	errs := make([]error, n)

@@ -24,7 +24,7 @@ func newFleetClient(t *testing.T, n int, detaching time.Duration) (*Client, *ec2
 		})
 	}
 	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithSeed(seed), ec2test.WithDetachingDuration(detaching)})
-	c.sleep = sleepContext
+	setSleep(c, sleepContext)
 	return c, srv, seed.Attachments
 }
 

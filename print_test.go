@@ -143,7 +143,7 @@ func TestNoExportedTypePrintsASecret(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.sleep = noSleep
+		setSleep(c, noSleep)
 		return c
 	}
 	detach := func(c *Client) error {

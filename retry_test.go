@@ -255,7 +255,7 @@ func TestFaultMatrix(t *testing.T) {
 					defer cancel()
 				}
 				rec := &sleepRecorder{}
-				c.sleep = rec.sleep
+				setSleep(c, rec.sleep)
 				if tc.cancelInBackoff {
 					c.sleep = func(ctx context.Context, d time.Duration) error {
 						cancel()
@@ -448,7 +448,7 @@ func TestConcurrentCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.sleep = noSleep
+	setSleep(c, noSleep)
 	srv.Inject(ec2test.Throttle(), 300)
 	srv.Inject(ec2test.InternalError(), 100)
 	const workers, calls = 64, 200

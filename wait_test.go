@@ -47,7 +47,7 @@ func newFakeClockClient(t *testing.T, detaching time.Duration, realTime bool) (*
 		return newClockedClient(t, []ec2test.Option{ec2test.WithDetachingDuration(detaching)})
 	}
 	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithDetachingDuration(detaching)})
-	c.sleep = sleepContext // newTestClient skips backoffs
+	setSleep(c, sleepContext) // newTestClient skips backoffs
 	return c, srv, nil
 }
 
@@ -59,7 +59,7 @@ func newClockedClient(t *testing.T, srvOpts []ec2test.Option, optFns ...func(*Op
 	fc := &fakeClock{now: time.Now()}
 	c, srv := newTestClient(t, append([]ec2test.Option{ec2test.WithClock(fc.Now)}, srvOpts...),
 		append([]func(*Options){func(o *Options) { o.Clock = fc.Now }}, optFns...)...)
-	c.sleep = fc.Sleep
+	setSleep(c, fc.Sleep)
 	return c, srv, fc
 }
 

@@ -31,7 +31,8 @@ func newHostileWaitClient(t *testing.T, answers ...string) *Client {
 	t.Helper()
 	c, _ := newScriptedClient(t, answers...)
 	fc := &fakeClock{now: time.Now()}
-	c.clock, c.sleep = fc.Now, fc.Sleep
+	setClock(c, fc.Now)
+	setSleep(c, fc.Sleep)
 	return c
 }
 
