@@ -173,7 +173,9 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			}
 			return &RetryError{Attempts: attempt - 1, Reason: reasonContextEnded, Err: last, cause: err}
 		}
+		began := time.Now()
 		res, err := c.attempt(ctx, action, body, hash, out)
+		c.emit(attemptEvent(action, attempt, time.Since(began), res, err))
 		_ = releaseRetry(err)
 		_ = releaseAttempt(err)
 		releaseRetry = nopRelease

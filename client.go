@@ -53,7 +53,8 @@ type Client struct {
 	attemptTimeout time.Duration
 	logger         *slog.Logger
 	buffers        sync.Pool
-	polls          poller // the waits' shared DescribeNetworkInterfaces (poll.go)
+	polls          poller      // the waits' shared DescribeNetworkInterfaces (poll.go)
+	onEvent        func(Event) // Options.OnEvent (event.go)
 
 	// Test hook: how the client waits (backoffs, polls). Tests in this
 	// package replace it.
@@ -157,6 +158,7 @@ func newBaseClient(service, version string, endpoint *url.URL, region string, op
 		clock:          opts.Clock,
 		attemptTimeout: opts.AttemptTimeout,
 		logger:         opts.Logger,
+		onEvent:        opts.OnEvent,
 		userAgent:      userAgent(opts.AppID),
 		// SigV4 escapes the path; "/" is its own escape, so the signer
 		// may skip the work and sign the same bytes.

@@ -105,6 +105,15 @@ type Options struct {
 	// Clock is the time requests are signed at. Nil: time.Now.
 	Clock func() time.Time
 
+	// OnEvent, if set, is called once at the end of every attempt of every
+	// call (retries included) and once for every poll of every wait, with
+	// the action, the outcome and the duration: the place to count calls,
+	// throttles, retries and poll outcomes for Prometheus or OpenTelemetry
+	// without a dependency here (docs/metrics.md). It is called on the
+	// call's goroutine, concurrently from concurrent calls; it must be quick
+	// and safe for concurrent use. A panic in it is not recovered.
+	OnEvent func(Event)
+
 	// AppID is added to the User-Agent as app/AppID. Empty:
 	// AWS_SDK_UA_APP_ID, then the profile's sdk_ua_app_id.
 	AppID string
