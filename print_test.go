@@ -59,6 +59,9 @@ var noSecretTypes = map[string]string{
 	"AmbiguousAttachmentError":     "the lookup's input and describe answers",
 	"PageLimitError":               "a page count and a request ID",
 	"WrongInterfaceError":          "IDs the caller gave and a describe answer showed",
+	"Event":                        "a kind, an action name, an outcome, counts, a status and a duration",
+	"EventKind":                    "an enumeration",
+	"Outcome":                      "an enumeration",
 	// ec2test
 	"ec2test.Attachment":       "seeded IDs and indexes",
 	"ec2test.AttachmentState":  "seeded IDs and a status",
