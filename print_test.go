@@ -59,7 +59,7 @@ var noSecretTypes = map[string]string{
 	"AmbiguousAttachmentError":     "the lookup's input and describe answers",
 	"PageLimitError":               "a page count and a request ID",
 	"WrongInterfaceError":          "IDs the caller gave and a describe answer showed",
-	"Event":                        "an action name, an outcome, counts, a status and a duration: no bytes of an answer",
+	"Event":                        "a kind, an action name, an outcome, counts, a status and a duration",
 	"EventKind":                    "an enumeration",
 	"Outcome":                      "an enumeration",
 	// ec2test
