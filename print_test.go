@@ -59,6 +59,9 @@ var noSecretTypes = map[string]string{
 	"AmbiguousAttachmentError":     "the lookup's input and describe answers",
 	"PageLimitError":               "a page count and a request ID",
 	"WrongInterfaceError":          "IDs the caller gave and a describe answer showed",
+	"Event":                        "an action name, a kind, an outcome, counts and a duration: no bytes of any answer",
+	"EventKind":                    "an integer",
+	"Outcome":                      "one of the library's constant labels",
 	// ec2test
 	"ec2test.Attachment":       "seeded IDs and indexes",
 	"ec2test.AttachmentState":  "seeded IDs and a status",
