@@ -357,4 +357,10 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = (*ec2test.Server).SetInstanceState
 	_ = ec2test.Fault.WithHeader
 	_ = ec2test.Key.Format
+	var _ ec2test.IMDS
+	_ = ec2test.IMDS{}.URL
+	_ = ec2test.IMDS{}.InstanceID
+	_ = (*ec2test.IMDS).Close
+	_ = (*ec2test.IMDS).Format
+	_ = (*ec2test.Server).StartIMDS
 }
