@@ -225,7 +225,8 @@ func (f *fakeEC2) wantAvailable(t *testing.T, step, eni string) {
 
 // stub writes a stand-in for the command that appends its arguments (one
 // line a call, with the time it started and ended) to the file it returns
-// and exits with $STUB_RC after $STUB_SLEEP seconds, printing $STUB_OUT.
+// and exits with $STUB_RC after $STUB_SLEEP seconds and once the file
+// $STUB_GATE exists, printing $STUB_OUT.
 func stub(t *testing.T) (dir, log string) {
 	t.Helper()
 	dir = t.TempDir()
@@ -233,6 +234,7 @@ func stub(t *testing.T) (dir, log string) {
 	script := `#!/bin/sh
 echo "start $(date +%s.%N) $*" >>"` + log + `"
 [ -n "$STUB_SLEEP" ] && sleep "$STUB_SLEEP"
+if [ -n "$STUB_GATE" ]; then while [ ! -e "$STUB_GATE" ]; do sleep 0.02; done; fi
 [ -n "$STUB_OUT" ] && printf '%s\n' "$STUB_OUT"
 echo "end $(date +%s.%N)" >>"` + log + `"
 exit "${STUB_RC:-0}"

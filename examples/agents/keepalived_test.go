@@ -113,7 +113,8 @@ func TestNotifyTakesItsSettings(t *testing.T) {
 func TestNotifyMovesOneAtATime(t *testing.T) {
 	t.Parallel()
 	bin, log := stub(t)
-	env := notifyEnv(t, bin, "STUB_SLEEP=0.5")
+	gate := filepath.Join(t.TempDir(), "gate")
+	env := notifyEnv(t, bin, "STUB_SLEEP=0.2")
 	script, master := notifyArgs(t, "INSTANCE", "failover", "MASTER", "100")
 	_, backup := notifyArgs(t, "INSTANCE", "failover", "BACKUP", "100")
 
@@ -136,14 +137,18 @@ func TestNotifyMovesOneAtATime(t *testing.T) {
 		t.Errorf("the two moves overlapped: %v", spans)
 	}
 
-	// MASTER (moving), MASTER (waits), BACKUP: the waiting MASTER is
-	// superseded.
+	// MASTER (moving until the gate opens), MASTER (waits), BACKUP: the
+	// waiting MASTER is superseded.
+	env = append(env, "STUB_GATE="+gate)
 	moving := startProcess(t, env, script, master...)
 	waitForCalls(t, log, 3)
 	waiting := startProcess(t, env, script, master...)
 	waitForOutput(t, waiting, "waiting for the move")
 	if got, out := run(t, env, script, backup...); got != 0 {
 		t.Errorf("BACKUP: exit %d\n%s", got, out)
+	}
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	if got, out := moving.wait(t); got != 0 {
 		t.Errorf("first MASTER: exit %d\n%s", got, out)
