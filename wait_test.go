@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/query"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -47,7 +48,7 @@ func newFakeClockClient(t *testing.T, detaching time.Duration, realTime bool) (*
 		return newClockedClient(t, []ec2test.Option{ec2test.WithDetachingDuration(detaching)})
 	}
 	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithDetachingDuration(detaching)})
-	setSleep(c, sleepContext) // newTestClient skips backoffs
+	setSleep(c, query.SleepContext) // newTestClient skips backoffs
 	return c, srv, nil
 }
 

@@ -1,4 +1,4 @@
-package enidetach
+package query
 
 import (
 	"context"
@@ -7,6 +7,13 @@ import (
 	"github.com/ec2lite/enidetach/internal/redact"
 )
 
+// What a response echoes of its request is redacted from its body before
+// anything is decoded from it (attempt.go): codes, messages, request IDs,
+// snippets and every field of a result come from the redacted body. What
+// remains is the one error not built from a body: a transport failure,
+// whose message net/http builds from what it could not parse.
+
+// redactedError stands for an error whose message held a secret: its
 // message redacted, and only the context's errors kept in its chain, which
 // hold none.
 type redactedError struct {
@@ -17,51 +24,31 @@ type redactedError struct {
 func (e *redactedError) Error() string   { return e.msg }
 func (e *redactedError) Unwrap() []error { return e.keep }
 
-// redactEchoes returns err, an attempt's error built from a response whose
-// body is body, with what the request sent (s) redacted from every part
-// taken from the response: an *APIError's code, message and request ID; a
-// *ResponseError's snippet (taken again from the redacted body, so no
-// secret is cut in two at its end), request ID and decoding failure; a
-// *TransportError's message, which may quote a malformed response.
-func redactEchoes(err error, body []byte, s redact.Secrets) error {
-	if s.Empty() {
-		return err
+// redactEchoes returns te with what the request sent (s) redacted from
+// its message. The HTTP client's messages quote what it could not parse (a
+// status line, a header line, a Content-Length): a page built from the
+// request's headers hands them back there too. Such a message is replaced,
+// chain and all, keeping what callers and the retryer ask of it: whether
+// it may pass, and the context's error.
+func redactEchoes(te *TransportError, s redact.Secrets) *TransportError {
+	if s.Empty() || te.Err == nil {
+		return te
 	}
-	switch e := err.(type) {
-	case *APIError:
-		e.Code, e.Message, e.RequestID = s.RedactString(e.Code), s.RedactString(e.Message), s.RedactString(e.RequestID)
-	case *TransportError:
-		// The HTTP client's messages quote what it could not parse (a
-		// status line, a header line, a Content-Length): a page built from
-		// the request's headers hands them back there too. Such a message
-		// is replaced, chain and all, keeping what callers and the retryer
-		// ask of it: whether it may pass, and the context's error.
-		if e.Err != nil {
-			if msg := e.Err.Error(); s.MayHoldString(msg) {
-				if r := s.RedactString(msg); r != msg {
-					retry := e.ConnectionError()
-					var keep []error
-					for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
-						if errors.Is(e.Err, ctxErr) {
-							keep = append(keep, ctxErr)
-						}
-					}
-					e.Err, e.redactedRetryable = &redactedError{msg: r, keep: keep}, &retry
-				}
-			}
-		}
-	case *ResponseError:
-		if e.Snippet != "" {
-			e.Snippet = snippet(s.Redact(body))
-		}
-		e.RequestID = s.RedactString(e.RequestID)
-		if e.Err != nil && e.Err != errBodyTooLarge {
-			if msg := e.Err.Error(); s.MayHoldString(msg) {
-				if r := s.RedactString(msg); r != msg {
-					e.Err = errors.New(r)
-				}
-			}
+	msg := te.Err.Error()
+	if !s.MayHoldString(msg) {
+		return te
+	}
+	r := s.RedactString(msg)
+	if r == msg {
+		return te
+	}
+	retry := te.ConnectionError()
+	var keep []error
+	for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(te.Err, ctxErr) {
+			keep = append(keep, ctxErr)
 		}
 	}
-	return err
+	te.Err, te.redactedRetryable = &redactedError{msg: r, keep: keep}, &retry
+	return te
 }
