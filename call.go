@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
+	"github.com/ec2lite/enidetach/internal/redact"
 )
 
 // Call sends an EC2 Query action with params and decodes the response
@@ -360,8 +361,8 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 			*id = requestID
 		}
 		if res.creds.SecretAccessKey != "" {
-			s := secretsOf(req.Header, res.creds.SecretAccessKey)
-			*id = s.redactString(*id)
+			s := redact.Sent(req.Header, res.creds.SecretAccessKey)
+			*id = s.RedactString(*id)
 		}
 	}
 	if c.withholdBodies {
@@ -371,13 +372,13 @@ func (c *Client) attempt(ctx context.Context, action string, body []byte, hash s
 	return res, err
 }
 
-// sentSecrets returns the secrets req carried: those of its headers, the
+// redact.Secrets returns the secrets req carried: those of its headers, the
 // secret key it was signed with and, for a client whose answers may hold
 // credentials (STS), those of its body.
-func (c *Client) sentSecrets(req *http.Request, body []byte, creds aws.Credentials) sentSecrets {
-	s := secretsOf(req.Header, creds.SecretAccessKey)
+func (c *Client) sentSecrets(req *http.Request, body []byte, creds aws.Credentials) redact.Secrets {
+	s := redact.Sent(req.Header, creds.SecretAccessKey)
 	if c.withholdBodies {
-		s.addBodySecrets(body)
+		s.AddBody(body)
 	}
 	return s
 }

@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/ec2lite/enidetach/internal/redact"
 )
 
 // Version is this library's version, sent in the User-Agent header.
-const Version = "0.2.0"
+const Version = "0.3.0"
 
 // apiVersion is the EC2 API version every EC2 action is called with.
 const apiVersion = "2016-11-15"
@@ -44,7 +45,7 @@ type Client struct {
 	creds          *aws.CredentialsCache // nil: requests are not signed
 	credsSource    string                // names the credentials' source in errors
 	refreshMu      sync.Mutex            // guards expired
-	expired        credentialsDigest     // a digest of the credentials last dropped as expired, never the credentials
+	expired        redact.Digest         // a digest of the credentials last dropped as expired, never the credentials
 	withholdBodies bool                  // answers may hold credentials (STS): never show a body
 	signer         *requestSigner
 	userAgent      string
@@ -191,11 +192,11 @@ func (c *Client) setCredentials(creds aws.CredentialsProvider) {
 // digest of the refused ones), which no formatting may reach.
 func (c *Client) Format(f fmt.State, verb rune) {
 	if c == nil {
-		formatSafe(f, verb, "(*enidetach.Client)(nil)", "<nil>")
+		redact.Format(f, verb, "(*enidetach.Client)(nil)", "<nil>")
 		return
 	}
-	s := fmt.Sprintf("{Service:%s Region:%s Endpoint:%s}", c.service, c.region, redactURL(c.endpointURL))
-	formatSafe(f, verb, "&enidetach.Client"+s, "&"+s)
+	s := fmt.Sprintf("{Service:%s Region:%s Endpoint:%s}", c.service, c.region, redact.URL(c.endpointURL))
+	redact.Format(f, verb, "&enidetach.Client"+s, "&"+s)
 }
 
 // now is the client's clock (always set: usable refused a client New did not make).

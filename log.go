@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/ec2lite/enidetach/internal/redact"
 )
 
 // log writes a debug record when a logger is set.
@@ -23,17 +25,17 @@ func (c *Client) logAttempt(ctx context.Context, action string, req *http.Reques
 	attrs := []slog.Attr{
 		slog.String("action", action),
 		slog.String("url", req.URL.String()),
-		slog.Any("request_headers", redactHeaders(req.Header)),
+		slog.Any("request_headers", redact.Headers(req.Header)),
 		slog.Duration("duration", time.Since(start)),
 	}
-	sent := secretsOf(req.Header, "") // a response may echo what was sent
+	sent := redact.Sent(req.Header, "") // a response may echo what was sent
 	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", sent.redactString(requestIDFromHeader(resp.Header))))
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", sent.RedactString(requestIDFromHeader(resp.Header))))
 	}
 	if err != nil {
 		// Redacted again: a transport failure's message may quote a
 		// malformed response (net/http's "malformed HTTP response ...").
-		attrs = append(attrs, slog.String("error", sent.redactString(err.Error())))
+		attrs = append(attrs, slog.String("error", sent.RedactString(err.Error())))
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "enidetach: attempt", attrs...)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/ec2lite/enidetach/internal/redact"
 )
 
 // The retry policy is the SDK's own aws/retry package, driven by
@@ -24,7 +25,7 @@ import (
 func (c *Client) expireCredentials(used aws.Credentials) {
 	c.refreshMu.Lock()
 	defer c.refreshMu.Unlock()
-	d := digestCredentials(used)
+	d := redact.DigestOf(used)
 	if c.expired == d {
 		return
 	}

@@ -9,15 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Known secrets that hostile or broken credential sources answer with; no
@@ -182,107 +178,93 @@ func TestCredentialSourcesNeitherLeakNorHide(t *testing.T) {
 	}
 }
 
-// TestEndpointUserInfoNeverShown gives endpoints whose user information
-// holds a password, parsable or not: neither New's error nor
-// Options.String may show it.
-func TestEndpointUserInfoNeverShown(t *testing.T) {
+// TestCredentialSourceErrorBodiesWithheld: a container credentials
+// endpoint that answers an error status puts its body into the SDK's
+// error (endpointcreds' EndpointError: the JSON "message", or the whole
+// body when it is not JSON), and so into the *CredentialsError, the debug
+// log, and the command's -json and stderr. Such a body may hold
+// credentials (a proxy quoting the request's authorization token, a
+// broken agent dumping its state): only its status is shown now. The
+// instance metadata service's error bodies are checked the same way.
+func TestCredentialSourceErrorBodiesWithheld(t *testing.T) {
 	t.Parallel()
-	for _, raw := range []string{
-		"https://admin:" + leakSecret + "@ec2.example.com",
-		"https://admin:" + leakSecret + "@ec2.example.com:bad/",
-		"https://admin:" + leakSecret + "@[::1",
-		"https://admin:" + leakSecret + "%zz@ec2.example.com/",
-		"https://" + leakSecret + "@ec2.example.com",
+	serve := func(status int, contentType, body string) string {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			if contentType != "" {
+				w.Header().Set("Content-Type", contentType)
+			}
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, body)
+		}))
+		t.Cleanup(s.Close)
+		return s.URL
+	}
+	imdsFailing := func(status int, body string) string {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPut {
+				w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
+				_, _ = io.WriteString(w, "imds-token")
+				return
+			}
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, body)
+		}))
+		t.Cleanup(s.Close)
+		return s.URL
+	}
+	jsonErr := fmt.Sprintf(`{"code":"AccessDenied","message":"token %s refused, secret %s"}`, leakToken, leakSecret)
+	for _, tc := range []struct {
+		name, wantStatus string
+		vars             []string
+	}{
+		{"container 400 JSON error", "HTTP 400", []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI", serve(400, "application/json", jsonErr)}},
+		{"container 403 text error", "HTTP 403", []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI", serve(403, "text/plain", "denied: Authorization: "+leakToken)}},
+		{"container 500 HTML error", "HTTP 500", []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI", serve(500, "text/html", "<html>"+leakSecret+"</html>")}},
+		{"container 404 JSON error with a token", "HTTP 404", []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI", serve(404, "application/json", jsonErr),
+			"AWS_CONTAINER_AUTHORIZATION_TOKEN", leakToken}},
+		{"instance metadata 500", "", []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT", imdsFailing(500, "<html>"+leakSecret+" "+leakToken+"</html>")}},
 	} {
-		opts := Options{Region: "us-east-1", BaseEndpoint: raw, Credentials: staticCreds("AKID", "secret")}
-		_, err := newClient(opts, testEnv(t))
-		var ve *ValidationError
-		if !errors.As(err, &ve) {
-			t.Errorf("%s: error = %v, want a *ValidationError", raw, err)
-			continue
-		}
-		assertNoLeak(t, "New's error", err.Error())
-		assertNoLeak(t, "Options.String", fmt.Sprintf("%v %+v %#v %s", opts, opts, opts, opts))
-
-		// The same URLs from the environment.
-		env := testEnv(t)
-		env["AWS_ENDPOINT_URL_EC2"] = raw
-		_, err = newClient(Options{Region: "us-east-1", Credentials: staticCreds("AKID", "secret")}, env)
-		if err == nil {
-			t.Errorf("%s from AWS_ENDPOINT_URL_EC2: accepted", raw)
-			continue
-		}
-		assertNoLeak(t, "New's error for AWS_ENDPOINT_URL_EC2", err.Error())
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			log, err := failingCall(t, credEnv(t, "", "", tc.vars...), Options{})
+			var ce *CredentialsError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error = %v, want a *CredentialsError", err)
+			}
+			assertNoLeak(t, "the error", err.Error())
+			assertNoLeak(t, "%+v of the error", fmt.Sprintf("%+v %#v", err, err))
+			assertNoLeak(t, "the debug log", log)
+			if !strings.Contains(err.Error(), tc.wantStatus) {
+				t.Errorf("error %q does not say the source answered %s", err, tc.wantStatus)
+			}
+		})
 	}
 }
 
-// refreshStrategies is a provider with the cache strategies ec2rolecreds
-// has.
-type refreshStrategies struct{ aws.CredentialsProvider }
-
-func (refreshStrategies) HandleFailToRefresh(_ context.Context, prev aws.Credentials, _ error) (aws.Credentials, error) {
-	return prev, nil
-}
-
-func (refreshStrategies) AdjustExpiresBy(c aws.Credentials, _ time.Duration) (aws.Credentials, error) {
-	c.Source = "adjusted"
-	return c, nil
-}
-
-// TestNamedProviderKeepsCacheStrategies: wrapping a provider to name it
-// must not hide what it tells aws.CredentialsCache (ec2rolecreds keeps
-// serving credentials a while when IMDS fails at refresh time), and a
-// provider without strategies gets the cache's defaults.
-func TestNamedProviderKeepsCacheStrategies(t *testing.T) {
+// TestWebIdentityTokenEchoWithheld: the web identity token travels in the
+// body of AssumeRoleWithWebIdentity, not in a header, so the redaction of
+// what was sent (the signature, the session token, the secret key) does
+// not know it: an STS endpoint (AWS_ENDPOINT_URL_STS, or a proxy) whose
+// error message quotes it puts the token into the *CredentialsError and
+// the debug log.
+func TestWebIdentityTokenEchoWithheld(t *testing.T) {
 	t.Parallel()
-	prev := aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "s", CanExpire: true, Expires: time.Unix(1000, 0)}
-	with := &namedProvider{p: refreshStrategies{}}
-	if got, err := with.HandleFailToRefresh(context.Background(), prev, errors.New("imds down")); err != nil || got != prev {
-		t.Errorf("HandleFailToRefresh not passed on: %v %v", got, err)
+	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>token %s rejected</Message></Error><RequestId>r-1</RequestId></ErrorResponse>",
+			r.PostForm.Get("WebIdentityToken"))
+	}))
+	t.Cleanup(sts.Close)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	writeFile(t, tokenFile, leakToken)
+	log, err := failingCall(t, credEnv(t, "", "", "AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile, "AWS_ROLE_ARN", "arn:aws:iam::1:role/irsa",
+		"AWS_ENDPOINT_URL_STS", sts.URL), Options{})
+	var ce *CredentialsError
+	if !errors.As(err, &ce) {
+		t.Fatalf("error = %v, want a *CredentialsError", err)
 	}
-	if got, _ := with.AdjustExpiresBy(prev, time.Minute); got.Source != "adjusted" {
-		t.Errorf("AdjustExpiresBy not passed on: %+v", got)
-	}
-	without := &namedProvider{p: staticCreds("a", "b")}
-	if _, err := without.HandleFailToRefresh(context.Background(), prev, errors.New("down")); err == nil {
-		t.Error("without a strategy, a failed refresh must stand")
-	}
-	if got, _ := without.AdjustExpiresBy(prev, -time.Minute); !got.Expires.Equal(prev.Expires.Add(-time.Minute)) {
-		t.Errorf("without a strategy, the expiry moves as the cache moves it: %v", got.Expires)
-	}
-}
-
-// TestRedactSentSecrets: each form in which a page may quote what the
-// request sent is redacted, the rest of the body kept; a body that quotes
-// nothing is returned as it is, not copied.
-func TestRedactSentSecrets(t *testing.T) {
-	t.Parallel()
-	const (
-		sig    = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-		token  = "IQoJb3JpZ2luX2Vj/session+token//with=="
-		secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-	)
-	h := http.Header{}
-	h.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20261130/us-east-1/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature="+sig)
-	h.Set("X-Amz-Security-Token", token)
-	s := secretsOf(h, secret)
-	for _, tc := range []struct{ name, body, want string }{
-		{"signature", "Authorization: AWS4-HMAC-SHA256 Credential=AKID/x, Signature=" + sig + "\n", "Authorization: AWS4-HMAC-SHA256 Credential=AKID/x, Signature=[REDACTED]\n"},
-		{"token as sent", "<td>" + token + "</td>", "<td>[REDACTED]</td>"},
-		{"token query-escaped", "?t=" + url.QueryEscape(token) + "&x=1", "?t=[REDACTED]&x=1"},
-		{"token JSON-escaped", `{"t":"` + strings.ReplaceAll(token, "/", `\/`) + `"}`, `{"t":"[REDACTED]"}`},
-		{"secret key", "key=" + secret, "key=[REDACTED]"},
-		{"token cut off at the end", "token: " + token[:20], "token: [REDACTED]"},
-		{"a start too short to tell", "x " + token[:7], "x " + token[:7]},
-		{"nothing sent", "<html>Bad Request</html>", "<html>Bad Request</html>"},
-	} {
-		got := s.redactBytes([]byte(tc.body))
-		if string(got) != tc.want {
-			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
-		}
-	}
-	body := []byte("<html>Bad Request</html>")
-	if got := s.redactBytes(body); &got[0] != &body[0] {
-		t.Error("a body quoting nothing was copied")
-	}
+	assertNoLeak(t, "the error", fmt.Sprintf("%v %+v %#v", err, err, err))
+	assertNoLeak(t, "the debug log", log)
 }
