@@ -2,6 +2,7 @@ package enidetach
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -62,23 +63,11 @@ func (in *AttachNetworkInterfaceInput) validate() error {
 	if in == nil {
 		return &ValidationError{Field: "input", Reason: "is nil"}
 	}
-	switch {
-	case in.NetworkInterfaceID == "":
-		return &ValidationError{Field: "NetworkInterfaceID", Reason: "is required"}
-	case len(in.NetworkInterfaceID) > maxAttachmentIDLen:
-		return &ValidationError{Field: "NetworkInterfaceID", Reason: fmt.Sprintf("is %d bytes, longer than %d", len(in.NetworkInterfaceID), maxAttachmentIDLen)}
-	case in.InstanceID == "":
-		return &ValidationError{Field: "InstanceID", Reason: "is required"}
-	case len(in.InstanceID) > maxAttachmentIDLen:
-		return &ValidationError{Field: "InstanceID", Reason: fmt.Sprintf("is %d bytes, longer than %d", len(in.InstanceID), maxAttachmentIDLen)}
-	case in.DeviceIndex < 0:
-		return &ValidationError{Field: "DeviceIndex", Reason: "is negative"}
-	case in.NetworkCardIndex < 0:
-		return &ValidationError{Field: "NetworkCardIndex", Reason: "is negative"}
-	case in.DeviceIndex == 0 && in.NetworkCardIndex == 0:
-		return &ValidationError{Field: "DeviceIndex", Reason: "is 0 on network card 0, the primary interface's slot; set the slot to attach to (1 or more)"}
+	if err := cmp.Or(requireID("NetworkInterfaceID", in.NetworkInterfaceID), requireID("InstanceID", in.InstanceID),
+		in.slot().checkIndexes("DeviceIndex", "NetworkCardIndex")); err != nil {
+		return err
 	}
-	return nil
+	return in.slot().refusePrimary("DeviceIndex", "; set the slot to attach to (1 or more)")
 }
 
 // body returns the form body for the input, byte for byte what
@@ -228,8 +217,7 @@ func resolveLook(items []describeItem, in *AttachNetworkInterfaceInput, sent tim
 	if a == nil || a.ID == "" || a.Status == "detaching" {
 		return nil, lookUndecided // not attached yet, as far as this describe knows
 	}
-	if a.InstanceID != in.InstanceID || a.DeviceIndex != in.DeviceIndex || a.NetworkCardIndex != in.NetworkCardIndex ||
-		(a.Status != "attached" && a.Status != "attaching") {
+	if found.slot() != in.slot() || (a.Status != "attached" && a.Status != "attaching") {
 		return nil, lookAttachedElsewhere
 	}
 	at, err := time.Parse(time.RFC3339Nano, a.AttachTime)

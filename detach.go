@@ -10,10 +10,6 @@ import (
 	"github.com/ec2lite/enidetach/internal/query"
 )
 
-// maxAttachmentIDLen bounds AttachmentID. Real IDs are "eni-attach-" and 17
-// hex digits; the bound only stops absurd input before it is signed and sent.
-const maxAttachmentIDLen = 255
-
 // DetachNetworkInterfaceInput is the input of DetachNetworkInterface.
 type DetachNetworkInterfaceInput struct {
 	// AttachmentID is the ID of the attachment, such as
@@ -54,13 +50,7 @@ func (in *DetachNetworkInterfaceInput) validate() error {
 	if in == nil {
 		return &ValidationError{Field: "input", Reason: "is nil"}
 	}
-	switch {
-	case in.AttachmentID == "":
-		return &ValidationError{Field: "AttachmentID", Reason: "is required"}
-	case len(in.AttachmentID) > maxAttachmentIDLen:
-		return &ValidationError{Field: "AttachmentID", Reason: fmt.Sprintf("is %d bytes, longer than %d", len(in.AttachmentID), maxAttachmentIDLen)}
-	}
-	return nil
+	return requireID("AttachmentID", in.AttachmentID)
 }
 
 // body returns the form body for the input, byte for byte what

@@ -70,6 +70,7 @@ type pollWaiter struct {
 type pollAnswer struct {
 	items []describeItem // the items that match the wait
 	calls int            // the describe's requests (pages)
+	took  time.Duration  // the describe's time, on the client's clock
 	err   error
 }
 
@@ -200,9 +201,11 @@ func (c *Client) describeFor(r *pollRound) {
 		return false
 	}
 	var calls int
+	t := c.now()
 	items, _, err := c.describeMatching(ctx, filterParams(r.filter, r.values...), &calls, keep)
+	took := c.now().Sub(t)
 	for _, w := range waiters {
-		a := pollAnswer{calls: calls, err: err}
+		a := pollAnswer{calls: calls, took: took, err: err}
 		for _, it := range items {
 			if w.match(&it) {
 				a.items = append(a.items, it)
