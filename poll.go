@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // pollBatchSize bounds the filter values of one shared
@@ -241,7 +243,7 @@ func (c *Client) describeSplit(ctx context.Context, filter string, values []stri
 	if err == nil {
 		return items, nil, nil
 	}
-	if len(values) == 1 || !errors.Is(err, errBodyTooLarge) || ctx.Err() != nil {
+	if len(values) == 1 || !errors.Is(err, query.ErrBodyTooLarge) || ctx.Err() != nil {
 		failed := make(map[string]error, len(values))
 		for _, v := range values {
 			failed[v] = err
@@ -275,5 +277,5 @@ func (c *Client) pollMayPass(err error) bool {
 	if err == nil || errors.As(err, &ve) || errors.As(err, &pe) || errors.Is(err, context.Canceled) {
 		return false
 	}
-	return c.retryer.IsErrorRetryable(err)
+	return c.engine.IsErrorRetryable(err)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // newFleetClient returns a client on real time and a server holding n
@@ -29,7 +30,7 @@ func newFleetClient(t *testing.T, n int, detaching time.Duration) (*Client, *ec2
 		})
 	}
 	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithSeed(seed), ec2test.WithDetachingDuration(detaching)})
-	setSleep(c, sleepContext)
+	setSleep(c, query.SleepContext)
 	return c, srv, seed.Attachments
 }
 
@@ -275,7 +276,7 @@ func TestSharedPollsLeaveNothingBehind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setSleep(c, sleepContext)
+	setSleep(c, query.SleepContext)
 	const n = 60
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -352,7 +353,7 @@ func TestOversizeAnswerFailsOnlyItsOwnWait(t *testing.T) {
 		id := fmt.Sprintf("eni-%017x", i+1)
 		ni := ec2test.NetworkInterface{NetworkInterfaceID: id}
 		if i == 7 {
-			ni.Description = strings.Repeat("d", maxBodySize)
+			ni.Description = strings.Repeat("d", query.MaxBodySize)
 		}
 		seed.NetworkInterfaces = append(seed.NetworkInterfaces, ni)
 		values = append(values, id)
@@ -368,7 +369,7 @@ func TestOversizeAnswerFailsOnlyItsOwnWait(t *testing.T) {
 	for i, w := range r.waiters {
 		a := <-w.answer
 		switch {
-		case i == 7 && (!errors.Is(a.err, errBodyTooLarge) || len(a.items) != 0):
+		case i == 7 && (!errors.Is(a.err, query.ErrBodyTooLarge) || len(a.items) != 0):
 			t.Errorf("the oversize interface: got %d items, %v; want the body's error", len(a.items), a.err)
 		case i != 7 && (a.err != nil || len(a.items) != 1 || a.items[0].ID != w.value || a.items[0].Status != "available"):
 			t.Errorf("interface %s: got %+v, want it shown available", w.value, a)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // WaitUntilDetached polls DescribeNetworkInterfaces until the attachment is
@@ -255,7 +257,7 @@ func pollEvent(n int, v verdict, err error, took time.Duration) Event {
 // and after how many throttled attempts.
 func throttledPoll(err error) (int, bool) {
 	var ae *APIError
-	if !errors.As(err, &ae) || !isThrottle(ae) {
+	if !errors.As(err, &ae) || !query.IsThrottle(ae) {
 		return 0, false
 	}
 	var re *RetryError

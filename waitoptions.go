@@ -1,8 +1,7 @@
 package enidetach
 
 import (
-	"fmt"
-	"strings"
+	"cmp"
 	"time"
 )
 
@@ -94,31 +93,15 @@ func waitOptions(optFns []func(*WaitOptions)) WaitOptions {
 	return o
 }
 
-// filterWildcards are the characters EC2 reads as wildcards (and their
-// escape) in a filter value. The IDs that waits and lookups send as filter
-// values must not hold them: "eni-attach-*" would match every attachment,
-// none of which is the ID asked for, and so read as "gone".
-const filterWildcards = `*?\`
-
-// wildcardError refuses an ID holding a filter wildcard.
-func wildcardError(field string) error {
-	return &ValidationError{Field: field, Reason: "holds a filter wildcard (*, ? or \\), which no ID does"}
-}
-
 // validateWait checks a wait's attachment ID and options before anything
 // is sent.
 func validateWait(attachmentID string, o WaitOptions) error {
-	switch {
-	case attachmentID == "":
+	if attachmentID == "" {
 		return &ValidationError{Field: "AttachmentID", Reason: "is required"}
-	case len(attachmentID) > maxAttachmentIDLen:
-		return &ValidationError{Field: "AttachmentID", Reason: fmt.Sprintf("is longer than %d bytes", maxAttachmentIDLen)}
-	case len(o.NetworkInterfaceID) > maxAttachmentIDLen:
-		return &ValidationError{Field: "WaitOptions.NetworkInterfaceID", Reason: fmt.Sprintf("is longer than %d bytes", maxAttachmentIDLen)}
-	case strings.ContainsAny(attachmentID, filterWildcards):
-		return wildcardError("AttachmentID")
-	case strings.ContainsAny(o.NetworkInterfaceID, filterWildcards):
-		return wildcardError("WaitOptions.NetworkInterfaceID")
+	}
+	// Both are sent as filter values.
+	if err := cmp.Or(checkFilterID("AttachmentID", attachmentID), checkFilterID("WaitOptions.NetworkInterfaceID", o.NetworkInterfaceID)); err != nil {
+		return err
 	}
 	return validateWaitTiming(o)
 }
