@@ -12,7 +12,7 @@ import (
 
 // TestREADMEBuildsTheRecipesCommand: the README's script recipe calls
 // `detach`, which nothing put on PATH: copied as written it answered
-// "detach: command not found" (127), and the recipe reported the failover
+// "enidetach: command not found" (127), and the recipe reported the failover
 // failed. The README now says how to build it there; that line, run as
 // written from the repository's root, builds a working command.
 func TestREADMEBuildsTheRecipesCommand(t *testing.T) {

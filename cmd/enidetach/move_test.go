@@ -38,7 +38,7 @@ type local struct {
 // returns its line; the process is stopped with SIGTERM at the end.
 func serveLocal(t *testing.T) *local {
 	t.Helper()
-	cmd := exec.Command(buildProgram(t, "../local"), "-serve", "127.0.0.1:0")
+	cmd := exec.Command(buildProgram(t, "../../examples/local"), "-serve", "127.0.0.1:0")
 	cmd.Env = childEnv(t)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -433,7 +433,7 @@ func TestMoveMoreOutcomes(t *testing.T) {
 		}
 		status, stdout, stderr = runCmd("-endpoint", srv.URL, "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
 			"-to-instance-id", ec2test.InstanceC, "-to-device-index", "1")
-		if want := "detach: enidetach: move refused (target-zone): instance " + ec2test.InstanceC; status != exitRefused || stdout != "" || !strings.HasPrefix(stderr, want) {
+		if want := "enidetach: enidetach: move refused (target-zone): instance " + ec2test.InstanceC; status != exitRefused || stdout != "" || !strings.HasPrefix(stderr, want) {
 			t.Errorf("refused: exit %d, stdout %q, stderr %q; want 1 and %q", status, stdout, stderr, want)
 		}
 	})
