@@ -72,6 +72,7 @@ var noSecretTypes = map[string]string{
 	"ec2test.Seed":             "instances, interfaces and attachments",
 	"ec2test.Option":           "a function",
 	"ec2test.Fault":            "a status, code and headers the test chooses",
+	"ec2test.IMDS":             "a URL and an instance ID; its Format never prints a token",
 	"ec2test.Request":          "the form (which carries no signature: that is a header), the access key ID and the User-Agent",
 }
 
