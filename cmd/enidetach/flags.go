@@ -74,6 +74,11 @@ func parse(args []string, stdout, stderr io.Writer) (*flags, error) {
 
 // check checks a parsed command line that asks for work.
 func (f *flags) check() error {
+	if f.status {
+		if err := f.checkStatusFlags(); err != nil {
+			return err
+		}
+	}
 	if err := f.checkSource(); err != nil {
 		return err
 	}
@@ -85,7 +90,7 @@ func (f *flags) check() error {
 	case f.maxWait <= 0:
 		return fmt.Errorf("-max-wait must be positive, got %v", f.maxWait)
 	case f.status:
-		return f.checkStatusFlags()
+		return nil
 	case !f.moving() && (f.set["to-device-index"] || f.set["to-network-card-index"]):
 		return errors.New("-to-device-index and -to-network-card-index go with -to-instance-id")
 	case f.moving():
