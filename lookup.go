@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // describePageSize is the MaxResults of filtered DescribeNetworkInterfaces
@@ -380,7 +382,7 @@ func (c *Client) describeMatching(ctx context.Context, params url.Values, calls 
 		out := describePage{Items: itemSet{keep: keep}}
 		err := c.Call(ctx, "DescribeNetworkInterfaces", params, &out)
 		*calls++
-		if err != nil && paginated && pageSize > minDescribePageSize && shrunk < maxPageShrinks && errors.Is(err, errBodyTooLarge) {
+		if err != nil && paginated && pageSize > minDescribePageSize && shrunk < maxPageShrinks && errors.Is(err, query.ErrBodyTooLarge) {
 			// A page of interfaces with many addresses and tags can pass
 			// the 1 MiB bound on bodies: ask the same page again, smaller.
 			pageSize = max(minDescribePageSize, min(pageSize, filterValues(params))/2)

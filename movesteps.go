@@ -205,7 +205,7 @@ func (m *move) attach(ctx context.Context) error {
 		// counts: a run stopped after its attach is re-run within
 		// minutes, while an older attachment at the slot, still shown by
 		// a describe, is not the one the move made.
-		since := m.c.signer.serviceTime(m.start).Add(-rerunWindow)
+		since := m.c.engine.ServiceTime(m.start).Add(-rerunWindow)
 		if found, ok := m.c.resolveInUseSince(ctx, m.attachInput(false), since); ok {
 			out, err = found, nil
 		}

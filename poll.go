@@ -244,5 +244,5 @@ func (c *Client) pollMayPass(err error) bool {
 	if err == nil || errors.As(err, &ve) || errors.As(err, &pe) || errors.Is(err, context.Canceled) {
 		return false
 	}
-	return c.retryer.IsErrorRetryable(err)
+	return c.engine.IsErrorRetryable(err)
 }

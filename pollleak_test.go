@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // TestSharedPollsLeaveNothingBehind: a crowd of waits on one client
@@ -36,7 +38,7 @@ func TestSharedPollsLeaveNothingBehind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setSleep(c, sleepContext)
+	setSleep(c, query.SleepContext)
 	const n = 60
 	var wg sync.WaitGroup
 	errs := make([]error, n)

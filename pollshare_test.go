@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // newFleetClient returns a client on real time and a server holding n
@@ -24,7 +25,7 @@ func newFleetClient(t *testing.T, n int, detaching time.Duration) (*Client, *ec2
 		})
 	}
 	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithSeed(seed), ec2test.WithDetachingDuration(detaching)})
-	setSleep(c, sleepContext)
+	setSleep(c, query.SleepContext)
 	return c, srv, seed.Attachments
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // WaitUntilDetached polls DescribeNetworkInterfaces until the attachment is
@@ -285,10 +287,10 @@ func pollEvent(n int, v verdict, err error, took time.Duration) Event {
 }
 
 // throttledPoll reports whether a poll failed throttled: the describe's
-// last attempt was (isThrottle), its retries spent or not.
+// last attempt was (query.IsThrottle), its retries spent or not.
 func throttledPoll(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && isThrottle(ae)
+	return errors.As(err, &ae) && query.IsThrottle(ae)
 }
 
 func minTime(a, b time.Time) time.Time {

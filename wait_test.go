@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/query"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -50,7 +51,7 @@ func newFakeClockClient(t *testing.T, detaching time.Duration, realTime bool) (*
 		return newClockedClient(t, []ec2test.Option{ec2test.WithDetachingDuration(detaching)})
 	}
 	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithDetachingDuration(detaching)})
-	setSleep(c, sleepContext) // newTestClient skips backoffs
+	setSleep(c, query.SleepContext) // newTestClient skips backoffs
 	return c, srv, nil
 }
 
@@ -567,7 +568,7 @@ func TestEveryPollIsReportedOnce(t *testing.T) {
 			}
 		}
 	})
-	setSleep(c, sleepContext)
+	setSleep(c, query.SleepContext)
 	for _, a := range seed.Attachments {
 		if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: a.AttachmentID}); err != nil {
 			t.Fatal(err)
