@@ -17,7 +17,7 @@ import (
 )
 
 // Version is this library's version, sent in the User-Agent header.
-const Version = "0.2.0"
+const Version = "0.3.0"
 
 // apiVersion is the EC2 API version every EC2 action is called with.
 const apiVersion = "2016-11-15"

@@ -597,3 +597,29 @@ func newTestClientWith(t *testing.T, hc HTTPClient) *Client {
 	}
 	return c
 }
+
+// TestVersionIsChangelogsTopRelease: the Version constant (sent in the
+// User-Agent and printed by the command's -version) names the top release of
+// CHANGELOG.md, whose headings are plain text: no release is tagged yet, so a
+// link to a tag or a compare view would not resolve.
+func TestVersionIsChangelogsTopRelease(t *testing.T) {
+	b, err := os.ReadFile("CHANGELOG.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "## "); ok {
+			top, _, _ = strings.Cut(rest, " ")
+			break
+		}
+	}
+	if top != Version {
+		t.Errorf("CHANGELOG.md's top release is %q, Version is %q", top, Version)
+	}
+	for _, dead := range []string{"/compare/", "/releases/tag/", "[Unreleased]"} {
+		if strings.Contains(string(b), dead) {
+			t.Errorf("CHANGELOG.md links %q, which does not resolve before a release is tagged", dead)
+		}
+	}
+}
