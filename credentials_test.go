@@ -65,7 +65,7 @@ func resolve(t *testing.T, env mapEnv, opts Options) (aws.Credentials, *Client, 
 	if err != nil {
 		return aws.Credentials{}, nil, err
 	}
-	creds, err := c.creds.Retrieve(context.Background())
+	creds, err := c.engine.Credentials().Retrieve(context.Background())
 	return creds, c, err
 }
 
@@ -310,7 +310,7 @@ func TestInstanceRoleCredentials(t *testing.T) {
 	if got.AccessKeyID != "ASIAIMDS" || got.SessionToken != "imds-token-1" || !got.CanExpire {
 		t.Errorf("creds = %s %s expires %v", got.AccessKeyID, got.SessionToken, got.Expires)
 	}
-	if _, err := c.creds.Retrieve(context.Background()); err != nil || is.credHits.Load() != 1 {
+	if _, err := c.engine.Credentials().Retrieve(context.Background()); err != nil || is.credHits.Load() != 1 {
 		t.Errorf("cached retrieval: %v, %d fetches", err, is.credHits.Load())
 	}
 }
@@ -325,7 +325,7 @@ func TestExpiringCredentialsAreRefreshed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.creds.Retrieve(context.Background()); err != nil {
+	if _, err := c.engine.Credentials().Retrieve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if n := cs.hits.Load(); n != 2 {

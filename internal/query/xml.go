@@ -1,4 +1,4 @@
-package enidetach
+package query
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 )
 
@@ -35,37 +34,24 @@ func rootElement(d *xml.Decoder) (xml.StartElement, error) {
 	}
 }
 
-// selfDecoder is an operation's result that brings its own decoding: an
-// allocation-free fast path over xmlscan.go for the shape the service
-// sends, and encoding/xml for any other.
-type selfDecoder interface {
-	// decodeFast fills the result from body, or reports false, having
-	// filled nothing, to leave the body to decodeXML.
-	decodeFast(body []byte) bool
-	// decodeXML fills the result through encoding/xml, checking that the
-	// root element is <action>Response.
-	decodeXML(body []byte, action string) error
-}
-
 // decodeResult decodes a success body whose root element must be
 // <action>Response (in any namespace) into out; a nil out only checks the
 // root element and that the document is well formed. An operation's own
-// result (a selfDecoder: the detach's, the attach's) takes its fast path
-// when it can; anything else goes through encoding/xml.
+// result (a Result) takes its fast path when it can; anything else goes
+// through encoding/xml.
 func decodeResult(body []byte, action string, out any) error {
-	if r, ok := out.(selfDecoder); ok {
-		if r.decodeFast(body) {
+	if r, ok := out.(Result); ok {
+		if r.DecodeFast(body) {
 			return nil
 		}
-		return r.decodeXML(body, action)
+		return r.DecodeXML(body, action)
 	}
-	return decodeResultXML(body, action, out)
+	return DecodeXML(body, action, out)
 }
 
-// decodeResultXML is decodeResult through encoding/xml only: the root
-// element is checked here, everything under it is left to out's struct
-// tags.
-func decodeResultXML(body []byte, action string, out any) error {
+// DecodeXML is decodeResult through encoding/xml only: the root element
+// is checked here, everything under it is left to out's struct tags.
+func DecodeXML(body []byte, action string, out any) error {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	start, err := rootElement(d)
 	if err != nil {
@@ -80,20 +66,20 @@ func decodeResultXML(body []byte, action string, out any) error {
 	return d.DecodeElement(out, &start)
 }
 
-// xmlTextElement is an element that must hold text only. encoding/xml
+// TextElement is an element that must hold text only. encoding/xml
 // would skip the child elements of a text field silently, so Children
 // collects them and text refuses them.
 // An element given twice is refused too: encoding/xml would keep the
 // last, and an answer that holds two attachment IDs (or two returns)
 // contradicts itself.
-type xmlTextElement struct {
+type TextElement struct {
 	Text     []byte     `xml:",chardata"`
 	Children []struct{} `xml:",any"`
 	repeated bool       // the element appeared more than once
 	seen     bool
 }
 
-// xmlTextFields is xmlTextElement's decoded fields, without its
+// xmlTextFields is TextElement's decoded fields, without its
 // UnmarshalXML.
 type xmlTextFields struct {
 	Text     []byte     `xml:",chardata"`
@@ -101,7 +87,7 @@ type xmlTextFields struct {
 }
 
 // UnmarshalXML decodes the element, noting a second occurrence.
-func (e *xmlTextElement) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+func (e *TextElement) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	if e.seen {
 		e.repeated = true
 		return d.Skip()
@@ -115,9 +101,9 @@ func (e *xmlTextElement) UnmarshalXML(d *xml.Decoder, start xml.StartElement) er
 	return nil
 }
 
-// text returns the element's text with white space trimmed; an element
+// Value returns the element's text with white space trimmed; an element
 // that is absent or self-closed has none.
-func (e *xmlTextElement) text(name string) ([]byte, error) {
+func (e *TextElement) Value(name string) ([]byte, error) {
 	if e.repeated {
 		return nil, fmt.Errorf("<%s> appears more than once", name)
 	}
@@ -147,9 +133,9 @@ type xmlErrorDocument struct {
 }
 
 // decodeError turns a non-2xx response into an *APIError when the body is an
-// error document with a code, and into a *ResponseError otherwise.
-func decodeError(status int, header http.Header, body []byte, readErr error) error {
-	headerID := requestIDFromHeader(header)
+// error document with a code, and into a *ResponseError otherwise; headerID
+// is the request ID of the response's header.
+func decodeError(status int, headerID string, body []byte, readErr error) error {
 	if readErr == nil {
 		if code, msg, id, ok := fastErrorDocument(body); ok {
 			if id == "" {
@@ -194,5 +180,5 @@ func decodeErrorXML(status int, headerID string, body []byte, readErr error) err
 			readErr = fmt.Errorf("decode error body: %w", err)
 		}
 	}
-	return &ResponseError{StatusCode: status, RequestID: headerID, Snippet: snippet(body), Err: readErr}
+	return &ResponseError{StatusCode: status, RequestID: headerID, Snippet: Snippet(body), Err: readErr}
 }

@@ -1,4 +1,4 @@
-package enidetach
+package query
 
 import (
 	"bytes"
@@ -9,28 +9,28 @@ import (
 	"unicode/utf8"
 )
 
-// maxBodySize bounds every response body the client reads. EC2 answers for
+// MaxBodySize bounds every response body the client reads. EC2 answers for
 // this action are a few hundred bytes; anything near this size is not EC2.
-const maxBodySize = 1 << 20
+const MaxBodySize = 1 << 20
 
-// snippetSize bounds the part of an undecodable body kept in a ResponseError.
-const snippetSize = 256
+// SnippetSize bounds the part of an undecodable body kept in a ResponseError.
+const SnippetSize = 256
 
-// errBodyTooLarge is the decoding failure for a body over maxBodySize.
-var errBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", maxBodySize)
+// ErrBodyTooLarge is the decoding failure for a body over MaxBodySize.
+var ErrBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", MaxBodySize)
 
-// readBody reads at most maxBodySize bytes of r. A longer body is an error:
+// readBody reads at most MaxBodySize bytes of r. A longer body is an error:
 // it is not a response this client can trust to be complete. buf is reused
 // when it is large enough.
 func readBody(r io.Reader, buf *bytes.Buffer) ([]byte, error) {
 	buf.Reset()
 	for {
-		if buf.Len() > maxBodySize {
-			return buf.Bytes()[:maxBodySize], errBodyTooLarge
+		if buf.Len() > MaxBodySize {
+			return buf.Bytes()[:MaxBodySize], ErrBodyTooLarge
 		}
-		buf.Grow(min(max(512, buf.Len()), maxBodySize+1-buf.Len()))
+		buf.Grow(min(max(512, buf.Len()), MaxBodySize+1-buf.Len()))
 		free := buf.AvailableBuffer()
-		n, err := r.Read(free[:min(cap(free), maxBodySize+1-buf.Len())])
+		n, err := r.Read(free[:min(cap(free), MaxBodySize+1-buf.Len())])
 		buf.Write(free[:n])
 		if err == io.EOF {
 			return buf.Bytes(), nil
@@ -49,10 +49,10 @@ func requestIDFromHeader(h http.Header) string {
 	return h.Get("X-Amz-Request-Id")
 }
 
-// snippet returns the start of body as valid UTF-8, for error messages.
-func snippet(body []byte) string {
-	if len(body) > snippetSize {
-		body = body[:snippetSize]
+// Snippet returns the start of body as valid UTF-8, for error messages.
+func Snippet(body []byte) string {
+	if len(body) > SnippetSize {
+		body = body[:SnippetSize]
 		// Do not cut a multi-byte rune in half.
 		for i := 0; i < utf8.UTFMax && len(body) > 0 && !utf8.Valid(body); i++ {
 			body = body[:len(body)-1]

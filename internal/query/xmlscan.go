@@ -1,18 +1,19 @@
-package enidetach
+package query
 
 import (
 	"bytes"
 	"unicode/utf8"
 )
 
-// This file is a fast path for the two small documents every call decodes:
-// the DetachNetworkInterface result and the error document. It reads the
-// common shapes without allocating and gives up (ok == false) on anything
-// unusual (comments, CDATA, DOCTYPE, unknown entities, mixed content,
-// duplicates, odd names or prologs), in which case the one fallback,
-// encoding/xml into the tagged structs detachResponse and xmlErrorDocument,
-// decides. FuzzDecodeResult and FuzzDecodeError check that whenever the
-// fast path answers, it answers as xml.Unmarshal into those structs does.
+// This file is a fast path for the small documents every call decodes: an
+// operation's result (through ScanLeaves, which the operation's own fast
+// decoder calls) and the error document. It reads the common shapes
+// without allocating and gives up (ok == false) on anything unusual
+// (comments, CDATA, DOCTYPE, unknown entities, mixed content, duplicates,
+// odd names or prologs), in which case the one fallback, encoding/xml into
+// tagged structs (the operation's, and xmlErrorDocument), decides. The
+// fuzzers check that whenever the fast path answers, it answers as
+// xml.Unmarshal into those structs does.
 
 // maxScanLeaves and maxScanDepth bound what the fast path handles.
 const (
@@ -258,9 +259,9 @@ func scanXML(b []byte, s *xmlScan) bool {
 	}
 }
 
-// xmlText returns a leaf's text with the predefined entities replaced and
+// Text returns a leaf's text with the predefined entities replaced and
 // space trimmed; ok is false for any other entity.
-func xmlText(raw []byte) (string, bool) {
+func Text(raw []byte) (string, bool) {
 	raw = bytes.TrimSpace(raw)
 	if bytes.IndexByte(raw, '&') < 0 {
 		return string(raw), true
@@ -296,11 +297,11 @@ func xmlText(raw []byte) (string, bool) {
 	return string(out), true
 }
 
-// scanLeaves scans a document whose root element is root and whose
+// ScanLeaves scans a document whose root element is root and whose
 // children are all text leaves, and sets vals[i] to the raw text of the
 // child named names[i] (nil when absent). It reports false for any other
 // shape and for a named child that repeats; other children are ignored.
-func scanLeaves(body []byte, root string, names []string, vals [][]byte) bool {
+func ScanLeaves(body []byte, root string, names []string, vals [][]byte) bool {
 	var s xmlScan
 	if !scanXML(body, &s) || string(s.root) != root {
 		return false
@@ -318,88 +319,6 @@ func scanLeaves(body []byte, root string, names []string, vals [][]byte) bool {
 				seen |= 1 << i
 				vals[i] = l.text
 			}
-		}
-	}
-	return true
-}
-
-// detachLeaves are the children of the detach's result that it reads.
-var detachLeaves = []string{"requestId", "return"}
-
-// fastDetachResult decodes the DetachNetworkInterface result as
-// detachResponse.result would.
-func fastDetachResult(body []byte, r *detachResult) bool {
-	var v [2][]byte
-	if !scanLeaves(body, "DetachNetworkInterfaceResponse", detachLeaves, v[:]) {
-		return false
-	}
-	ret, ok := parseReturn(bytes.TrimSpace(v[1]))
-	if !ok {
-		return false
-	}
-	id, ok := xmlText(v[0])
-	if !ok {
-		return false
-	}
-	r.out = DetachNetworkInterfaceOutput{Return: ret, RequestID: id}
-	return true
-}
-
-// attachLeaves are the children of the attach's result that it reads.
-var attachLeaves = []string{"requestId", "attachmentId", "networkCardIndex"}
-
-// fastAttachResult decodes the AttachNetworkInterface result as
-// attachResponse.result would.
-func fastAttachResult(body []byte, r *attachResult) bool {
-	var v [3][]byte
-	if !scanLeaves(body, "AttachNetworkInterfaceResponse", attachLeaves, v[:]) {
-		return false
-	}
-	id, ok := xmlText(v[0])
-	if !ok {
-		return false
-	}
-	att, ok := xmlText(v[1])
-	if !ok || att == "" {
-		return false
-	}
-	card, cardText := 0, bytes.TrimSpace(v[2])
-	if len(cardText) > 0 {
-		if card, ok = parseIndex(cardText); !ok {
-			return false
-		}
-	}
-	*r = attachResult{out: AttachNetworkInterfaceOutput{AttachmentID: att, NetworkCardIndex: card, RequestID: id}, cardSet: len(cardText) > 0}
-	return true
-}
-
-// parseIndex reads a device or network card index: 1 to 9 decimal digits.
-// It does not allocate.
-func parseIndex(text []byte) (int, bool) {
-	if len(text) == 0 || len(text) > 9 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range text {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
-
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
 		}
 	}
 	return true
@@ -449,10 +368,10 @@ func fastErrorDocument(body []byte) (code, message, requestID string, ok bool) {
 	if nested && direct {
 		return "", "", "", false
 	}
-	code, okC := xmlText(codeRaw)
-	message, okM := xmlText(msgRaw)
-	up, okU := xmlText(idUp)
-	low, okL := xmlText(idLow)
+	code, okC := Text(codeRaw)
+	message, okM := Text(msgRaw)
+	up, okU := Text(idUp)
+	low, okL := Text(idLow)
 	if !okC || !okM || !okU || !okL || code == "" {
 		return "", "", "", false
 	}

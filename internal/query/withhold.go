@@ -1,4 +1,4 @@
-package enidetach
+package query
 
 import (
 	"context"
@@ -22,11 +22,11 @@ import (
 // credentials: the decoders' messages quote the input they choke on.
 var errWithheldBody = errors.New("the body is not a valid response (withheld: it may hold credentials)")
 
-// credentialsError returns a *CredentialsError for err from the source
+// CredentialsFailure returns a *CredentialsError for err from the source
 // named provider, keeping err's chain only when its message cannot quote
 // what a credential source answered. An err that already is a
 // *CredentialsError, from a source deeper in the chain, is returned as is.
-func credentialsError(provider string, err error) error {
+func CredentialsFailure(provider string, err error) error {
 	var ce *CredentialsError
 	if errors.As(err, &ce) {
 		if errors.Unwrap(err) == ce {
@@ -36,16 +36,16 @@ func credentialsError(provider string, err error) error {
 		}
 		return err
 	}
-	return &CredentialsError{Provider: provider, Err: withholdDecodeFailure(err)}
+	return &CredentialsError{Provider: provider, Err: WithholdDecodeFailure(err)}
 }
 
-// withholdDecodeFailure returns err unless its chain holds a failure to
+// WithholdDecodeFailure returns err unless its chain holds a failure to
 // decode what a credential source answered: the SDK's providers put the
 // body or the process output into such messages (processcreds quotes the
 // whole output, secret key and token included; a time or JSON error quotes
 // the value it could not parse). Such an error is replaced by one that says
 // what kind of failure it was, without any byte of the input.
-func withholdDecodeFailure(err error) error {
+func WithholdDecodeFailure(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -104,12 +104,12 @@ func sourceAnswered(err error) string {
 	return "the source answered an error"
 }
 
-// untrustedFailure describes the failure of a provider whose messages may
+// UntrustedFailure describes the failure of a provider whose messages may
 // quote what its source answered, from typed facts only: the HTTP status
 // of an error answer, a network failure (addresses and system errors, no
 // content), the context's end. Anything else is withheld. errors.Is and
 // errors.As still reach the network and context errors.
-func untrustedFailure(err error) error {
+func UntrustedFailure(err error) error {
 	var (
 		respErr *smithyhttp.ResponseError
 		opErr   *net.OpError
@@ -146,8 +146,8 @@ func withholdBody(err error) error {
 		return err
 	}
 	w := &ResponseError{StatusCode: re.StatusCode, RequestID: re.RequestID, withheld: true}
-	if re.Err == errBodyTooLarge {
-		w.Err = errBodyTooLarge
+	if re.Err == ErrBodyTooLarge {
+		w.Err = ErrBodyTooLarge
 	} else if re.Err != nil {
 		w.Err = errWithheldBody
 	}

@@ -1,4 +1,4 @@
-package enidetach
+package query
 
 import (
 	"bytes"
@@ -12,13 +12,13 @@ func TestBodyLimit(t *testing.T) {
 	var buf bytes.Buffer
 	src := &countingReader{n: 50 << 20}
 	_, err := readBody(src, &buf)
-	if !errors.Is(err, errBodyTooLarge) {
-		t.Fatalf("err = %v, want errBodyTooLarge", err)
+	if !errors.Is(err, ErrBodyTooLarge) {
+		t.Fatalf("err = %v, want ErrBodyTooLarge", err)
 	}
-	if src.read > maxBodySize+1+32*1024 {
+	if src.read > MaxBodySize+1+32*1024 {
 		t.Errorf("read %d bytes of a 50 MB body, want at most about 1 MiB", src.read)
 	}
-	if buf.Cap() > 4*maxBodySize {
+	if buf.Cap() > 4*MaxBodySize {
 		t.Errorf("buffer grew to %d bytes", buf.Cap())
 	}
 }

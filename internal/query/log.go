@@ -1,4 +1,4 @@
-package enidetach
+package query
 
 import (
 	"context"
@@ -10,16 +10,16 @@ import (
 )
 
 // log writes a debug record when a logger is set.
-func (c *Client) log(ctx context.Context, msg string, attrs ...slog.Attr) {
-	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+func (e *Engine) log(ctx context.Context, msg string, attrs ...slog.Attr) {
+	if e.s.Logger == nil || !e.s.Logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
+	e.s.Logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }
 
 // logAttempt writes one debug record per attempt, with secrets redacted.
-func (c *Client) logAttempt(ctx context.Context, action string, req *http.Request, resp *http.Response, start time.Time, err error) {
-	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+func (e *Engine) logAttempt(ctx context.Context, action string, req *http.Request, resp *http.Response, start time.Time, err error) {
+	if e.s.Logger == nil || !e.s.Logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs := []slog.Attr{
@@ -37,5 +37,5 @@ func (c *Client) logAttempt(ctx context.Context, action string, req *http.Reques
 		// malformed response (net/http's "malformed HTTP response ...").
 		attrs = append(attrs, slog.String("error", sent.RedactString(err.Error())))
 	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "enidetach: attempt", attrs...)
+	e.s.Logger.LogAttrs(ctx, slog.LevelDebug, "enidetach: attempt", attrs...)
 }

@@ -1,4 +1,4 @@
-package enidetach
+package query
 
 import (
 	"context"
@@ -194,13 +194,13 @@ func (p *pacer) observe(now time.Time, throttled, paced bool) {
 
 // pace waits for the action's next send slot, or until ctx ends, and
 // reports whether the attempt is paced.
-func (c *Client) pace(ctx context.Context, p *pacer) (bool, error) {
+func (e *Engine) pace(ctx context.Context, p *pacer) (bool, error) {
 	if p == nil {
 		return false, nil
 	}
-	d, paced := p.reserve(c.now(), 0)
+	d, paced := p.reserve(e.Now(), 0)
 	if d > 0 {
-		return paced, c.sleep(ctx, d)
+		return paced, e.sleep(ctx, d)
 	}
 	return paced, nil
 }

@@ -154,3 +154,99 @@ func TestWaitUntilAttachedToleratesStaleAnswers(t *testing.T) {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 }
+
+// TestAttachAndWait: the attach, then polls of the new attachment until it
+// is "attached", the first a first delay after the attach was sent.
+func TestAttachAndWait(t *testing.T) {
+	t.Parallel()
+	var events []Event
+	c, srv, fc := newClockedClient(t, []ec2test.Option{ec2test.WithAttachingDuration(5 * time.Second)}, func(o *Options) {
+		o.OnEvent = func(e Event) {
+			if e.Kind == EventPoll {
+				events = append(events, e)
+			}
+		}
+	})
+	start := fc.Now()
+	res, err := c.AttachAndWait(context.Background(), attachSpare())
+	if err != nil || !res.Attached || res.Detached || res.Attach == nil || res.Attach.AttachmentID == "" || res.Attach.RequestID == "" {
+		t.Fatalf("got (%+v, %v), want attached, with the attach's output", res, err)
+	}
+	st, _ := srv.Interface(ec2test.SpareInterface)
+	want := InterfaceState{NetworkInterfaceID: ec2test.SpareInterface, Status: "in-use", AttachmentID: st.Attachment.AttachmentID, AttachmentStatus: "attached",
+		InstanceID: ec2test.InstanceB, DeviceIndex: 1, AvailabilityZone: "us-east-1a"}
+	if diff := cmp.Diff(want, res.State); diff != "" || res.State.AttachmentID != res.Attach.AttachmentID {
+		t.Errorf("state (-want +got):\n%s", diff)
+	}
+	lo, hi := pollWindow(0, defaultWaitMinDelay, defaultWaitMaxDelay, 0)
+	var polls []time.Duration
+	for _, r := range srv.Requests() {
+		if r.Action == "DescribeNetworkInterfaces" {
+			polls = append(polls, r.Time.Sub(start))
+		}
+	}
+	if len(polls) != res.Polls || len(polls) < 2 || polls[0] < lo || polls[0] > hi || len(events) != res.Polls || events[len(events)-1].Outcome != OutcomeDone {
+		t.Errorf("polls at %v (%d events), want the first within [%v, %v], then until attached at 5 s", polls, len(events), lo, hi)
+	}
+}
+
+// TestAttachAndWaitLostResponse: the attach's response is lost after it
+// took effect; the retry's InUse is resolved by looking, as
+// AttachNetworkInterface does, and the wait goes on with the attachment
+// found.
+func TestAttachAndWaitLostResponse(t *testing.T) {
+	t.Parallel()
+	c, srv, _ := newLagClient(t, 0, 3*time.Second)
+	srv.Inject(ec2test.TruncatedBody(), 1)
+	res, err := c.AttachAndWait(context.Background(), attachSpare())
+	st, _ := srv.Interface(ec2test.SpareInterface)
+	if err != nil || !res.Attached || st.Attaches != 1 || res.Attach.AttachmentID != st.Attachment.AttachmentID || res.State.AttachmentID != st.Attachment.AttachmentID {
+		t.Fatalf("got (%+v, %v), interface %+v: want the one attachment waited on", res, err, st)
+	}
+	if got := actions(srv); !strings.HasPrefix(got, "AttachNetworkInterface,AttachNetworkInterface,DescribeNetworkInterfaces,DescribeNetworkInterfaces") {
+		t.Errorf("requests %s, want the attach, its retry, the look, then polls", got)
+	}
+}
+
+// TestAttachAndWaitSaysWhichStepFailed: a refused attach or bad input
+// gives no result and the attach's error, nothing polled; a poll refused
+// after an accepted attach gives the result so far, with the attach.
+func TestAttachAndWaitSaysWhichStepFailed(t *testing.T) {
+	t.Parallel()
+	c, srv, _ := newLagClient(t, 0, time.Minute)
+	for _, tc := range []struct {
+		name string
+		in   *AttachNetworkInterfaceInput
+		opt  func(*WaitOptions)
+		is   func(error) bool
+	}{
+		{"in use", &AttachNetworkInterfaceInput{NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1}, nil,
+			func(err error) bool { return errors.Is(err, ErrInterfaceInUse) }},
+		{"a dry run", &AttachNetworkInterfaceInput{NetworkInterfaceID: ec2test.SpareInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1, DryRun: true}, nil,
+			func(err error) bool { var ve *ValidationError; return errors.As(err, &ve) && ve.Field == "DryRun" }},
+		{"another interface in the options", attachSpare(), func(o *WaitOptions) { o.NetworkInterfaceID = ec2test.FailoverInterface },
+			func(err error) bool {
+				var ve *ValidationError
+				return errors.As(err, &ve) && ve.Field == "WaitOptions.NetworkInterfaceID"
+			}},
+		{"a negative MaxWait", attachSpare(), func(o *WaitOptions) { o.MaxWait = -1 },
+			func(err error) bool {
+				var ve *ValidationError
+				return errors.As(err, &ve) && ve.Field == "WaitOptions.MaxWait"
+			}},
+	} {
+		srv.ResetRequests()
+		res, err := c.AttachAndWait(context.Background(), tc.in, tc.opt)
+		if res != nil || !tc.is(err) || strings.Contains(actions(srv), "Describe") {
+			t.Errorf("%s: got (%+v, %v), requests %s: want no result, the attach's error, no poll", tc.name, res, err, actions(srv))
+		}
+		checkOperation(t, err, "AttachNetworkInterface")
+	}
+	res, err := c.AttachAndWait(context.Background(), attachSpare(), func(o *WaitOptions) {
+		o.OnPoll = func(WaitResult) { srv.Inject(ec2test.APIError(403, "UnauthorizedOperation"), 1) }
+	})
+	if !errors.Is(err, ErrUnauthorizedOperation) || res == nil || res.Attach == nil || res.Attached || res.Polls != 2 {
+		t.Errorf("refused poll: got (%+v, %v), want the result so far with the attach", res, err)
+	}
+	checkOperation(t, err, "DescribeNetworkInterfaces")
+}

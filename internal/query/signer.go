@@ -1,4 +1,4 @@
-package enidetach
+package query
 
 import (
 	"context"

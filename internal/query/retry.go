@@ -1,4 +1,4 @@
-package enidetach
+package query
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 )
 
 // The retry policy is the SDK's own aws/retry package, driven by
-// Client.send (call.go). This file holds the glue: which retryer a client
+// Engine.Send (send.go). This file holds the glue: which retryer an engine
 // gets, and what the SDK's other middleware add around it.
 
 // expireCredentials drops the cached credentials after a request signed
@@ -20,72 +20,81 @@ import (
 // many calls in flight meet one expiry, the first drops them and the rest,
 // finding the same credentials already dropped, use the fresh ones the
 // cache fetches once. Only a digest of the dropped credentials is kept
-// (secrets.go): the refused keys are never held by the client. Nothing is fetched here, so the lock is never held
-// across network I/O or beyond any caller's deadline.
-func (c *Client) expireCredentials(used aws.Credentials) {
-	c.refreshMu.Lock()
-	defer c.refreshMu.Unlock()
+// (redact.Digest): the refused keys are never held by the engine. Nothing
+// is fetched here, so the lock is never held across network I/O or beyond
+// any caller's deadline.
+func (e *Engine) expireCredentials(used aws.Credentials) {
+	e.refreshMu.Lock()
+	defer e.refreshMu.Unlock()
 	d := redact.DigestOf(used)
-	if c.expired == d {
+	if e.expired == d {
 		return
 	}
-	c.expired = d
-	c.creds.Invalidate()
+	e.expired = d
+	e.creds.Invalidate()
 }
 
 // retryAfterSlack bounds how far x-amz-retry-after may lengthen a backoff.
 const retryAfterSlack = 5 * time.Second
 
-// newRetryer returns opts.Retryer, with opts.MaxAttempts applied over it
-// when set (as ec2.Options.RetryMaxAttempts is), or else the SDK's standard
-// or adaptive retryer built from opts, as the SDK's clients build it.
-func newRetryer(opts Options) aws.RetryerV2 {
-	if opts.Retryer != nil {
-		if opts.MaxAttempts != 0 {
-			return retry.AddWithMaxAttempts(opts.Retryer, opts.MaxAttempts).(aws.RetryerV2)
+// RetrySettings choose an engine's retryer.
+type RetrySettings struct {
+	Retryer     aws.RetryerV2 // the caller's own; nil for the SDK's standard or adaptive one
+	Mode        aws.RetryMode
+	MaxAttempts int // 0: the retryer's own
+	MaxBackoff  time.Duration
+}
+
+// NewRetryer returns rs.Retryer, with rs.MaxAttempts applied over it when
+// set (as ec2.Options.RetryMaxAttempts is), or else the SDK's standard or
+// adaptive retryer built from rs, as the SDK's clients build it.
+func NewRetryer(rs RetrySettings) aws.RetryerV2 {
+	if rs.Retryer != nil {
+		if rs.MaxAttempts != 0 {
+			return retry.AddWithMaxAttempts(rs.Retryer, rs.MaxAttempts).(aws.RetryerV2)
 		}
-		return opts.Retryer
+		return rs.Retryer
 	}
 	standard := func(o *retry.StandardOptions) {
-		if opts.MaxAttempts != 0 {
-			o.MaxAttempts = opts.MaxAttempts
+		if rs.MaxAttempts != 0 {
+			o.MaxAttempts = rs.MaxAttempts
 		}
-		if opts.MaxBackoff != 0 {
-			o.MaxBackoff = opts.MaxBackoff
+		if rs.MaxBackoff != 0 {
+			o.MaxBackoff = rs.MaxBackoff
 		}
-		o.Retryables = append(o.Retryables, ec2TooManyRequests{})
-		o.Throttles = append(o.Throttles, ec2TooManyRequests{})
+		o.Retryables = append(o.Retryables, tooManyRequests{})
+		o.Throttles = append(o.Throttles, tooManyRequests{})
 	}
-	if opts.RetryMode == aws.RetryModeAdaptive {
+	if rs.Mode == aws.RetryModeAdaptive {
 		return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 			o.StandardOptions = append(o.StandardOptions, standard)
-			o.Throttles = append(o.Throttles, ec2TooManyRequests{})
+			o.Throttles = append(o.Throttles, tooManyRequests{})
 		})
 	}
 	return retry.NewStandard(standard)
 }
 
-// ec2TooManyRequests makes an HTTP 429 answer a retried throttling error
+// tooManyRequests makes an HTTP 429 answer a retried throttling error
 // whatever its code, as the SDK's EC2 client treats it: the SDK retries a
 // 429 whose error is not a modeled type, and every EC2 error is unmodeled
 // there, while an *APIError counts as modeled to its check. It comes after
 // the SDK's own checks, so it decides only what they leave unknown.
-type ec2TooManyRequests struct{}
+type tooManyRequests struct{}
 
 // IsErrorRetryable implements retry.IsErrorRetryable.
-func (ec2TooManyRequests) IsErrorRetryable(err error) aws.Ternary { return is429(err) }
+func (tooManyRequests) IsErrorRetryable(err error) aws.Ternary { return is429(err) }
 
 // IsErrorThrottle implements retry.IsErrorThrottle.
-func (ec2TooManyRequests) IsErrorThrottle(err error) aws.Ternary { return is429(err) }
+func (tooManyRequests) IsErrorThrottle(err error) aws.Ternary { return is429(err) }
 
-// isThrottle reports whether err, as attempt returns it, is a throttling
+// IsThrottle reports whether err, as attempt returns it, is a throttling
 // answer: an *APIError with one of aws/retry's throttle codes
 // (retry.DefaultThrottleErrorCodes, which retry.DefaultThrottles checks,
 // RequestLimitExceeded among them) or an HTTP 429. Only an *APIError
 // carries a code, and attempt returns it unwrapped, so a type assertion
 // does here what aws/retry's errors.As does, without its allocation on
 // every failed attempt.
-func isThrottle(err error) bool {
+func IsThrottle(err error) bool {
 	ae, ok := err.(*APIError)
 	if !ok {
 		return false
@@ -110,8 +119,8 @@ func (r retryerV2) GetAttemptToken(context.Context) (func(error) error, error) {
 	return r.GetInitialToken(), nil
 }
 
-// asRetryerV2 returns r as an aws.RetryerV2.
-func asRetryerV2(r aws.Retryer) aws.RetryerV2 {
+// AsRetryerV2 returns r as an aws.RetryerV2.
+func AsRetryerV2(r aws.Retryer) aws.RetryerV2 {
 	if v2, ok := r.(aws.RetryerV2); ok {
 		return v2
 	}
@@ -144,8 +153,8 @@ func skewCode(code string) bool {
 	return false
 }
 
-// sleepContext waits for d or until ctx ends, whichever is first.
-func sleepContext(ctx context.Context, d time.Duration) error {
+// SleepContext waits for d or until ctx ends, whichever is first.
+func SleepContext(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
