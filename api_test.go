@@ -179,12 +179,14 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.WaitOptions{}.MaxWait
 	_ = enidetach.WaitOptions{}.Idempotent
 	_ = enidetach.WaitOptions{}.OnPoll
+	_ = enidetach.WaitOptions{}.SentAt
 	var _ enidetach.WaitResult
 	_ = enidetach.WaitResult{}.State
 	_ = enidetach.WaitResult{}.Detached
 	_ = enidetach.WaitResult{}.Attached
 	_ = enidetach.WaitResult{}.AlreadyDetached
 	_ = enidetach.WaitResult{}.Detach
+	_ = enidetach.WaitResult{}.Attach
 	_ = enidetach.WaitResult{}.DetachError
 	_ = enidetach.WaitResult{}.Polls
 	_ = enidetach.WaitResult{}.FailedPolls
@@ -193,6 +195,7 @@ func TestExportedNamesCompile(t *testing.T) {
 	var _ enidetach.WaitTimeoutError
 	_ = enidetach.WaitTimeoutError{}.Last
 	_ = enidetach.WaitTimeoutError{}.Err
+	_ = enidetach.WaitTimeoutError{}.Contradiction
 	var _ enidetach.WrongInterfaceError
 	_ = enidetach.WrongInterfaceError{}.AttachmentID
 	_ = enidetach.WrongInterfaceError{}.NetworkInterfaceID
@@ -207,6 +210,7 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = (*enidetach.Client).AttachNetworkInterface
 	_ = (*enidetach.Client).Call
 	_ = (*enidetach.Client).DetachAndWait
+	_ = (*enidetach.Client).AttachAndWait
 	_ = (*enidetach.Client).DetachNetworkInterface
 	_ = (*enidetach.Client).Endpoint
 	_ = (*enidetach.Client).Format
@@ -363,6 +367,4 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = (*ec2test.IMDS).Close
 	_ = (*ec2test.IMDS).Format
 	_ = (*ec2test.Server).StartIMDS
-	_ = enidetach.WaitOptions{}.SentAt
-	_ = enidetach.WaitTimeoutError{}.Contradiction
 }

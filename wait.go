@@ -39,42 +39,6 @@ func (c *Client) WaitUntilDetached(ctx context.Context, attachmentID string, opt
 	return c.wait(ctx, waitGoal{attachmentID: attachmentID, sent: opts.SentAt}, opts, &WaitResult{}, c.now())
 }
 
-// WaitUntilAttached polls DescribeNetworkInterfaces until the interface
-// shows the attachment attachmentID (AttachNetworkInterface's answer) with
-// status "attached", and returns the final state with Attached set. It
-// keeps the schedule of WaitUntilDetached (see WaitOptions.MinDelay),
-// shares its polls and tolerates the same failed polls: only an answer
-// that will not change ends it early, returned with the result so far;
-// ctx or MaxWait ending first gives a *WaitTimeoutError carrying the last
-// state.
-//
-// EC2's answers are eventually consistent: right after an accepted attach
-// a poll may still show the interface "available", or an earlier
-// attachment of it. Neither is a failure; the wait goes on. State then
-// holds the interface's ID, status and zone only, as it holds attachment
-// fields only for attachmentID. An interface missing from a poll's answer
-// is asked for by ID: one that does not exist (or no longer does) ends the
-// wait with EC2's InvalidNetworkInterfaceID.NotFound error.
-// WaitOptions.Idempotent does not apply.
-func (c *Client) WaitUntilAttached(ctx context.Context, networkInterfaceID, attachmentID string, optFns ...func(*WaitOptions)) (*WaitResult, error) {
-	const action = "DescribeNetworkInterfaces"
-	opts := waitOptions(optFns)
-	if err := c.usable(ctx); err != nil {
-		return nil, c.operationError(action, err)
-	}
-	switch {
-	case networkInterfaceID == "":
-		return nil, c.operationError(action, &ValidationError{Field: "NetworkInterfaceID", Reason: "is required"})
-	case opts.NetworkInterfaceID != "" && opts.NetworkInterfaceID != networkInterfaceID:
-		return nil, c.operationError(action, &ValidationError{Field: "WaitOptions.NetworkInterfaceID", Reason: "differs from the interface waited on"})
-	}
-	opts.NetworkInterfaceID = networkInterfaceID
-	if err := validateWait(attachmentID, opts); err != nil {
-		return nil, c.operationError(action, err)
-	}
-	return c.wait(ctx, waitGoal{attachmentID: attachmentID, attach: true, sent: opts.SentAt}, opts, &WaitResult{}, c.now())
-}
-
 // DetachAndWait detaches the interface, then waits until it is detached (see
 // WaitUntilDetached). With WaitOptions.Idempotent, a detach answered with
 // InvalidAttachmentID.NotFound counts as already done.
@@ -272,11 +236,14 @@ func (l *waitLoop) timeout(parent context.Context) (*WaitResult, error) {
 	return l.res, &WaitTimeoutError{Last: *l.res, Err: cause, attaching: l.g.attach, Contradiction: l.doubt}
 }
 
+// throttled reports whether err is a throttled poll's.
+func throttled(err error) bool { _, ok := throttledPoll(err); return ok }
+
 // pollEvent is the EventPoll of poll n of a wait, judged v.
 func pollEvent(n int, v verdict, err error, took time.Duration) Event {
 	e := Event{Kind: EventPoll, Action: "DescribeNetworkInterfaces", Outcome: OutcomePending, Attempt: n, Duration: took}
 	switch {
-	case err != nil && v.failed && throttledPoll(err):
+	case err != nil && v.failed && throttled(err):
 		e.Outcome = OutcomeThrottled
 	case v.err != nil || (err != nil && v.failed):
 		e.Outcome = OutcomeError
@@ -286,11 +253,18 @@ func pollEvent(n int, v verdict, err error, took time.Duration) Event {
 	return e
 }
 
-// throttledPoll reports whether a poll failed throttled: the describe's
-// last attempt was (query.IsThrottle), its retries spent or not.
-func throttledPoll(err error) bool {
+// throttledPoll reports whether a poll failed because EC2 throttled it,
+// and after how many throttled attempts.
+func throttledPoll(err error) (int, bool) {
 	var ae *APIError
-	return errors.As(err, &ae) && query.IsThrottle(ae)
+	if !errors.As(err, &ae) || !query.IsThrottle(ae) {
+		return 0, false
+	}
+	var re *RetryError
+	if errors.As(err, &re) {
+		return max(re.Attempts, 1), true
+	}
+	return 1, true
 }
 
 func minTime(a, b time.Time) time.Time {

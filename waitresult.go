@@ -46,8 +46,8 @@ type WaitResult struct {
 	// Detached reports that the attachment is gone or the interface is
 	// available.
 	Detached bool
-	// Attached reports that WaitUntilAttached saw the attachment
-	// "attached". Always false for the detach waits.
+	// Attached reports that WaitUntilAttached or AttachAndWait saw the
+	// attachment "attached". Always false for the detach waits.
 	Attached bool
 	// AlreadyDetached reports that DetachAndWait's detach answered
 	// InvalidAttachmentID.NotFound and WaitOptions.Idempotent counted it as
@@ -63,6 +63,10 @@ type WaitResult struct {
 	// failed with an error that Idempotent let the wait go on after (see
 	// DetachError).
 	Detach *DetachNetworkInterfaceOutput
+	// Attach is AttachAndWait's attach, as AttachNetworkInterface returned
+	// it: the attachment ID waited on and the request ID. Nil for the
+	// other waits.
+	Attach *AttachNetworkInterfaceOutput
 	// DetachError is the error of DetachAndWait's detach that
 	// WaitOptions.Idempotent absorbed: InvalidAttachmentID.NotFound (then
 	// AlreadyDetached is set) or IncorrectState on an attachment seen
