@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/query"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -221,8 +222,8 @@ func TestNewFromConfig(t *testing.T) {
 	if c.initErr != nil {
 		t.Fatal(c.initErr)
 	}
-	if c.retryer.MaxAttempts() != 5 || c.Region() != "eu-west-3" || !strings.HasSuffix(c.userAgent, "app/sdk-user") {
-		t.Errorf("client = attempts %d region %s ua %s", c.retryer.MaxAttempts(), c.Region(), c.userAgent)
+	if c.engine.Settings().Retryer.MaxAttempts() != 5 || c.Region() != "eu-west-3" || !strings.HasSuffix(c.engine.Settings().UserAgent, "app/sdk-user") {
+		t.Errorf("client = attempts %d region %s ua %s", c.engine.Settings().Retryer.MaxAttempts(), c.Region(), c.engine.Settings().UserAgent)
 	}
 	srv.Inject(ec2test.Throttle(), 4)
 	c = NewFromConfig(cfg)
@@ -468,7 +469,7 @@ func TestMisbehavingSeams(t *testing.T) {
 	c := newC(Options{HTTPClient: doFunc(func(*http.Request) (*http.Response, error) { return nil, nil })})
 	_, err := c.DetachNetworkInterface(context.Background(), in)
 	var te *TransportError
-	if !errors.As(err, &te) || !errors.Is(err, errNoResponse) {
+	if !errors.As(err, &te) || !errors.Is(err, query.ErrNoResponse) {
 		t.Errorf("Do returning (nil, nil): error = %v, want a *TransportError", err)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"net/url"
+	"time"
 
 	"github.com/ec2lite/enidetach"
 	"github.com/ec2lite/enidetach/ec2test"
@@ -141,6 +142,30 @@ func ExampleClient_DetachAndWait() {
 	// detached: true already: true
 }
 
+// AttachAndWait attaches an interface and waits until EC2 shows the
+// attachment "attached". Its first poll comes a first delay after the
+// attach (1.7 s to 2.1 s by default, when an attach may have finished);
+// here the fake attaches at once, so the example polls sooner.
+func ExampleClient_AttachAndWait() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+
+	res, err := client.AttachAndWait(context.Background(), &enidetach.AttachNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.SpareInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1,
+	}, func(o *enidetach.WaitOptions) {
+		o.MaxWait = 2 * time.Minute
+		o.MinDelay = 50 * time.Millisecond // against EC2, keep the default
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("attached:", res.Attached, "to:", res.State.InstanceID, "device index:", res.State.DeviceIndex)
+	fmt.Println("attachment:", res.State.AttachmentID == res.Attach.AttachmentID, res.State.Status, res.State.AttachmentStatus)
+	// Output:
+	// attached: true to: i-0123456789abcdef1 device index: 1
+	// attachment: true in-use attached
+}
+
 // Call sends other EC2 actions with the same signing, retries and errors.
 func ExampleClient_Call() {
 	client, srv := newExampleClient()
@@ -191,4 +216,37 @@ func ExampleClient_LookupAttachment() {
 	// eni-attach-0123456789abcdef0 eni-0123456789abcdef0 attached
 	// detached: true available
 	// no attachment: true
+}
+
+func ExampleClient_MoveNetworkInterface() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+	ctx := context.Background()
+
+	in := &enidetach.MoveNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.FailoverInterface,
+		ToInstanceID:       ec2test.InstanceB,
+		ToDeviceIndex:      1,
+	}
+	out, err := client.MoveNetworkInterface(ctx, in)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("detached", out.Detach.AttachmentID, "from", out.Detach.InstanceID, "now", out.Detach.Status)
+	fmt.Println("attached at", out.Attach.InstanceID, "device index", out.Attach.DeviceIndex, "now", out.Attach.Status)
+
+	// Run again: nothing to do.
+	out, err = client.MoveNetworkInterface(ctx, in)
+	fmt.Println("already there:", out.AlreadyAtTarget, err)
+
+	// Another zone is refused before anything is detached.
+	_, err = client.MoveNetworkInterface(ctx, &enidetach.MoveNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.FailoverInterface, ToInstanceID: ec2test.InstanceC, ToDeviceIndex: 1})
+	var refused *enidetach.MoveRefusedError
+	fmt.Println("refused:", errors.As(err, &refused) && refused.Reason == "target-zone")
+	// Output:
+	// detached eni-attach-0123456789abcdef0 from i-0123456789abcdef0 now available
+	// attached at i-0123456789abcdef1 device index 1 now attached
+	// already there: true <nil>
+	// refused: true
 }
