@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/ec2lite/enidetach/internal/redact"
 )
 
 // DefaultInstanceMetadataTimeout bounds ThisInstance and
@@ -156,7 +157,7 @@ func readIdentity(ctx context.Context, env environ, timeout time.Duration) (iden
 	if err != nil {
 		return identity{}, err
 	}
-	id := identity{endpoint: redactURL(endpoint)}
+	id := identity{endpoint: redact.URL(endpoint)}
 	if strings.EqualFold(env.get("AWS_EC2_METADATA_DISABLED"), "true") {
 		return id, &InstanceMetadataError{Reason: "disabled by AWS_EC2_METADATA_DISABLED; nothing was asked"}
 	}
@@ -207,7 +208,7 @@ func imdsEndpoint(env environ) (string, error) {
 		return imdsIPv4Endpoint, nil
 	}
 	if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", &InstanceMetadataError{Endpoint: redactURL(raw), Reason: "AWS_EC2_METADATA_SERVICE_ENDPOINT is not an http or https URL; nothing was asked"}
+		return "", &InstanceMetadataError{Endpoint: redact.URL(raw), Reason: "AWS_EC2_METADATA_SERVICE_ENDPOINT is not an http or https URL; nothing was asked"}
 	}
 	return raw, nil
 }

@@ -16,9 +16,9 @@ import (
 	"github.com/ec2lite/enidetach/ec2test"
 )
 
-// hostileSecret stands for what a hostile or broken metadata service may
+// imdsSecret stands for what a hostile or broken metadata service may
 // put in an answer: it must reach no error.
-const hostileSecret = "HOSTILE-IMDS-SECRET-0123456789"
+const imdsSecret = "HOSTILE-IMDS-SECRET-0123456789"
 
 // imdsFake is a metadata service whose answers a test chooses: the token
 // PUT answers tokenStatus (200: a token), the document's GET docStatus with
@@ -36,7 +36,7 @@ func newIMDSFake(t *testing.T, tokenStatus, docStatus int, doc string) *imdsFake
 			f.puts.Add(1)
 			if tokenStatus != http.StatusOK {
 				w.WriteHeader(tokenStatus)
-				_, _ = io.WriteString(w, hostileSecret)
+				_, _ = io.WriteString(w, imdsSecret)
 				return
 			}
 			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
@@ -73,7 +73,7 @@ func thisInstanceAt(ctx context.Context, endpoint string, timeout time.Duration)
 func checkNoEcho(t *testing.T, err error) {
 	t.Helper()
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-		if s := fmt.Sprintf(verb, err); strings.Contains(s, hostileSecret) {
+		if s := fmt.Sprintf(verb, err); strings.Contains(s, imdsSecret) {
 			t.Errorf("%s of the error quotes the service: %s", verb, s)
 		}
 	}
@@ -130,7 +130,7 @@ func TestThisInstanceAsksNothingWhenDisabledOrMisconfigured(t *testing.T) {
 	for _, env := range []mapEnv{
 		{"AWS_EC2_METADATA_SERVICE_ENDPOINT": f.URL, "AWS_EC2_METADATA_DISABLED": "true"},
 		{"AWS_EC2_METADATA_SERVICE_ENDPOINT": strings.TrimPrefix(f.URL, "http://")},
-		{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "ftp://user:" + hostileSecret + "@127.0.0.1/"},
+		{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "ftp://user:" + imdsSecret + "@127.0.0.1/"},
 	} {
 		_, err := thisInstance(context.Background(), env, time.Second)
 		var me *InstanceMetadataError
@@ -229,7 +229,7 @@ func TestThisInstanceNamesTheServicesRefusal(t *testing.T) {
 			if status == 200 {
 				status = c.tokenStatus
 			}
-			f := newIMDSFake(t, c.tokenStatus, c.docSt, hostileSecret)
+			f := newIMDSFake(t, c.tokenStatus, c.docSt, imdsSecret)
 			_, me := thisInstanceAt(context.Background(), f.URL, 5*time.Second)
 			if me == nil || me.StatusCode != status || !strings.Contains(me.Reason, c.want) || me.Endpoint != f.URL {
 				t.Fatalf("error = %#v", me)
@@ -245,10 +245,10 @@ func TestThisInstanceNamesTheServicesRefusal(t *testing.T) {
 func TestThisInstanceRefusesWhatIsNotAnIdentity(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct{ doc, want string }{
-		{"not json " + hostileSecret, "not the JSON"},
+		{"not json " + imdsSecret, "not the JSON"},
 		{`{"instanceId": 12}`, "not the JSON"},
-		{`{"instanceId":"i-` + hostileSecret + `","availabilityZone":"us-east-1a","region":"us-east-1"}`, "instanceId is not an instance ID"},
-		{`{"instanceId":"i-0123456789abcdef0","availabilityZone":"us-east-1a","region":"` + hostileSecret + `"}`, "region is not a Region name"},
+		{`{"instanceId":"i-` + imdsSecret + `","availabilityZone":"us-east-1a","region":"us-east-1"}`, "instanceId is not an instance ID"},
+		{`{"instanceId":"i-0123456789abcdef0","availabilityZone":"us-east-1a","region":"` + imdsSecret + `"}`, "region is not a Region name"},
 		{`{"instanceId":"i-0123456789abcdef0","availabilityZone":"eu-west-1a","region":"us-east-1"}`, "not a zone of its region"},
 		{`{"instanceId":"i-0123456789abcdef0","availabilityZone":"us-east-1","region":"us-east-1"}`, "not a zone of its region"},
 		{`{"instanceId":"i-0123456789abcdef0","region":"us-east-1"}`, "not a zone of its region"},
@@ -292,7 +292,7 @@ func TestThisInstanceQuotesNoMalformedAnswer(t *testing.T) {
 			if err != nil {
 				return
 			}
-			_, _ = io.WriteString(c, hostileSecret+" "+hostileSecret+"\r\n\r\n")
+			_, _ = io.WriteString(c, imdsSecret+" "+imdsSecret+"\r\n\r\n")
 			c.Close()
 		}
 	}()
