@@ -1,13 +1,11 @@
 package enidetach
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/ec2lite/enidetach/internal/config"
 	"github.com/ec2lite/enidetach/internal/redact"
 )
 
@@ -135,12 +133,3 @@ func (o Options) GoString() string { return "enidetach.Options" + o.String() }
 // Format prints String (GoString for %#v) in every verb, so that no verb
 // (%d or %x, say) reaches the credentials' fields.
 func (o Options) Format(f fmt.State, verb rune) { redact.Format(f, verb, o.GoString(), o.String()) }
-
-// RegionFromInstanceMetadata asks the instance metadata service (IMDSv2)
-// for the region of the instance this runs on, for agents that would
-// otherwise need it configured. It honours AWS_EC2_METADATA_DISABLED and
-// AWS_EC2_METADATA_SERVICE_ENDPOINT and is bounded by ctx; set a short
-// deadline off EC2, where nothing answers.
-func RegionFromInstanceMetadata(ctx context.Context) (string, error) {
-	return config.RegionFromInstanceMetadata(ctx)
-}

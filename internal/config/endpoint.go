@@ -40,10 +40,10 @@ func partitionFor(region string) partition {
 	}
 }
 
-// validRegion reports whether region is a valid DNS host label in lower
+// ValidRegion reports whether region is a valid DNS host label in lower
 // case: the SDK's endpoint rules require a host label, and AWS signs and
 // routes only lower-case region names.
-func validRegion(region string) bool {
+func ValidRegion(region string) bool {
 	if len(region) == 0 || len(region) > 63 || region[0] == '-' || region[len(region)-1] == '-' {
 		return false
 	}
@@ -126,7 +126,7 @@ func resolveEndpoint(opts *Input) (*url.URL, string, error) {
 		opts.Region, opts.UseFIPSEndpoint = r, true
 	}
 	region := opts.Region
-	if region != "" && !validRegion(region) {
+	if region != "" && !ValidRegion(region) {
 		return nil, "", &query.ValidationError{Field: "Options.Region", Reason: fmt.Sprintf("%q is not a valid region name (lower-case letters, digits and hyphens)", region)}
 	}
 	if opts.BaseEndpoint != "" {

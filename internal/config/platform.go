@@ -17,7 +17,7 @@ import (
 )
 
 // Container and instance credentials: the end of the default chain, and
-// the instance metadata service they share with RegionFromInstanceMetadata.
+// the instance metadata client options the root's ThisInstance shares.
 
 // ecsCredentialsHost is where AWS_CONTAINER_CREDENTIALS_RELATIVE_URI points.
 const ecsCredentialsHost = "http://169.254.170.2"
@@ -107,7 +107,11 @@ func (d *chainDeps) instanceRole(name, tried string) aws.CredentialsProvider {
 }
 
 // newIMDSClient returns an IMDSv2 client configured from the environment.
-func newIMDSClient(env Env) *imds.Client {
+func newIMDSClient(env Env) *imds.Client { return imds.New(IMDSOptions(env)) }
+
+// IMDSOptions returns the IMDS client options the environment sets:
+// AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE) and AWS_EC2_METADATA_DISABLED.
+func IMDSOptions(env Env) imds.Options {
 	var o imds.Options
 	o.Endpoint = env.Get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
 	if strings.EqualFold(env.Get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"), "IPv6") {
@@ -116,21 +120,5 @@ func newIMDSClient(env Env) *imds.Client {
 	if strings.EqualFold(env.Get("AWS_EC2_METADATA_DISABLED"), "true") {
 		o.ClientEnableState = imds.ClientDisabled
 	}
-	return imds.New(o)
-}
-
-// RegionFromInstanceMetadata asks the instance metadata service (IMDSv2)
-// for the region of the instance this runs on, for agents that would
-// otherwise need it configured. It honours AWS_EC2_METADATA_DISABLED and
-// AWS_EC2_METADATA_SERVICE_ENDPOINT and is bounded by ctx; set a short
-// deadline off EC2, where nothing answers.
-func RegionFromInstanceMetadata(ctx context.Context) (string, error) {
-	if ctx == nil {
-		return "", &query.ValidationError{Field: "ctx", Reason: "is nil"}
-	}
-	out, err := newIMDSClient(OS{}).GetRegion(ctx, &imds.GetRegionInput{})
-	if err != nil {
-		return "", fmt.Errorf("enidetach: region from instance metadata: %w", err)
-	}
-	return out.Region, nil
+	return o
 }
