@@ -7,13 +7,49 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/ec2lite/enidetach/ec2test"
 )
+
+// TestDescribePageTooLargeIsAskedSmaller: one describe asks for 100
+// interfaces (a shared poll's batch), whose items are large (EC2's carry
+// many addresses and tags; here long descriptions), so the page passes
+// the 1 MiB bound on bodies. The page is asked again, smaller, instead of
+// failing every wait of the batch with a *ResponseError.
+func TestDescribePageTooLargeIsAskedSmaller(t *testing.T) {
+	t.Parallel()
+	seed := ec2test.Seed{Instances: []ec2test.Instance{{InstanceID: ec2test.InstanceA}}}
+	params := url.Values{"Filter.1.Name": {"network-interface-id"}}
+	for i := 0; i < 100; i++ {
+		id := fmt.Sprintf("eni-%017x", i+1)
+		seed.NetworkInterfaces = append(seed.NetworkInterfaces, ec2test.NetworkInterface{
+			NetworkInterfaceID: id, Description: strings.Repeat("d", 15<<10)})
+		params["Filter.1.Value."+strconv.Itoa(i+1)] = []string{id}
+	}
+	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithSeed(seed)})
+	var calls int
+	items, _, err := c.describeMatching(context.Background(), params, &calls, nil)
+	if err != nil {
+		t.Fatalf("describe: %v", err)
+	}
+	if len(items) != 100 {
+		t.Errorf("%d items, want 100", len(items))
+	}
+	var sizes []string
+	for _, r := range srv.Requests() {
+		sizes = append(sizes, r.Params.Get("MaxResults"))
+	}
+	// 1000 (too large), 50 (still 750 KiB: read), then the second page.
+	if calls != len(sizes) || calls > 4 {
+		t.Errorf("%d calls, MaxResults %v", calls, sizes)
+	}
+}
 
 // describeItemXML is one item of a DescribeNetworkInterfaces answer, about
 // as large as EC2's (most of its elements are ones the client skips).
@@ -127,79 +163,62 @@ func BenchmarkLookupAttachmentPages(b *testing.B) {
 	}
 }
 
-// TestLookupAttachmentAmbiguous: two attached interfaces claiming one
-// instance, card and device index are an error naming both, whatever
-// their order; nothing is chosen.
-func TestLookupAttachmentAmbiguous(t *testing.T) {
+// TestRepeatedNextTokenIsNotTheEnd: a page that gives back the next token
+// it was asked with has not said the answer ended; reading it as the end
+// hides the pages after it, so that an attachment on them reads as gone
+// ("detached") or not there. It is a *PageLimitError.
+func TestRepeatedNextTokenIsNotTheEnd(t *testing.T) {
 	t.Parallel()
-	a := describeItemXML("eni-0aaaaaaaaaaaaaaa1", "eni-attach-0aaaaaaaaaaaaaaa1", "i-0123456789abcdef0", 1)
-	b := describeItemXML("eni-0bbbbbbbbbbbbbbb1", "eni-attach-0bbbbbbbbbbbbbbb1", "i-0123456789abcdef0", 1)
-	for _, answer := range []string{describePageXML("", a, b), describePageXML("", b, a)} {
-		c, _ := newScriptedClient(t, answer)
-		got, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
-		var ae *AmbiguousAttachmentError
-		if !errors.As(err, &ae) || got != nil {
-			t.Fatalf("got (%+v, %v), want an *AmbiguousAttachmentError", got, err)
+	pages := func(n int) string {
+		if n == 1 {
+			return describePageXML("t1")
 		}
-		if len(ae.Interfaces) != 2 || !strings.Contains(err.Error(), "eni-0aaaaaaaaaaaaaaa1") || !strings.Contains(err.Error(), "eni-0bbbbbbbbbbbbbbb1") ||
-			!strings.Contains(err.Error(), "instance i-0123456789abcdef0, device index 1") {
-			t.Errorf("error %q (%+v), want both interfaces and what was asked named", err, ae.Interfaces)
-		}
-		checkOperation(t, err, "DescribeNetworkInterfaces")
+		return describePageXML("t1") // asked with t1, answers t1 again
 	}
+	t.Run("wait", func(t *testing.T) {
+		t.Parallel()
+		c, _ := newPagedClient(t, pages)
+		res, err := c.WaitUntilDetached(context.Background(), "eni-attach-1")
+		var pe *PageLimitError
+		if res == nil || res.Detached || !errors.As(err, &pe) || !pe.RepeatedToken || pe.Pages != 2 {
+			t.Fatalf("got (%+v, %v), want not detached and a *PageLimitError for the repeated token", res, err)
+		}
+	})
+	t.Run("lookup", func(t *testing.T) {
+		t.Parallel()
+		c, _ := newPagedClient(t, pages)
+		att, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-1", DeviceIndex: 1})
+		var pe *PageLimitError
+		if att != nil || !errors.As(err, &pe) || !pe.RepeatedToken {
+			t.Fatalf("got (%+v, %v), want a *PageLimitError for the repeated token", att, err)
+		}
+		if want := "enidetach: DescribeNetworkInterfaces gave back the next token it was asked with after 2 pages (last request id req-t1)"; pe.Error() != want {
+			t.Errorf("Error() = %q, want %q", pe.Error(), want)
+		}
+	})
 }
 
-// TestLookupAttachmentEdges: what is not an attachment is not found, and
-// every error names what was asked.
-func TestLookupAttachmentEdges(t *testing.T) {
+// TestLookupAttachmentFollowsPages: EC2 filters each page, so a page may be
+// empty and still have a next one.
+func TestLookupAttachmentFollowsPages(t *testing.T) {
 	t.Parallel()
-	t.Run("an item without an attachment ID is not found by instance", func(t *testing.T) {
-		t.Parallel()
-		c, _ := newScriptedClient(t, describePageXML("", describeItemXML("eni-0aaaaaaaaaaaaaaa1", "", "i-0123456789abcdef0", 1)))
-		got, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
-		var na *NoAttachmentError
-		if !errors.As(err, &na) || got != nil {
-			t.Errorf("got (%+v, %v), want a *NoAttachmentError", got, err)
-		}
-	})
-	t.Run("an answer without the interface asked names the interface", func(t *testing.T) {
-		t.Parallel()
-		c, _ := newScriptedClient(t, describePageXML(""))
-		_, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{NetworkInterfaceID: "eni-0aaaaaaaaaaaaaaa1"})
-		var na *NoAttachmentError
-		if !errors.As(err, &na) || na.Error() != "enidetach: network interface eni-0aaaaaaaaaaaaaaa1 was not in DescribeNetworkInterfaces' answer" {
-			t.Errorf("error %v, want one naming the interface", err)
-		}
-	})
-	t.Run("the page bound's error says what happened", func(t *testing.T) {
-		t.Parallel()
-		c, calls := newPagedClient(t, func(n int) string { return describePageXML(fmt.Sprintf("tok%d", n)) })
-		_, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
-		var pe *PageLimitError
-		if !errors.As(err, &pe) || pe.Pages != maxDescribePages || calls.Load() != maxDescribePages || strings.HasSuffix(err.Error(), "; empty body") ||
-			!strings.Contains(err.Error(), "still gave a next page after 100 pages") {
-			t.Errorf("error %v after %d calls, want a *PageLimitError after %d pages", err, calls.Load(), maxDescribePages)
-		}
-		checkOperation(t, err, "DescribeNetworkInterfaces")
-	})
-	t.Run("device index 0 on card 0 is refused: unset, it must not mean the primary", func(t *testing.T) {
-		t.Parallel()
-		c, srv := newWaitClient(t, 0, false)
-		for _, in := range []LookupAttachmentInput{{InstanceID: ec2test.InstanceA}, {InstanceID: ec2test.InstanceA, DeviceIndex: 0}} {
-			_, err := c.LookupAttachment(context.Background(), &in)
-			var ve *ValidationError
-			if !errors.As(err, &ve) || ve.Field != "DeviceIndex" || !strings.Contains(err.Error(), "primary interface") {
-				t.Errorf("%+v: %v, want a *ValidationError on DeviceIndex", in, err)
-			}
-		}
-		if n := len(srv.Requests()); n != 0 {
-			t.Errorf("%d requests sent", n)
-		}
-		// Device index 0 of another card is no primary: it is looked up.
-		_, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: ec2test.InstanceA, NetworkCardIndex: 1})
-		var na *NoAttachmentError
-		if !errors.As(err, &na) {
-			t.Errorf("card 1, index 0: %v, want a *NoAttachmentError", err)
-		}
-	})
+	pages := []string{
+		`<DescribeNetworkInterfacesResponse><requestId>r1</requestId><networkInterfaceSet/><nextToken>t1</nextToken></DescribeNetworkInterfacesResponse>`,
+		`<DescribeNetworkInterfacesResponse><requestId>r2</requestId><networkInterfaceSet><item><networkInterfaceId>eni-1</networkInterfaceId><status>in-use</status>` +
+			`<attachment><attachmentId>eni-attach-1</attachmentId><instanceId>i-1</instanceId><deviceIndex>2</deviceIndex><networkCardIndex>1</networkCardIndex><status>attached</status></attachment>` +
+			`</item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`,
+	}
+	c, requests := newScriptedClient(t, pages...)
+	st, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-1", DeviceIndex: 2, NetworkCardIndex: 1})
+	if err != nil || st.AttachmentID != "eni-attach-1" || st.NetworkCardIndex != 1 {
+		t.Fatalf("got (%+v, %v)", st, err)
+	}
+	r := requests()
+	if len(r) != 2 {
+		t.Fatalf("requests = %v", r)
+	}
+	if r[0].Get("MaxResults") != "1000" || r[0].Has("NextToken") || r[1].Get("NextToken") != "t1" ||
+		r[1].Get("Filter.1.Value.1") != "i-1" || r[1].Get("Filter.2.Value.1") != "2" {
+		t.Errorf("requests = %v", r)
+	}
 }
