@@ -11,21 +11,21 @@ import (
 )
 
 // TestUnderTimeout: GNU timeout exits 124 when it had to send SIGTERM,
-// whatever the command then reported, so a script following the README
+// whatever the command then reported, so a script following the guide
 // ("SIGTERM from timeout ... exit 3 or 1") never saw the 3 it retries on.
-// The README now says to give --preserve-status, with which the
+// docs/command.md says to give --preserve-status, with which the
 // command's own status (3, the detach accepted) reaches the script.
 func TestUnderTimeout(t *testing.T) {
 	timeoutPath, err := exec.LookPath("timeout")
 	if err != nil {
 		t.Skip("no timeout(1) on this machine")
 	}
-	readme, err := os.ReadFile("../../README.md")
+	doc, err := os.ReadFile(commandDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), "timeout --preserve-status") {
-		t.Error("the README does not say to run the command under timeout --preserve-status")
+	if !strings.Contains(string(doc), "timeout --preserve-status") {
+		t.Error("docs/command.md does not say to run the command under timeout --preserve-status")
 	}
 	srv := ec2test.NewServer(ec2test.WithDetachingDuration(time.Hour))
 	defer srv.Close()

@@ -219,8 +219,8 @@ func TestHelp(t *testing.T) {
 		if status != exitOK || stderr != "" {
 			t.Errorf("%v: exit %d, stderr %q", args, status, stderr)
 		}
-		for _, want := range []string{"usage: detach (-attachment-id ID", "Exit status:", "\n  0  done", "\n  1  refused", "\n  2  usage",
-			"\n  3  the detach was accepted", "SIGINT and SIGTERM", "second signal", "-max-wait duration",
+		for _, want := range []string{"usage: enidetach (-attachment-id ID", "Exit status:", "\n  0  done", "\n  1  refused", "\n  2  usage",
+			"\n  3  the detach was accepted", "SIGINT, SIGTERM and SIGHUP", "second signal", "-max-wait duration",
 			"-to-instance-id ID [-to-device-index N]", "a move refused before it changed anything", "run the same command again", "-to-network-card-index int"} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("%v: help lacks %q:\n%s", args, want, stdout)
@@ -228,7 +228,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	status, stdout, stderr := runCmd("-bogus")
-	if status != exitUsage || stdout != "" || !strings.Contains(stderr, "usage: detach") || !strings.Contains(stderr, "detach -h") {
+	if status != exitUsage || stdout != "" || !strings.Contains(stderr, "usage: enidetach") || !strings.Contains(stderr, "enidetach -h") {
 		t.Errorf("bad flag: exit %d, stdout %q, stderr %q", status, stdout, stderr)
 	}
 }
@@ -248,13 +248,13 @@ func TestTextOutput(t *testing.T) {
 		stdoutHas      string // also somewhere in stdout
 	}{
 		{"refused", []string{"-attachment-id", "eni-attach-00000000000000000"}, 1, "",
-			"detach: DetachNetworkInterface refused by EC2: OperationNotPermitted: The network interface at device index 0 and networkCard index 0 cannot be detached. (status 400, request id REQUEST-ID)\n", ""},
+			"enidetach: DetachNetworkInterface refused by EC2: OperationNotPermitted: The network interface at device index 0 and networkCard index 0 cannot be detached. (status 400, request id REQUEST-ID)\n", ""},
 		{"wait", []string{"-instance-id", ec2test.InstanceA, "-device-index", "1", "-wait"}, 0,
-			"detached eni-attach-0123456789abcdef0 (interface eni-0123456789abcdef0): available after 1 polls", "", "(request id REQUEST-ID)"},
+			"detached eni-attach-0123456789abcdef0 (interface eni-0123456789abcdef0): available after 1 poll", "", "(request id REQUEST-ID)"},
 		{"already", []string{"-network-interface-id", ec2test.FailoverInterface, "-wait", "-idempotent"}, 0,
 			"- was already detached (interface eni-0123456789abcdef0)\n", "", ""},
 		{"lookup not found", []string{"-instance-id", ec2test.InstanceB, "-device-index", "2"}, 1, "",
-			"detach: enidetach: no network interface is attached to instance i-0123456789abcdef1 at device index 2, network card 0\n", ""},
+			"enidetach: enidetach: no network interface is attached to instance i-0123456789abcdef1 at device index 2, network card 0\n", ""},
 	}
 	for _, tc := range tests {
 		status, stdout, stderr := runCmd(append(append([]string{}, base...), tc.args...)...)

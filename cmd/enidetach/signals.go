@@ -23,11 +23,14 @@ func signalName(sig os.Signal) string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
 	}
 	return sig.String()
 }
 
-// interruptible returns a context that SIGINT or SIGTERM cancels, with an
+// interruptible returns a context that SIGINT, SIGTERM or SIGHUP (the
+// terminal or ssh session closing) cancels, with an
 // *interruptedError naming the signal as its cause (context.Cause), so
 // that the command ends as when -max-wait runs out: in-flight requests
 // end and the result so far is still printed. A second signal exits at
@@ -38,12 +41,12 @@ func signalName(sig os.Signal) string {
 // a non-interactive shell starts background jobs: signal.Notify installs a
 // handler for an ignored SIGINT, which is then no longer ignored (os/signal
 // package documentation, "Changing the behavior of signals in Go
-// programs"). Otherwise `detach ... &` in a script could not be stopped
+// programs"). Otherwise `enidetach ... &` in a script could not be stopped
 // by the kill -INT that systemd or timeout may send.
 func interruptible(ctx context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {

@@ -11,9 +11,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,21 +22,25 @@ import (
 	"github.com/ec2lite/enidetach/ec2test"
 )
 
-// local is examples/local -serve running as a process, as the README's
-// recipe runs it, with what its line printed.
+// local is examples/local -serve running as a process, as docs/command.md's
+// recipes run it, with what its line printed.
 type local struct {
 	Endpoint        string `json:"endpoint"`
 	Region          string `json:"region"`
 	AccessKeyID     string `json:"accessKeyId"`
 	SecretAccessKey string `json:"secretAccessKey"`
 	Reset           string `json:"reset"`
+	Instances       []struct {
+		InstanceID   string `json:"instanceId"`
+		IMDSEndpoint string `json:"imdsEndpoint"`
+	} `json:"instances"`
 }
 
 // serveLocal starts examples/local -serve on a free loopback port and
 // returns its line; the process is stopped with SIGTERM at the end.
 func serveLocal(t *testing.T) *local {
 	t.Helper()
-	cmd := exec.Command(buildProgram(t, "../local"), "-serve", "127.0.0.1:0")
+	cmd := exec.Command(buildProgram(t, "../../examples/local"), "-serve", "127.0.0.1:0")
 	cmd.Env = childEnv(t)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -310,70 +312,6 @@ func enidetachDetach(srv *ec2test.Server) (*enidetach.DetachNetworkInterfaceOutp
 	return client.DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment})
 }
 
-// readmeRecipe returns the README's failover recipe for scripts: the sh
-// block of "The command" that runs the move.
-func readmeRecipe(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, block := range strings.Split(string(b), "```sh\n")[1:] {
-		block, _, _ = strings.Cut(block, "```")
-		if strings.Contains(block, "-to-instance-id \"$STANDBY\"") {
-			return block
-		}
-	}
-	t.Fatal("the README has no sh block with the move recipe")
-	return ""
-}
-
-// TestREADMERecipe: the README's recipe, run by sh as written with the
-// command on PATH and examples/local -serve's endpoint and keys in the
-// environment, moves the interface; killed mid-move and run again, it
-// finishes the move.
-func TestREADMERecipe(t *testing.T) {
-	l := serveLocal(t)
-	bin := t.TempDir()
-	if err := os.Symlink(buildProgram(t, "."), filepath.Join(bin, "detach")); err != nil {
-		t.Fatal(err)
-	}
-	script := filepath.Join(t.TempDir(), "failover.sh")
-	if err := os.WriteFile(script, []byte(readmeRecipe(t)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	recipe := func() (*exec.Cmd, *strings.Builder) {
-		cmd := exec.Command("sh", script)
-		cmd.Dir = t.TempDir()
-		cmd.Env = append(childEnv(t), "PATH="+bin+":"+os.Getenv("PATH"), "ENI="+ec2test.FailoverInterface,
-			"PRIMARY="+ec2test.InstanceA, "STANDBY="+ec2test.InstanceB,
-			"AWS_ENDPOINT_URL_EC2="+l.Endpoint, "AWS_REGION="+l.Region)
-		var out strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &out
-		return cmd, &out
-	}
-	for _, kill := range []bool{false, true} {
-		l.reset(t)
-		if kill {
-			// The first run is killed while the interface is detaching.
-			p := startProcess(t, buildProgram(t, "."), false, l.moveArgs()...)
-			p.waitLine(t, "poll 1:")
-			_ = p.cmd.Process.Kill()
-			p.wait(t)
-			if got := l.where(t); got == atA || got == atB {
-				t.Fatalf("after the kill the interface is %s", got)
-			}
-		}
-		cmd, out := recipe()
-		if err := cmd.Run(); err != nil {
-			t.Errorf("kill=%t: the recipe failed: %v\n%s", kill, err, out)
-		}
-		if got := l.where(t); got != atB {
-			t.Errorf("kill=%t: after the recipe the interface is %s, want %s", kill, got, atB)
-		}
-	}
-}
-
 // TestMoveMoreOutcomes: a dry run with a key that may not detach, a move
 // stopped by a signal before it sent anything, and the text a person reads.
 func TestMoveMoreOutcomes(t *testing.T) {
@@ -433,7 +371,7 @@ func TestMoveMoreOutcomes(t *testing.T) {
 		}
 		status, stdout, stderr = runCmd("-endpoint", srv.URL, "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
 			"-to-instance-id", ec2test.InstanceC, "-to-device-index", "1")
-		if want := "detach: enidetach: move refused (target-zone): instance " + ec2test.InstanceC; status != exitRefused || stdout != "" || !strings.HasPrefix(stderr, want) {
+		if want := "enidetach: enidetach: move refused (target-zone): instance " + ec2test.InstanceC; status != exitRefused || stdout != "" || !strings.HasPrefix(stderr, want) {
 			t.Errorf("refused: exit %d, stdout %q, stderr %q; want 1 and %q", status, stdout, stderr, want)
 		}
 	})

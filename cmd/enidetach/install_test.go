@@ -10,24 +10,24 @@ import (
 	"github.com/ec2lite/enidetach"
 )
 
-// TestREADMEBuildsTheRecipesCommand: the README's script recipe calls
-// `detach`, which nothing put on PATH: copied as written it answered
-// "detach: command not found" (127), and the recipe reported the failover
-// failed. The README now says how to build it there; that line, run as
-// written from the repository's root, builds a working command.
-func TestREADMEBuildsTheRecipesCommand(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+// TestCommandDocBuildsTheCommand: the recipes call `enidetach`, which
+// nothing put on PATH: copied as written they would answer "enidetach:
+// command not found" (127). docs/command.md says how to build it there;
+// that line, run as written from the repository's root, builds a working
+// command.
+func TestCommandDocBuildsTheCommand(t *testing.T) {
+	b, err := os.ReadFile(commandDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var build string
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "go build -o ") && strings.Contains(line, "/detach") && strings.Contains(line, "./examples/detach") {
+		if strings.HasPrefix(line, "go build -o ") && strings.Contains(line, "/enidetach") && strings.Contains(line, "./cmd/enidetach") {
 			build = line
 		}
 	}
 	if build == "" {
-		t.Fatal("the README does not say how to build the command its recipe calls (go build -o .../detach ./examples/detach)")
+		t.Fatal("docs/command.md does not say how to build the command its recipes call (go build -o .../enidetach ./cmd/enidetach)")
 	}
 	// The go command's caches stay where they are (they default to
 	// places under HOME): nothing is downloaded or rebuilt.
@@ -46,7 +46,7 @@ func TestREADMEBuildsTheRecipesCommand(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v\n%s", build, err, out)
 	}
-	out, err := exec.Command(filepath.Join(home, "bin", "detach"), "-version").Output()
+	out, err := exec.Command(filepath.Join(home, "bin", "enidetach"), "-version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "enidetach "+enidetach.Version+" (") {
 		t.Errorf("the built command: %q, %v", out, err)
 	}

@@ -8,10 +8,10 @@ import (
 
 // synopsis is the command line, as the package documentation gives it:
 // a detach, and a move (a detach, then an attach elsewhere).
-const synopsis = `usage: detach (-attachment-id ID | -network-interface-id ID | -instance-id ID -device-index N [-network-card-index N])
+const synopsis = `usage: enidetach (-attachment-id ID | -network-interface-id ID | -instance-id ID -device-index N [-network-card-index N])
               [-dry-run] [-force] [-region R] [-endpoint URL] [-profile P] [-timeout D]
               [-wait [-max-wait D] [-idempotent]] [-json] [-debug] [-version]
-       detach SOURCE -to-instance-id ID [-to-device-index N] [-to-network-card-index N]
+       enidetach SOURCE -to-instance-id ID [-to-device-index N] [-to-network-card-index N]
               [-dry-run] [-force] [-max-wait D] [-region R] [-endpoint URL] [-profile P] [-timeout D] [-json] [-debug]
        SOURCE: -network-interface-id ID, -instance-id ID -device-index N [-network-card-index N], -attachment-id ID,
               or -network-interface-id ID with one of the other two (for scripts: a re-run finds the interface
@@ -19,7 +19,7 @@ const synopsis = `usage: detach (-attachment-id ID | -network-interface-id ID | 
 `
 
 // exitStatuses is what -h says a script may branch on; the package
-// documentation and the README's table say the same.
+// documentation and docs/command.md's table say the same.
 const exitStatuses = `Exit status:
   0  done: detached (available, with -wait), a permitted dry run, or
      already detached with -idempotent; a move seen attached at the target,
@@ -39,10 +39,10 @@ const exitStatuses = `Exit status:
      answer lost included): run the same command again to finish it (a
      move named without -network-interface-id: add it, as the error says)
 
-SIGINT and SIGTERM stop the command as -max-wait does: requests in flight
-end, and the result so far is printed (-json: one object whose error has kind
-"interrupted" and names the signal), with exit status 3 or 1 as above. A
-second signal ends the command at once, printing nothing more.
+SIGINT, SIGTERM and SIGHUP stop the command as -max-wait does: requests in
+flight end, and the result so far is printed (-json: one object whose error
+has kind "interrupted" and names the signal), with exit status 3 or 1 as
+above. A second signal ends the command at once, printing nothing more.
 
 A move (-to-instance-id) detaches the interface, waits until it is
 available, attaches it to the target and waits until it is attached. It
