@@ -124,6 +124,7 @@ func runMove(t *testing.T, args ...string) (int, *result, *process) {
 // nothing and checks both calls, a target in another zone is refused before
 // anything is detached, the move moves, and a second run finds it done.
 func TestMoveEndToEnd(t *testing.T) {
+	t.Parallel()
 	l := serveLocal(t)
 
 	status, res, p := runMove(t, l.moveArgs("-dry-run")...)
@@ -170,12 +171,13 @@ func TestMoveEndToEnd(t *testing.T) {
 // which prints what was observed and exits 3), while the interface is
 // detaching or attaching, is finished by running the same command again.
 func TestMoveKilledConverges(t *testing.T) {
-	l := serveLocal(t)
+	t.Parallel()
 	program := buildProgram(t, ".")
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		for _, when := range []string{"detaching at " + ec2test.InstanceA, "attaching at " + ec2test.InstanceB} {
 			t.Run(fmt.Sprintf("%s when %s", sig, when), func(t *testing.T) {
-				l.reset(t)
+				t.Parallel()
+				l := serveLocal(t)
 				p := startProcess(t, program, false, l.moveArgs()...)
 				for !strings.Contains(p.waitLine(t, "poll "), when) {
 				}
