@@ -367,6 +367,4 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = (*ec2test.IMDS).Close
 	_ = (*ec2test.IMDS).Format
 	_ = (*ec2test.Server).StartIMDS
-	_ = enidetach.WaitOptions{}.SentAt
-	_ = enidetach.WaitTimeoutError{}.Contradiction
 }

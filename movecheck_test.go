@@ -3,13 +3,16 @@ package enidetach
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/ec2lite/enidetach/ec2test"
 )
 
@@ -243,4 +246,125 @@ func TestMoveNetworkInterfaceTargetMissingFromAnswer(t *testing.T) {
 	if got := strings.Join(actions, " "); got != "DescribeNetworkInterfaces DescribeInstances" {
 		t.Errorf("sent %s", got)
 	}
+}
+
+// TestMoveRefusalQuotesNoEchoedSecret: the move's refusals quote fields of
+// valid answers (the target's zone and state, the interface's status and
+// zone). A hostile endpoint that echoes the request's signature or session
+// token into those fields must not get them into the error's message, its
+// fields or the output, in any verb (issue 24.5): answers are redacted of
+// what their request sent before they are decoded.
+func TestMoveRefusalQuotesNoEchoedSecret(t *testing.T) {
+	t.Parallel()
+	const iface, instanceA, instanceB = "eni-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa1", "i-0bbbbbbbbbbbbbbb1"
+	echo := func(sig, token string) string { return "us-east-1a-" + sig + "-" + token }
+	attached := func(zone string) string {
+		return `<DescribeNetworkInterfacesResponse><requestId>req-1</requestId><networkInterfaceSet><item><networkInterfaceId>` + iface +
+			`</networkInterfaceId><availabilityZone>` + zone + `</availabilityZone><status>in-use</status><attachment><attachmentId>eni-attach-0aaaaaaaaaaaaaaa1</attachmentId><instanceId>` +
+			instanceA + `</instanceId><deviceIndex>1</deviceIndex><networkCardIndex>0</networkCardIndex><status>attached</status></attachment></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`
+	}
+	unattached := func(status string) string {
+		return `<DescribeNetworkInterfacesResponse><requestId>req-1</requestId><networkInterfaceSet><item><networkInterfaceId>` + iface +
+			`</networkInterfaceId><availabilityZone>us-east-1a</availabilityZone><status>` + status + `</status></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`
+	}
+	instance := func(state, zone string) string {
+		return `<DescribeInstancesResponse><requestId>req-2</requestId><reservationSet><item><instancesSet><item><instanceId>` + instanceB +
+			`</instanceId><instanceState><code>16</code><name>` + state + `</name></instanceState><placement><availabilityZone>` + zone +
+			`</availabilityZone></placement><networkInterfaceSet/></item></instancesSet></item></reservationSet></DescribeInstancesResponse>`
+	}
+	for _, tc := range []struct {
+		name, reason string
+		answer       func(action, sig, token string) string
+	}{
+		{"target's zone", "target-zone", func(action, sig, token string) string {
+			if action == "DescribeInstances" {
+				return instance("running", echo(sig, token))
+			}
+			return attached("us-east-1a")
+		}},
+		{"interface's zone", "target-zone", func(action, sig, token string) string {
+			if action == "DescribeInstances" {
+				return instance("running", "us-east-1b")
+			}
+			return attached(echo(sig, token))
+		}},
+		{"target's state", "target-state", func(action, sig, token string) string {
+			if action == "DescribeInstances" {
+				return instance(echo(sig, token), "us-east-1a")
+			}
+			return attached("us-east-1a")
+		}},
+		{"interface's status", "attached-elsewhere", func(action, sig, token string) string {
+			return unattached(echo(sig, token))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var sigs []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				form, _ := url.ParseQuery(string(body))
+				auth := r.Header.Get("Authorization")
+				sig := auth[strings.Index(auth, "Signature=")+len("Signature="):]
+				mu.Lock()
+				sigs = append(sigs, sig)
+				mu.Unlock()
+				_, _ = io.WriteString(w, tc.answer(form.Get("Action"), sig, r.Header.Get("X-Amz-Security-Token")))
+			}))
+			t.Cleanup(srv.Close)
+			c, err := New(Options{Region: "us-east-1", BaseEndpoint: srv.URL, MaxAttempts: 1,
+				Credentials: credentials.NewStaticCredentialsProvider("AKIDECHO", echoSecret, echoToken)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := c.MoveNetworkInterface(context.Background(), &MoveNetworkInterfaceInput{NetworkInterfaceID: iface, ToInstanceID: instanceB, ToDeviceIndex: 1})
+			var refused *MoveRefusedError
+			if !errors.As(err, &refused) || refused.Reason != tc.reason {
+				t.Fatalf("got (%+v, %v), want a %s refusal", out, err, tc.reason)
+			}
+			shown := fmt.Sprintf("%v\n%+v\n%#v\n%s\n%#v\n%+v\n%#v", err, err, err, refused.Detail, refused.Interface, out, out)
+			if !strings.Contains(refused.Detail, "us-east-1a-") {
+				t.Errorf("Detail %q does not quote the echoed field: the test misses the path", refused.Detail)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, sig := range sigs {
+				if leaks := echoLeaks(shown, sig); len(leaks) > 0 {
+					t.Errorf("the refusal shows %q of what the request sent:\n%s", leaks, shown)
+				}
+			}
+		})
+	}
+}
+
+// TestMoveRefusalQuotesRedactedFields: the move refuses a target in another
+// zone, quoting both zones; an endpoint that echoes the request's
+// signature and session token into the target's zone (and the describe's
+// request IDs) must not get them into the refusal, in any verb.
+func TestMoveRefusalQuotesRedactedFields(t *testing.T) {
+	t.Parallel()
+	iface := func(_, token string) string {
+		return "<DescribeNetworkInterfacesResponse><requestId>req-" + token + "</requestId><networkInterfaceSet><item>" +
+			"<networkInterfaceId>eni-0123456789abcdef0</networkInterfaceId><status>in-use</status><availabilityZone>us-east-1a</availabilityZone>" +
+			"<attachment><attachmentId>eni-attach-0123456789abcdef0</attachmentId><status>attached</status><instanceId>i-0aaaaaaaaaaaaaaaa</instanceId>" +
+			"<deviceIndex>1</deviceIndex><networkCardIndex>0</networkCardIndex></attachment></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>"
+	}
+	instance := func(sig, token string) string {
+		return "<DescribeInstancesResponse><requestId>req-" + sig + "</requestId><reservationSet><item><instancesSet><item>" +
+			"<instanceId>i-0bbbbbbbbbbbbbbbb</instanceId><instanceState><name>running</name></instanceState>" +
+			"<placement><availabilityZone>zone-" + sig + "-" + token + "</availabilityZone></placement>" +
+			"</item></instancesSet></item></reservationSet></DescribeInstancesResponse>"
+	}
+	c, sigs := newHostileClient(t, map[string]func(sig, token string) string{"DescribeNetworkInterfaces": iface, "DescribeInstances": instance})
+	_, err := c.MoveNetworkInterface(context.Background(), &MoveNetworkInterfaceInput{
+		NetworkInterfaceID: "eni-0123456789abcdef0", ToInstanceID: "i-0bbbbbbbbbbbbbbbb", ToDeviceIndex: 1})
+	var re *MoveRefusedError
+	if !errors.As(err, &re) || re.Reason != "target-zone" {
+		t.Fatalf("err = %v, want a *MoveRefusedError (target-zone)", err)
+	}
+	if !strings.Contains(re.Detail, "zone-") {
+		t.Errorf("the refusal no longer quotes the target's zone: %s", re.Detail)
+	}
+	assertNoEcho(t, "the refusal", fmt.Sprintf("%v\n%+v\n%#v\n%#v", err, err, re, re.Interface), sigs())
 }

@@ -49,7 +49,7 @@ var noSecretTypes = map[string]string{
 	"WaitResult":                   "fields of describe answers and a detach's output; DetachError is an *APIError, redacted as such",
 	"WaitTimeoutError":             "a WaitResult and the context's error",
 	"NoAttachmentError":            "the lookup's input and a describe answer",
-	"TransportError":               "a network or HTTPClient failure: no body is read into it, and the endpoint holds no user information (New refuses it); net/http's message may quote a malformed answer, redacted by redactEchoes (not yet on call.go's transport path: TestMalformedAnswerEchoNotInError)",
+	"TransportError":               "a network or HTTPClient failure: no body is read into it, and the endpoint holds no user information (New refuses it); net/http's message may quote a malformed answer, redacted by the engine (internal/query echoes.go; TestMalformedAnswerEchoNotInError)",
 	"HTTPClient":                   "an interface: the caller's client",
 	"MoveNetworkInterfaceInput":    "IDs and indexes the caller gives",
 	"MoveNetworkInterfaceOutput":   "outputs and states of the calls made",
