@@ -64,21 +64,6 @@ func serveLocal(t *testing.T) *local {
 	return &l
 }
 
-// reset restores the fake's initial state with the request its line gave.
-func (l *local) reset(t *testing.T) {
-	t.Helper()
-	method, url, _ := strings.Cut(l.Reset, " ")
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-}
-
 // where returns where the failover interface is attached, as the fake
 // answers DescribeNetworkInterfaces with the printed keys.
 func (l *local) where(t *testing.T) string {
