@@ -122,12 +122,13 @@ type fakeEC2 struct {
 	bin string // the command's directory, for PATH
 }
 
-// startFake runs examples/local -serve on a free loopback port until the
-// test ends, or skips the test while -serve prints no metadata service.
-func startFake(t *testing.T) *fakeEC2 {
+// startFake runs examples/local -serve on a free loopback port, with more
+// flags if given, until the test ends, or skips the test while -serve
+// prints no metadata service.
+func startFake(t *testing.T, flags ...string) *fakeEC2 {
 	t.Helper()
 	enidetach, fake := binaries(t)
-	cmd := exec.Command(fake, "-serve", "127.0.0.1:0")
+	cmd := exec.Command(fake, append([]string{"-serve", "127.0.0.1:0"}, flags...)...)
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -235,6 +236,15 @@ func (f *fakeEC2) wantAttached(t *testing.T, step, eni, instance string, idx int
 	att, status := f.where(t, eni)
 	if att == nil || att.InstanceID != instance || att.DeviceIndex != idx || att.Status != "attached" {
 		t.Errorf("after %s: %s is %s, attachment %+v; want attached to %s at device index %d", step, eni, status, att, instance, idx)
+	}
+}
+
+// wantMovedOnce fails the test unless the fake saw one detach and one
+// attach of eni.
+func (f *fakeEC2) wantMovedOnce(t *testing.T, step, eni string) {
+	t.Helper()
+	if st := f.state(t, eni); st.Detaches != 1 || st.Attaches != 1 {
+		t.Errorf("after %s: %d detaches and %d attaches of %s, want one of each", step, st.Detaches, st.Attaches, eni)
 	}
 }
 
