@@ -134,6 +134,11 @@
 // Region: Options.Region, AWS_REGION, AWS_DEFAULT_REGION, the profile's
 // region (RegionFromInstanceMetadata asks IMDS on an instance).
 //
+// This instance: ThisInstance reads its ID, zone and Region from the
+// instance metadata service (IMDSv2), for "move it to me"; off EC2 it
+// fails with an *InstanceMetadataError within the context's deadline, or
+// DefaultInstanceMetadataTimeout without one.
+//
 // Credentials, when Options.Credentials is nil, in the SDK's order:
 // Options.Profile when set; AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
 // (with AWS_SESSION_TOKEN); web identity (AWS_WEB_IDENTITY_TOKEN_FILE with

@@ -61,6 +61,8 @@ var noSecretTypes = map[string]string{
 	"WrongInterfaceError":          "IDs the caller gave and a describe answer showed",
 	"Event":                        "a kind, an action name, an outcome, counts, a status and a duration",
 	"EventKind":                    "an enumeration",
+	"InstanceIdentity":             "an instance ID, zone and Region, each checked for its shape before it is kept",
+	"InstanceMetadataError":        "the endpoint asked (user information redacted), a status, this package's own words and a context or network error: nothing the service answered (TestThisInstanceNamesTheServicesRefusal, TestThisInstanceRefusesWhatIsNotAnIdentity)",
 	"Outcome":                      "an enumeration",
 	// ec2test
 	"ec2test.Attachment":       "seeded IDs and indexes",

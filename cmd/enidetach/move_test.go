@@ -36,11 +36,12 @@ type local struct {
 	} `json:"instances"`
 }
 
-// serveLocal starts examples/local -serve on a free loopback port and
-// returns its line; the process is stopped with SIGTERM at the end.
-func serveLocal(t *testing.T) *local {
+// serveLocal starts examples/local -serve on a free loopback port, with
+// its other flags, and returns its line; the process is stopped with
+// SIGTERM at the end.
+func serveLocal(t *testing.T, flags ...string) *local {
 	t.Helper()
-	cmd := exec.Command(buildProgram(t, "../../examples/local"), "-serve", "127.0.0.1:0")
+	cmd := exec.Command(buildProgram(t, "../../examples/local"), append([]string{"-serve", "127.0.0.1:0"}, flags...)...)
 	cmd.Env = childEnv(t)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -157,12 +158,14 @@ func TestMoveEndToEnd(t *testing.T) {
 // detaching or attaching, is finished by running the same command again.
 func TestMoveKilledConverges(t *testing.T) {
 	t.Parallel()
+	// Transitions of 3 s: each wait's first poll comes 1.7-2.1 s after its
+	// call, and must see the interface detaching or attaching.
 	program := buildProgram(t, ".")
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		for _, when := range []string{"detaching at " + ec2test.InstanceA, "attaching at " + ec2test.InstanceB} {
 			t.Run(fmt.Sprintf("%s when %s", sig, when), func(t *testing.T) {
 				t.Parallel()
-				l := serveLocal(t)
+				l := serveLocal(t, "-transition", "3s")
 				p := startProcess(t, program, false, l.moveArgs()...)
 				for !strings.Contains(p.waitLine(t, "poll "), when) {
 				}

@@ -104,7 +104,7 @@ func TestMoveSignalWhileCallInFlight(t *testing.T) {
 func TestMoveSignalWhileWaitingAttached(t *testing.T) {
 	t.Parallel()
 	program := buildProgram(t, ".")
-	srv := ec2test.NewServer(ec2test.WithDetachingDuration(100*time.Millisecond), ec2test.WithAttachingDuration(1500*time.Millisecond))
+	srv := ec2test.NewServer(ec2test.WithDetachingDuration(100*time.Millisecond), ec2test.WithAttachingDuration(3*time.Second)) // the first poll comes 1.7-2.1 s after the attach
 	defer srv.Close()
 	move := []string{"-json", "-endpoint", srv.URL, "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
 		"-instance-id", ec2test.InstanceA, "-device-index", "1", "-to-instance-id", ec2test.InstanceB}
