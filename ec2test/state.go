@@ -206,6 +206,10 @@ func (s *Server) addAttachment(a Attachment, now time.Time) {
 	n.att, n.history = &AttachmentState{Attachment: a, Status: "attached"}, nil
 }
 
+// primary reports whether the attachment is at the primary interface's
+// slot, device index 0 on network card 0, which EC2 never detaches.
+func (a Attachment) primary() bool { return a.DeviceIndex == 0 && a.NetworkCardIndex == 0 }
+
 // slotLess orders attachments by network card, then device index: the
 // order in which Instances and DescribeInstances list an instance's
 // interfaces.
