@@ -22,10 +22,9 @@ import (
 
 // DefaultInstanceMetadataTimeout bounds ThisInstance and
 // RegionFromInstanceMetadata when their context has no deadline. On EC2
-// the service answers within milliseconds; off EC2 its address
-// (169.254.169.254) usually swallows packets, and each attempt gives up
-// after the SDK's 250 ms dial timeout, so the answer "not on EC2" comes
-// within a few seconds rather than never.
+// the service answers within milliseconds; off EC2 169.254.169.254 usually
+// swallows packets and each attempt gives up after the SDK's 250 ms dial
+// timeout, so "not on EC2" comes within a few seconds rather than never.
 const DefaultInstanceMetadataTimeout = 5 * time.Second
 
 // maxInstanceMetadataAnswer bounds every answer read from the instance
