@@ -148,7 +148,8 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 	p := c.pacing.pacerFor(action, false)
 	var firstThrottle time.Time
 	var last error
-	paced := false // the attempt took a send slot of p
+	throttles := 0 // this call's throttled answers
+	paced := false // the attempt was sent while p was engaged
 	for attempt := 1; ; attempt++ {
 		if attempt == 1 {
 			// A retry's slot is taken with its backoff, below.
@@ -180,6 +181,9 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 		_ = releaseAttempt(err)
 		releaseRetry = nopRelease
 		throttled := err != nil && isThrottle(err)
+		if throttled {
+			throttles++
+		}
 		if p != nil || err != nil {
 			if p == nil && throttled {
 				p = c.pacing.pacerFor(action, true)
@@ -226,10 +230,11 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 		if !c.retryer.IsErrorRetryable(err) {
 			return stop(reasonNotRetryable, nil)
 		}
-		backoffAttempt := attempt
+		var delay time.Duration
 		if p != nil && c.pacing.beyondRetryer && throttled {
 			// Paced: neither MaxAttempts nor the retry quota applies, only
 			// the context (or maxPacedTime without a deadline).
+			delay = p.throttleDelay(c.pacing, throttles)
 			now := c.now()
 			if firstThrottle.IsZero() {
 				firstThrottle = now
@@ -237,7 +242,6 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 			if _, ok := ctx.Deadline(); !ok && now.Sub(firstThrottle) >= maxPacedTime {
 				return stop(reasonMaxAttempts, fmt.Errorf("throttled for %s", maxPacedTime))
 			}
-			backoffAttempt = min(attempt, pacedBackoffAttempt)
 		} else {
 			if exhausted {
 				return stop(reasonMaxAttempts, &retry.MaxAttemptsError{Attempt: attempt, Err: err})
@@ -247,10 +251,9 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 				// client stopped retrying because many calls are failing.
 				return &RetryError{Attempts: attempt, Reason: reasonQuotaExhausted, Err: last, cause: err}
 			}
-		}
-		delay, err := c.retryer.RetryDelay(backoffAttempt, last)
-		if err != nil {
-			return &RetryError{Attempts: attempt, Reason: reasonNotRetryable, Err: last, cause: err}
+			if delay, err = c.retryer.RetryDelay(attempt, last); err != nil {
+				return &RetryError{Attempts: attempt, Reason: reasonNotRetryable, Err: last, cause: err}
+			}
 		}
 		delay, paced = p.reserve(c.now(), honourRetryAfter(delay, res.header))
 		c.log(ctx, "enidetach: retrying", slog.Int("attempt", attempt), slog.Duration("backoff", delay), slog.Any("error", last)) // formatted only if logged
