@@ -186,7 +186,7 @@ func (c *Client) send(ctx context.Context, action string, body []byte, out any) 
 		}
 		if p != nil || err != nil {
 			if p == nil && throttled {
-				p = c.pacing.pacerFor(action, true)
+				p = c.pacing.noteThrottle(action, c.now())
 			}
 			p.observe(c.now(), throttled, paced)
 		}

@@ -229,7 +229,7 @@ func TestPacerLearnsTheRate(t *testing.T) {
 	}
 }
 
-// TestThrottleBackoffIsFullJitterExponential: u × min(32 s, 2 s × 2^(k-1)).
+// TestThrottleBackoffIsFullJitterExponential: u × min(32 s, 4 s × 2^(k-1)).
 func TestThrottleBackoffIsFullJitterExponential(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -237,8 +237,8 @@ func TestThrottleBackoffIsFullJitterExponential(t *testing.T) {
 		u    float64
 		want time.Duration
 	}{
-		{0, 0.5, time.Second}, {1, 0.5, time.Second}, {1, 0.999, 1998 * time.Millisecond}, {2, 0.5, 2 * time.Second},
-		{3, 1, 8 * time.Second}, {5, 1, 32 * time.Second}, {6, 1, 32 * time.Second}, {6, 0.25, 8 * time.Second},
+		{0, 0.5, 2 * time.Second}, {1, 0.5, 2 * time.Second}, {1, 0.999, 3996 * time.Millisecond}, {2, 0.5, 4 * time.Second},
+		{3, 1, 16 * time.Second}, {4, 1, 32 * time.Second}, {6, 1, 32 * time.Second}, {6, 0.25, 8 * time.Second},
 		{1000, 0.5, 16 * time.Second}, {4, 0, 0},
 	}
 	for _, tc := range tests {
@@ -268,20 +268,20 @@ func recordSleeps(c *Client) func() []time.Duration {
 // TestThrottledCallWithoutEvidenceBacksOff: a client with one call, such
 // as each agent's in a zone failure, has no evidence of the account's
 // rate: each throttle of its call doubles the ceiling of a random backoff
-// (here u = 0.5: 1 s, 2 s, 4 s, 8 s, 16 s, 16 s), an x-amz-retry-after
-// lengthens one, and nothing else spaces its attempts.
+// (here u = 0.5: 2 s, 4 s, 8 s, 16 s, then 16 s: half the 32 s cap), an
+// x-amz-retry-after (6 s) lengthens one, and nothing else spaces its
+// attempts.
 func TestThrottledCallWithoutEvidenceBacksOff(t *testing.T) {
 	t.Parallel()
 	c, srv := newTestClient(t, nil)
 	slept := recordSleeps(c)
 	setUniform(c, func() float64 { return 0.5 })
-	srv.Inject(ec2test.Throttle(), 3)
 	srv.Inject(ec2test.Throttle().WithHeader("X-Amz-Retry-After", "6000"), 1)
-	srv.Inject(ec2test.Throttle(), 2)
+	srv.Inject(ec2test.Throttle(), 5)
 	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: pacedAttachment, DryRun: true}); !errors.Is(err, ErrDryRunOperation) {
 		t.Fatalf("error = %v, want the dry run's answer after 6 throttles", err)
 	}
-	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 16 * time.Second}
+	want := []time.Duration{6 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 16 * time.Second, 16 * time.Second}
 	if got := slept(); !slices.Equal(got, want) {
 		t.Errorf("waits %v, want %v", got, want)
 	}

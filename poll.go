@@ -53,6 +53,8 @@ type poller struct {
 	mu       sync.Mutex
 	pending  map[*pollWaiter]struct{} // waits not yet taken into a describe
 	inflight int                      // shared describes in flight
+	pace     pollPace                 // the describe rate after throttles (pollpace.go)
+	open     []*pollRound             // paced describes waiting for their slots
 }
 
 // pollWaiter is one wait's request for its next poll.
@@ -125,6 +127,14 @@ func (c *Client) sendPolls(ctx context.Context, self *pollWaiter) {
 		p.mu.Unlock()
 		return
 	}
+	if p.pace.active(now) {
+		r := p.placeLocked(ctx, now, self)
+		p.mu.Unlock()
+		if r != nil {
+			go c.describeFor(r)
+		}
+		return
+	}
 	if p.inflight >= maxInflightPolls {
 		self.overdue = true
 		p.mu.Unlock()
@@ -144,6 +154,8 @@ type pollRound struct {
 	filter  string
 	values  []string
 	waiters []*pollWaiter
+	paced   bool          // sent on a slot of the poller's pace
+	wait    time.Duration // how long it waits for its slot
 }
 
 // takeLocked takes self and every pending wait that is eligible or
@@ -189,8 +201,15 @@ func (p *poller) takeLocked(ctx context.Context, now time.Time, self *pollWaiter
 // that concern it, and then sends the next round for the waits that became
 // due while too many describes were in flight.
 func (c *Client) describeFor(r *pollRound) {
-	ctx, waiters := r.ctx, r.waiters
 	defer r.b.cancel()
+	p := &c.polls
+	if r.paced {
+		_ = c.sleep(r.ctx, r.wait) // ends early when every wait has left
+		p.mu.Lock()
+		p.closeLocked(r, c.now())
+		p.mu.Unlock()
+	}
+	ctx, waiters := r.ctx, r.waiters
 	keep := func(it *describeItem) bool {
 		for _, w := range waiters {
 			if w.match(it) {
@@ -200,6 +219,7 @@ func (c *Client) describeFor(r *pollRound) {
 		return false
 	}
 	var calls int
+	sent := c.now()
 	items, _, err := c.describeMatching(ctx, filterParams(r.filter, r.values...), &calls, keep)
 	for _, w := range waiters {
 		a := pollAnswer{calls: calls, err: err}
@@ -210,13 +230,24 @@ func (c *Client) describeFor(r *pollRound) {
 		}
 		w.answer <- a
 	}
-	p := &c.polls
 	p.mu.Lock()
 	p.inflight--
+	now := c.now()
+	_, throttled := throttledPoll(err)
+	throttled = throttled || c.pacing.throttledSince("DescribeNetworkInterfaces", sent)
+	p.pace.observe(now, throttled, r.paced)
 	var next []*pollRound
 	for w := range p.pending {
-		if w.overdue {
-			next = p.takeLocked(context.WithoutCancel(ctx), c.now(), nil)
+		switch {
+		case !w.overdue:
+		case p.pace.active(now):
+			if r := p.placeLocked(ctx, now, w); r != nil {
+				next = append(next, r)
+			}
+		default:
+			next = p.takeLocked(context.WithoutCancel(ctx), now, nil)
+		}
+		if len(next) > 0 && !p.pace.active(now) {
 			break
 		}
 	}

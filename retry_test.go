@@ -74,8 +74,8 @@ var retryModes = []aws.RetryMode{aws.RetryModeStandard, aws.RetryModeAdaptive}
 const (
 	transient1, transient2 = 50 * time.Millisecond, 100 * time.Millisecond
 	// paced1 bounds the first backoff of a throttled mutating call with
-	// the client's own retryer (pacer.go: full jitter, doubling each
-	// throttle up to 32 s).
+	// the client's own retryer (pacer.go: full jitter below 4 s, doubling
+	// each throttle up to 32 s).
 	paced1 = throttleBackoffBase
 )
 
@@ -201,7 +201,7 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			}},
 		{name: "x-amz-retry-after is honoured", faults: []fault{{ec2test.Throttle().WithHeader("x-amz-retry-after", "1500"), 1}},
-			attempts: 2, backoffs: []span{{1500 * time.Millisecond, 1500 * time.Millisecond}}, check: wantSuccess},
+			attempts: 2, backoffs: []span{{1500 * time.Millisecond, max(1500*time.Millisecond, paced1)}}, check: wantSuccess},
 		{name: "x-amz-retry-after is capped at backoff plus 5s", faults: []fault{{ec2test.Throttle().WithHeader("x-amz-retry-after", "60000"), 1}},
 			attempts: 2, backoffs: []span{{5 * time.Second, paced1 + 5*time.Second}}, check: wantSuccess},
 		{name: "50 MB body", faults: []fault{{ec2test.LargeBody(50 << 20), 1}},

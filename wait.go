@@ -553,7 +553,7 @@ func (c *Client) wait(ctx context.Context, goal waitGoal, o WaitOptions, res *Wa
 			if o.OnPoll != nil {
 				o.OnPoll(*res)
 			}
-			eligible, due = now.Add(o.MinDelay), now.Add(c.nextDelay(now.Sub(start), o, failures))
+			eligible, due = now.Add(o.MinDelay), now.Add(max(c.nextDelay(now.Sub(start), o, failures), c.pollBackoff(err, failures)))
 			continue
 		}
 		failures = 0
