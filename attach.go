@@ -1,6 +1,8 @@
 package enidetach
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -8,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // AttachNetworkInterfaceInput is the input of AttachNetworkInterface.
@@ -59,23 +63,11 @@ func (in *AttachNetworkInterfaceInput) validate() error {
 	if in == nil {
 		return &ValidationError{Field: "input", Reason: "is nil"}
 	}
-	switch {
-	case in.NetworkInterfaceID == "":
-		return &ValidationError{Field: "NetworkInterfaceID", Reason: "is required"}
-	case len(in.NetworkInterfaceID) > maxAttachmentIDLen:
-		return &ValidationError{Field: "NetworkInterfaceID", Reason: fmt.Sprintf("is %d bytes, longer than %d", len(in.NetworkInterfaceID), maxAttachmentIDLen)}
-	case in.InstanceID == "":
-		return &ValidationError{Field: "InstanceID", Reason: "is required"}
-	case len(in.InstanceID) > maxAttachmentIDLen:
-		return &ValidationError{Field: "InstanceID", Reason: fmt.Sprintf("is %d bytes, longer than %d", len(in.InstanceID), maxAttachmentIDLen)}
-	case in.DeviceIndex < 0:
-		return &ValidationError{Field: "DeviceIndex", Reason: "is negative"}
-	case in.NetworkCardIndex < 0:
-		return &ValidationError{Field: "NetworkCardIndex", Reason: "is negative"}
-	case in.DeviceIndex == 0 && in.NetworkCardIndex == 0:
-		return &ValidationError{Field: "DeviceIndex", Reason: "is 0 on network card 0, the primary interface's slot; set the slot to attach to (1 or more)"}
+	if err := cmp.Or(requireID("NetworkInterfaceID", in.NetworkInterfaceID), requireID("InstanceID", in.InstanceID),
+		in.slot().checkIndexes("DeviceIndex", "NetworkCardIndex")); err != nil {
+		return err
 	}
-	return nil
+	return in.slot().refusePrimary("DeviceIndex", "; set the slot to attach to (1 or more)")
 }
 
 // body returns the form body for the input, byte for byte what
@@ -144,7 +136,7 @@ func (c *Client) AttachNetworkInterface(ctx context.Context, in *AttachNetworkIn
 	// On the service's clock as far as the client knows it (the offset
 	// learnt from a clock-skew error): an attachment made before this
 	// cannot be the one this call made.
-	sent := c.signer.serviceTime(c.now())
+	sent := c.engine.ServiceTime(c.now())
 	if err := c.send(ctx, action, in.body(), r); err != nil {
 		var re *RetryError
 		if !in.DryRun && errors.As(err, &re) && re.Attempts > 1 && errors.Is(err, ErrInterfaceInUse) {
@@ -225,8 +217,7 @@ func resolveLook(items []describeItem, in *AttachNetworkInterfaceInput, sent tim
 	if a == nil || a.ID == "" || a.Status == "detaching" {
 		return nil, lookUndecided // not attached yet, as far as this describe knows
 	}
-	if a.InstanceID != in.InstanceID || a.DeviceIndex != in.DeviceIndex || a.NetworkCardIndex != in.NetworkCardIndex ||
-		(a.Status != "attached" && a.Status != "attaching") {
+	if found.slot() != in.slot() || (a.Status != "attached" && a.Status != "attaching") {
 		return nil, lookAttachedElsewhere
 	}
 	at, err := time.Parse(time.RFC3339Nano, a.AttachTime)
@@ -245,16 +236,17 @@ type attachResult struct {
 	cardSet bool // the answer had a <networkCardIndex>
 }
 
-// requestID is the result's request ID, for redaction.
-func (r *attachResult) requestID() *string { return &r.out.RequestID }
+// RequestID is the result's request ID, which the engine fills from the
+// header when the body has none.
+func (r *attachResult) RequestID() *string { return &r.out.RequestID }
 
-// decodeFast is fastAttachResult (xmlscan.go).
-func (r *attachResult) decodeFast(body []byte) bool { return fastAttachResult(body, r) }
+// DecodeFast is fastAttachResult, the operation's fast path over the engine's scanner.
+func (r *attachResult) DecodeFast(body []byte) bool { return fastAttachResult(body, r) }
 
-// decodeXML decodes through attachResponse.
-func (r *attachResult) decodeXML(body []byte, action string) error {
+// DecodeXML decodes through attachResponse.
+func (r *attachResult) DecodeXML(body []byte, action string) error {
 	var doc attachResponse
-	if err := decodeResultXML(body, action, &doc); err != nil {
+	if err := query.DecodeXML(body, action, &doc); err != nil {
 		return err
 	}
 	return doc.result(r)
@@ -263,28 +255,28 @@ func (r *attachResult) decodeXML(body []byte, action string) error {
 // attachResponse is <AttachNetworkInterfaceResponse> for encoding/xml.
 // Names match exactly, in any namespace; other elements are skipped.
 type attachResponse struct {
-	XMLName          xml.Name       `xml:"AttachNetworkInterfaceResponse"`
-	RequestID        xmlTextElement `xml:"requestId"`
-	AttachmentID     xmlTextElement `xml:"attachmentId"`
-	NetworkCardIndex xmlTextElement `xml:"networkCardIndex"`
+	XMLName          xml.Name          `xml:"AttachNetworkInterfaceResponse"`
+	RequestID        query.TextElement `xml:"requestId"`
+	AttachmentID     query.TextElement `xml:"attachmentId"`
+	NetworkCardIndex query.TextElement `xml:"networkCardIndex"`
 }
 
 // result fills r from the document as the fast path does. An answer
 // without an attachment ID is refused: the attach may have taken effect,
 // but a caller must never be handed an empty ID as a success.
 func (doc *attachResponse) result(r *attachResult) error {
-	id, err := doc.RequestID.text("requestId")
+	id, err := doc.RequestID.Value("requestId")
 	if err != nil {
 		return err
 	}
-	att, err := doc.AttachmentID.text("attachmentId")
+	att, err := doc.AttachmentID.Value("attachmentId")
 	if err != nil {
 		return err
 	}
 	if len(att) == 0 {
 		return errors.New("no <attachmentId> in the answer")
 	}
-	cardText, err := doc.NetworkCardIndex.text("networkCardIndex")
+	cardText, err := doc.NetworkCardIndex.Value("networkCardIndex")
 	if err != nil {
 		return err
 	}
@@ -292,9 +284,53 @@ func (doc *attachResponse) result(r *attachResult) error {
 	if len(cardText) > 0 {
 		var ok bool
 		if card, ok = parseIndex(cardText); !ok {
-			return fmt.Errorf("<networkCardIndex> is %q, want a small non-negative integer", snippet(cardText))
+			return fmt.Errorf("<networkCardIndex> is %q, want a small non-negative integer", query.Snippet(cardText))
 		}
 	}
 	*r = attachResult{out: AttachNetworkInterfaceOutput{AttachmentID: string(att), NetworkCardIndex: card, RequestID: string(id)}, cardSet: len(cardText) > 0}
 	return nil
+}
+
+// attachLeaves are the children of the attach's result that it reads.
+var attachLeaves = []string{"requestId", "attachmentId", "networkCardIndex"}
+
+// fastAttachResult decodes the AttachNetworkInterface result as
+// attachResponse.result would.
+func fastAttachResult(body []byte, r *attachResult) bool {
+	var v [3][]byte
+	if !query.ScanLeaves(body, "AttachNetworkInterfaceResponse", attachLeaves, v[:]) {
+		return false
+	}
+	id, ok := query.Text(v[0])
+	if !ok {
+		return false
+	}
+	att, ok := query.Text(v[1])
+	if !ok || att == "" {
+		return false
+	}
+	card, cardText := 0, bytes.TrimSpace(v[2])
+	if len(cardText) > 0 {
+		if card, ok = parseIndex(cardText); !ok {
+			return false
+		}
+	}
+	*r = attachResult{out: AttachNetworkInterfaceOutput{AttachmentID: att, NetworkCardIndex: card, RequestID: id}, cardSet: len(cardText) > 0}
+	return true
+}
+
+// parseIndex reads a device or network card index: 1 to 9 decimal digits.
+// It does not allocate.
+func parseIndex(text []byte) (int, bool) {
+	if len(text) == 0 || len(text) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range text {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }

@@ -205,7 +205,7 @@ func TestAttachNetworkInterfaceServiceErrors(t *testing.T) {
 			if tc.code == "RequestLimitExceeded" {
 				// Throttles end at MaxAttempts, as with a caller's Retryer;
 				// the client's own would pace them while the context allows.
-				cl.pacing.beyondRetryer = false
+				cl.engine.SetBeyondRetryer(false)
 			}
 			out, err := cl.AttachNetworkInterface(context.Background(), &tc.in)
 			var ae *APIError
@@ -368,16 +368,16 @@ func TestAttachNetworkInterfaceInUseStands(t *testing.T) {
 	})
 	t.Run("context ends while looking", func(t *testing.T) {
 		t.Parallel()
-		c, srv, _ := newLagClient(t, time.Minute, 0)
+		c, srv, fc := newLagClient(t, time.Minute, 0)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		sleep := c.sleep
-		c.sleep = func(ctx context.Context, d time.Duration) error {
+		sleep := fc.Sleep
+		setSleep(c, func(ctx context.Context, d time.Duration) error {
 			if d >= time.Second {
 				cancel()
 			}
 			return sleep(ctx, d)
-		}
+		})
 		srv.Inject(ec2test.TruncatedBody(), 1)
 		_, err := c.AttachNetworkInterface(ctx, attachSpare())
 		if !errors.Is(err, ErrInterfaceInUse) {
@@ -476,9 +476,24 @@ func TestAttachFastPath(t *testing.T) {
 	} {
 		var fast, slow attachResult
 		fastOK := fastAttachResult([]byte(b), &fast)
-		slowErr := slow.decodeXML([]byte(b), "AttachNetworkInterface")
+		slowErr := slow.DecodeXML([]byte(b), "AttachNetworkInterface")
 		if fastOK && (slowErr != nil || fast != slow) {
 			t.Errorf("%s: fast %+v, encoding/xml (%+v, %v)", b, fast, slow, slowErr)
 		}
+	}
+}
+
+// TestThrottledAttachIsPaced: an attach, mutating too, is paced the same
+// way: throttled beyond MaxAttempts, it still goes through.
+func TestThrottledAttachIsPaced(t *testing.T) {
+	t.Parallel()
+	c, srv := newTestClient(t, nil)
+	srv.Inject(ec2test.Throttle(), 5)
+	out, err := c.AttachNetworkInterface(context.Background(), attachSpare())
+	if err != nil || out.AttachmentID == "" {
+		t.Fatalf("attach after 5 throttles: (%v, %v), want it attached", out, err)
+	}
+	if n := len(srv.Requests()); n != 6 {
+		t.Errorf("%d requests, want 6", n)
 	}
 }

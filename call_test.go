@@ -78,7 +78,7 @@ func TestDetachRetriedAfterALostResponse(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, srv, fc := newFakeClockClient(t, 20*time.Second, false)
-			c.sleep = func(ctx context.Context, _ time.Duration) error { return fc.Sleep(ctx, tc.backoff) }
+			setSleep(c, func(ctx context.Context, _ time.Duration) error { return fc.Sleep(ctx, tc.backoff) })
 			srv.Inject(ec2test.TruncatedBody(), 1)
 			_, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment})
 			var re *RetryError

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/query"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -221,8 +222,8 @@ func TestNewFromConfig(t *testing.T) {
 	if c.initErr != nil {
 		t.Fatal(c.initErr)
 	}
-	if c.retryer.MaxAttempts() != 5 || c.Region() != "eu-west-3" || !strings.HasSuffix(c.userAgent, "app/sdk-user") {
-		t.Errorf("client = attempts %d region %s ua %s", c.retryer.MaxAttempts(), c.Region(), c.userAgent)
+	if c.engine.Settings().Retryer.MaxAttempts() != 5 || c.Region() != "eu-west-3" || !strings.HasSuffix(c.engine.Settings().UserAgent, "app/sdk-user") {
+		t.Errorf("client = attempts %d region %s ua %s", c.engine.Settings().Retryer.MaxAttempts(), c.Region(), c.engine.Settings().UserAgent)
 	}
 	srv.Inject(ec2test.Throttle(), 4)
 	c = NewFromConfig(cfg)
@@ -468,7 +469,7 @@ func TestMisbehavingSeams(t *testing.T) {
 	c := newC(Options{HTTPClient: doFunc(func(*http.Request) (*http.Response, error) { return nil, nil })})
 	_, err := c.DetachNetworkInterface(context.Background(), in)
 	var te *TransportError
-	if !errors.As(err, &te) || !errors.Is(err, errNoResponse) {
+	if !errors.As(err, &te) || !errors.Is(err, query.ErrNoResponse) {
 		t.Errorf("Do returning (nil, nil): error = %v, want a *TransportError", err)
 	}
 
@@ -596,4 +597,30 @@ func newTestClientWith(t *testing.T, hc HTTPClient) *Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestVersionIsChangelogsTopRelease: the Version constant (sent in the
+// User-Agent and printed by the command's -version) names the top release of
+// CHANGELOG.md, whose headings are plain text: no release is tagged yet, so a
+// link to a tag or a compare view would not resolve.
+func TestVersionIsChangelogsTopRelease(t *testing.T) {
+	b, err := os.ReadFile("CHANGELOG.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "## "); ok {
+			top, _, _ = strings.Cut(rest, " ")
+			break
+		}
+	}
+	if top != Version {
+		t.Errorf("CHANGELOG.md's top release is %q, Version is %q", top, Version)
+	}
+	for _, dead := range []string{"/compare/", "/releases/tag/", "[Unreleased]"} {
+		if strings.Contains(string(b), dead) {
+			t.Errorf("CHANGELOG.md links %q, which does not resolve before a release is tagged", dead)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // The small interfaces through which the SDK's clients read endpoint
@@ -48,7 +49,7 @@ func NewFromConfig(cfg aws.Config, optFns ...func(*Options)) *Client {
 		opts.HTTPClient = cfg.HTTPClient
 	}
 	if cfg.Retryer != nil {
-		opts.Retryer = asRetryerV2(cfg.Retryer())
+		opts.Retryer = query.AsRetryerV2(cfg.Retryer())
 	}
 	if cfg.BaseEndpoint != nil {
 		opts.BaseEndpoint = *cfg.BaseEndpoint

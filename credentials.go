@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // ecsCredentialsHost is where AWS_CONTAINER_CREDENTIALS_RELATIVE_URI points.
@@ -32,8 +33,8 @@ type chainDeps struct {
 	env         environ
 	programmed  bool // Options.Profile was set: the profile wins over the environment
 	prof        profile
-	sts         func(creds aws.CredentialsProvider) (*Client, error) // an STS client signing with creds (nil: unsigned)
-	tried       []string                                             // sources that gave nothing, for the final error
+	sts         func(creds aws.CredentialsProvider) (*query.Engine, error) // an STS client signing with creds (nil: unsigned)
+	tried       []string                                                   // sources that gave nothing, for the final error
 	sessionName func() string
 }
 
@@ -273,7 +274,7 @@ func (d *chainDeps) instanceRole(name, tried string) aws.CredentialsProvider {
 			err = errors.New("instance metadata: disabled by AWS_EC2_METADATA_DISABLED")
 		}
 		return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{}, &CredentialsError{Provider: name, Err: err, tried: notes}
+			return aws.Credentials{}, query.NewCredentialsError(name, err, notes)
 		})
 	}
 	return &namedProvider{name: name, notes: notes, untrusted: true, p: ec2rolecreds.New(func(o *ec2rolecreds.Options) {
@@ -312,7 +313,7 @@ func RegionFromInstanceMetadata(ctx context.Context) (string, error) {
 
 // namedProvider wraps a provider so its failures are *CredentialsError
 // naming it, with notes on what was tried before it, and never quote what
-// the source answered (see credentialsError). It passes on the provider's
+// the source answered (see query.CredentialsFailure). It passes on the provider's
 // strategies for aws.CredentialsCache (ec2rolecreds keeps serving
 // credentials a while when IMDS fails at refresh time), as the SDK's cache
 // would see them unwrapped.
@@ -322,7 +323,7 @@ type namedProvider struct {
 	p     aws.CredentialsProvider
 	// untrusted: the provider's messages quote what its source answered
 	// with success (ec2rolecreds puts IMDS's role listing into them), so
-	// only typed facts of a failure are shown (see untrustedFailure).
+	// only typed facts of a failure are shown (see query.UntrustedFailure).
 	untrusted bool
 }
 
@@ -330,7 +331,7 @@ type namedProvider struct {
 func (n *namedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	c, err := n.p.Retrieve(ctx)
 	if err == nil && (c.AccessKeyID == "" || c.SecretAccessKey == "") {
-		err = errEmptyCredentials
+		err = query.ErrEmptyCredentials
 	}
 	if err != nil {
 		var ce *CredentialsError
@@ -338,11 +339,11 @@ func (n *namedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			return aws.Credentials{}, err
 		}
 		if n.untrusted {
-			err = untrustedFailure(err)
+			err = query.UntrustedFailure(err)
 		} else {
-			err = withholdDecodeFailure(err)
+			err = query.WithholdDecodeFailure(err)
 		}
-		return aws.Credentials{}, &CredentialsError{Provider: n.name, Err: err, tried: n.notes}
+		return aws.Credentials{}, query.NewCredentialsError(n.name, err, n.notes)
 	}
 	return c, nil
 }

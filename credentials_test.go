@@ -65,7 +65,7 @@ func resolve(t *testing.T, env mapEnv, opts Options) (aws.Credentials, *Client, 
 	if err != nil {
 		return aws.Credentials{}, nil, err
 	}
-	creds, err := c.creds.Retrieve(context.Background())
+	creds, err := c.engine.Credentials().Retrieve(context.Background())
 	return creds, c, err
 }
 
@@ -310,7 +310,7 @@ func TestInstanceRoleCredentials(t *testing.T) {
 	if got.AccessKeyID != "ASIAIMDS" || got.SessionToken != "imds-token-1" || !got.CanExpire {
 		t.Errorf("creds = %s %s expires %v", got.AccessKeyID, got.SessionToken, got.Expires)
 	}
-	if _, err := c.creds.Retrieve(context.Background()); err != nil || is.credHits.Load() != 1 {
+	if _, err := c.engine.Credentials().Retrieve(context.Background()); err != nil || is.credHits.Load() != 1 {
 		t.Errorf("cached retrieval: %v, %d fetches", err, is.credHits.Load())
 	}
 }
@@ -325,7 +325,7 @@ func TestExpiringCredentialsAreRefreshed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.creds.Retrieve(context.Background()); err != nil {
+	if _, err := c.engine.Credentials().Retrieve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if n := cs.hits.Load(); n != 2 {
@@ -613,5 +613,41 @@ func TestFailingProvider(t *testing.T) {
 	}
 	if calls.Load() != 1 || len(srv.Requests()) != 0 {
 		t.Errorf("%d retrievals and %d requests, want 1 and 0", calls.Load(), len(srv.Requests()))
+	}
+}
+
+// refreshStrategies is a provider with the cache strategies ec2rolecreds
+// has.
+type refreshStrategies struct{ aws.CredentialsProvider }
+
+func (refreshStrategies) HandleFailToRefresh(_ context.Context, prev aws.Credentials, _ error) (aws.Credentials, error) {
+	return prev, nil
+}
+
+func (refreshStrategies) AdjustExpiresBy(c aws.Credentials, _ time.Duration) (aws.Credentials, error) {
+	c.Source = "adjusted"
+	return c, nil
+}
+
+// TestNamedProviderKeepsCacheStrategies: wrapping a provider to name it
+// must not hide what it tells aws.CredentialsCache (ec2rolecreds keeps
+// serving credentials a while when IMDS fails at refresh time), and a
+// provider without strategies gets the cache's defaults.
+func TestNamedProviderKeepsCacheStrategies(t *testing.T) {
+	t.Parallel()
+	prev := aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "s", CanExpire: true, Expires: time.Unix(1000, 0)}
+	with := &namedProvider{p: refreshStrategies{}}
+	if got, err := with.HandleFailToRefresh(context.Background(), prev, errors.New("imds down")); err != nil || got != prev {
+		t.Errorf("HandleFailToRefresh not passed on: %v %v", got, err)
+	}
+	if got, _ := with.AdjustExpiresBy(prev, time.Minute); got.Source != "adjusted" {
+		t.Errorf("AdjustExpiresBy not passed on: %+v", got)
+	}
+	without := &namedProvider{p: staticCreds("a", "b")}
+	if _, err := without.HandleFailToRefresh(context.Background(), prev, errors.New("down")); err == nil {
+		t.Error("without a strategy, a failed refresh must stand")
+	}
+	if got, _ := without.AdjustExpiresBy(prev, -time.Minute); !got.Expires.Equal(prev.Expires.Add(-time.Minute)) {
+		t.Errorf("without a strategy, the expiry moves as the cache moves it: %v", got.Expires)
 	}
 }

@@ -1,15 +1,14 @@
 package enidetach
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
 	"net/url"
-)
 
-// maxAttachmentIDLen bounds AttachmentID. Real IDs are "eni-attach-" and 17
-// hex digits; the bound only stops absurd input before it is signed and sent.
-const maxAttachmentIDLen = 255
+	"github.com/ec2lite/enidetach/internal/query"
+)
 
 // DetachNetworkInterfaceInput is the input of DetachNetworkInterface.
 type DetachNetworkInterfaceInput struct {
@@ -51,13 +50,7 @@ func (in *DetachNetworkInterfaceInput) validate() error {
 	if in == nil {
 		return &ValidationError{Field: "input", Reason: "is nil"}
 	}
-	switch {
-	case in.AttachmentID == "":
-		return &ValidationError{Field: "AttachmentID", Reason: "is required"}
-	case len(in.AttachmentID) > maxAttachmentIDLen:
-		return &ValidationError{Field: "AttachmentID", Reason: fmt.Sprintf("is %d bytes, longer than %d", len(in.AttachmentID), maxAttachmentIDLen)}
-	}
-	return nil
+	return requireID("AttachmentID", in.AttachmentID)
 }
 
 // body returns the form body for the input, byte for byte what
@@ -114,16 +107,17 @@ type detachResult struct {
 	out DetachNetworkInterfaceOutput
 }
 
-// requestID is the result's request ID, for redaction.
-func (r *detachResult) requestID() *string { return &r.out.RequestID }
+// RequestID is the result's request ID, which the engine fills from the
+// header when the body has none.
+func (r *detachResult) RequestID() *string { return &r.out.RequestID }
 
-// decodeFast is fastDetachResult (xmlscan.go).
-func (r *detachResult) decodeFast(body []byte) bool { return fastDetachResult(body, r) }
+// DecodeFast is fastDetachResult, the operation's fast path over the engine's scanner.
+func (r *detachResult) DecodeFast(body []byte) bool { return fastDetachResult(body, r) }
 
-// decodeXML decodes through detachResponse.
-func (r *detachResult) decodeXML(body []byte, action string) error {
+// DecodeXML decodes through detachResponse.
+func (r *detachResult) DecodeXML(body []byte, action string) error {
 	var doc detachResponse
-	if err := decodeResultXML(body, action, &doc); err != nil {
+	if err := query.DecodeXML(body, action, &doc); err != nil {
 		return err
 	}
 	return doc.result(r)
@@ -132,24 +126,24 @@ func (r *detachResult) decodeXML(body []byte, action string) error {
 // detachResponse is <DetachNetworkInterfaceResponse> for encoding/xml.
 // Names match exactly, in any namespace; other elements are skipped.
 type detachResponse struct {
-	XMLName   xml.Name       `xml:"DetachNetworkInterfaceResponse"`
-	RequestID xmlTextElement `xml:"requestId"`
-	Return    xmlTextElement `xml:"return"`
+	XMLName   xml.Name          `xml:"DetachNetworkInterfaceResponse"`
+	RequestID query.TextElement `xml:"requestId"`
+	Return    query.TextElement `xml:"return"`
 }
 
 // result fills r from the document as the fast path does.
 func (doc *detachResponse) result(r *detachResult) error {
-	id, err := doc.RequestID.text("requestId")
+	id, err := doc.RequestID.Value("requestId")
 	if err != nil {
 		return err
 	}
-	text, err := doc.Return.text("return")
+	text, err := doc.Return.Value("return")
 	if err != nil {
 		return err
 	}
 	ret, ok := parseReturn(text)
 	if !ok {
-		return fmt.Errorf("<return> is %q, want an xsd:boolean", snippet(text))
+		return fmt.Errorf("<return> is %q, want an xsd:boolean", query.Snippet(text))
 	}
 	r.out = DetachNetworkInterfaceOutput{Return: ret, RequestID: string(id)}
 	return nil
@@ -177,4 +171,42 @@ func parseReturn(text []byte) (value, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// detachLeaves are the children of the detach's result that it reads.
+var detachLeaves = []string{"requestId", "return"}
+
+// fastDetachResult decodes the DetachNetworkInterface result as
+// detachResponse.result would.
+func fastDetachResult(body []byte, r *detachResult) bool {
+	var v [2][]byte
+	if !query.ScanLeaves(body, "DetachNetworkInterfaceResponse", detachLeaves, v[:]) {
+		return false
+	}
+	ret, ok := parseReturn(bytes.TrimSpace(v[1]))
+	if !ok {
+		return false
+	}
+	id, ok := query.Text(v[0])
+	if !ok {
+		return false
+	}
+	r.out = DetachNetworkInterfaceOutput{Return: ret, RequestID: id}
+	return true
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
 }

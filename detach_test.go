@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/query"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -82,7 +87,7 @@ func TestDetachNetworkInterfaceServiceErrors(t *testing.T) {
 			sentinel: ErrAttachmentNotFound, code: "InvalidAttachmentID.NotFound", status: 400, fault: smithy.FaultClient},
 		{name: "throttled beyond retries", in: DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"},
 			prepare: func(c *Client, s *ec2test.Server) {
-				c.pacing.beyondRetryer = false // throttles end at MaxAttempts, as with a caller's Retryer
+				c.engine.SetBeyondRetryer(false) // throttles end at MaxAttempts, as with a caller's Retryer
 				s.Inject(ec2test.Throttle(), 3)
 			},
 			sentinel: ErrRequestLimitExceeded, code: "RequestLimitExceeded", status: 503, fault: smithy.FaultServer},
@@ -253,5 +258,181 @@ func TestDetachNetworkInterfaceDecodesResponses(t *testing.T) {
 				t.Errorf("output mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestThrottledMutatingCallsArePaced: with default options, a detach
+// throttled far beyond MaxAttempts and beyond what the retry quota would
+// pay for is retried until it goes through, and the quota is still whole
+// afterwards for the errors it guards against.
+func TestThrottledMutatingCallsArePaced(t *testing.T) {
+	t.Parallel()
+	c, srv := newTestClient(t, nil)
+	// 150 throttled retries at 5 quota tokens each would be 750 of the 500.
+	srv.Inject(ec2test.Throttle(), 150)
+	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: pacedAttachment, DryRun: true}); !errors.Is(err, ErrDryRunOperation) {
+		t.Fatalf("error = %v, want the dry run's answer after 150 throttles", err)
+	}
+	if n := len(srv.Requests()); n != 151 {
+		t.Errorf("%d requests, want 151", n)
+	}
+	// The quota paid for none of them: a 503 Unavailable is retried.
+	srv.Inject(ec2test.Unavailable(), 1)
+	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: pacedAttachment, DryRun: true}); !errors.Is(err, ErrDryRunOperation) {
+		t.Errorf("after the throttling, a 503 Unavailable: error = %v, want it retried to the dry run's answer", err)
+	}
+}
+
+// TestPacingBounds: what still ends a throttled call, and what is not paced.
+func TestPacingBounds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		opts     func(*Options)
+		call     func(context.Context, *Client) error
+		ctx      func() (context.Context, context.CancelFunc)
+		attempts int // requests made, 0: not checked
+		reason   string
+	}{
+		{name: "a caller's Retryer decides: MaxAttempts ends it",
+			opts:     func(o *Options) { o.Retryer = retry.NewStandard() },
+			attempts: 3, reason: query.ReasonMaxAttempts},
+		{name: "MaxAttempts 1 disables every retry",
+			opts:     func(o *Options) { o.MaxAttempts = 1 },
+			attempts: 1, reason: query.ReasonMaxAttempts},
+		{name: "non-mutating actions are not paced beyond MaxAttempts",
+			call: func(ctx context.Context, c *Client) error {
+				return c.Call(ctx, "DescribeNetworkInterfaces", url.Values{"NetworkInterfaceId.1": {"eni-0123456789abcdef0"}}, nil)
+			},
+			attempts: 3, reason: query.ReasonMaxAttempts},
+		{name: "the context ends it",
+			ctx: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 300*time.Millisecond)
+			},
+			reason: query.ReasonContextEnded},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			opts := []func(*Options){}
+			if tc.opts != nil {
+				opts = append(opts, tc.opts)
+			}
+			c, srv := newTestClient(t, nil, opts...)
+			srv.Inject(ec2test.Throttle(), 1<<20)
+			ctx, cancel := context.Background(), context.CancelFunc(func() {})
+			if tc.ctx != nil {
+				ctx, cancel = tc.ctx()
+				setSleep(c, query.SleepContext) // real waits, ended by the context
+			}
+			defer cancel()
+			call := tc.call
+			if call == nil {
+				call = func(ctx context.Context, c *Client) error {
+					_, err := c.DetachNetworkInterface(ctx, &DetachNetworkInterfaceInput{AttachmentID: pacedAttachment})
+					return err
+				}
+			}
+			err := call(ctx, c)
+			var re *RetryError
+			if !errors.As(err, &re) || re.Reason != tc.reason || !errors.Is(err, ErrRequestLimitExceeded) {
+				t.Fatalf("error = %v, want a RetryError (%s) with RequestLimitExceeded", err, tc.reason)
+			}
+			if n := len(srv.Requests()); tc.attempts > 0 && n != tc.attempts {
+				t.Errorf("%d requests, want %d", n, tc.attempts)
+			}
+		})
+	}
+}
+
+// TestPacedWithoutDeadline: a call whose context has no deadline stops
+// retrying throttles after 5*time.Minute, on the client's clock.
+func TestPacedWithoutDeadline(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := fixedTime
+	clock := func() time.Time { // a minute passes at each look, for client and server alike
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Minute)
+		return now
+	}
+	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithClock(clock)}, func(o *Options) { o.Clock = clock })
+	srv.Inject(ec2test.Throttle(), 1<<20)
+	_, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: pacedAttachment})
+	var re *RetryError
+	if !errors.As(err, &re) || re.Reason != query.ReasonMaxAttempts || !errors.Is(err, ErrRequestLimitExceeded) {
+		t.Fatalf("error = %v, want a RetryError (%s) with RequestLimitExceeded", err, query.ReasonMaxAttempts)
+	}
+	if n := len(srv.Requests()); n < 2 || n > 10 {
+		t.Errorf("%d requests in %s of throttling at a minute a look, want a few", n, 5*time.Minute)
+	}
+}
+
+// TestBurstOnSharedClientPaced: 100 concurrent dry-run detaches on one
+// client meet 300 throttled answers; every call gets the service's real
+// answer.
+func TestBurstOnSharedClientPaced(t *testing.T) {
+	t.Parallel()
+	c, srv := newTestClient(t, nil)
+	srv.Inject(ec2test.Throttle(), 300)
+	var wg sync.WaitGroup
+	errs := make([]error, 100)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: pacedAttachment, DryRun: true})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if !errors.Is(err, ErrDryRunOperation) {
+			t.Errorf("call %d: error = %v, want the dry run's answer", i, err)
+		}
+	}
+	if n := len(srv.Requests()); n != 400 {
+		t.Errorf("%d requests, want 400 (300 throttled, 100 answered)", n)
+	}
+}
+
+const pacedAttachment = "eni-attach-0123456789abcdef0"
+
+// recordSleeps makes c record its waits instead of waiting them.
+func recordSleeps(c *Client) func() []time.Duration {
+	var mu sync.Mutex
+	var slept []time.Duration
+	setSleep(c, func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		slept = append(slept, d)
+		return ctx.Err()
+	})
+	return func() []time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]time.Duration(nil), slept...)
+	}
+}
+
+// TestThrottledCallWithoutEvidenceBacksOff: a client with one call, such
+// as each agent's in a zone failure, has no evidence of the account's
+// rate: each throttle of its call doubles the ceiling of a random backoff
+// (here u = 0.5: 2 s, 4 s, 8 s, 16 s, then 16 s: half the 32 s cap), an
+// x-amz-retry-after (6 s) lengthens one, and nothing else spaces its
+// attempts.
+func TestThrottledCallWithoutEvidenceBacksOff(t *testing.T) {
+	t.Parallel()
+	c, srv := newTestClient(t, nil)
+	slept := recordSleeps(c)
+	setUniform(c, func() float64 { return 0.5 })
+	srv.Inject(ec2test.Throttle().WithHeader("X-Amz-Retry-After", "6000"), 1)
+	srv.Inject(ec2test.Throttle(), 5)
+	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: pacedAttachment, DryRun: true}); !errors.Is(err, ErrDryRunOperation) {
+		t.Fatalf("error = %v, want the dry run's answer after 6 throttles", err)
+	}
+	want := []time.Duration{6 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 16 * time.Second, 16 * time.Second}
+	if got := slept(); !slices.Equal(got, want) {
+		t.Errorf("waits %v, want %v", got, want)
 	}
 }

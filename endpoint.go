@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/ec2lite/enidetach/internal/redact"
 )
 
 // partition holds the DNS suffixes of one AWS partition.
@@ -75,7 +77,7 @@ func serviceEndpoint(service, region string, fips, dualStack bool) string {
 func parseBaseEndpoint(field, raw string, allowInsecure bool) (*url.URL, error) {
 	// Checked before parsing: url.Parse's errors quote the whole URL,
 	// password included.
-	if hasUserInfo(raw) {
+	if redact.HasUserInfo(raw) {
 		return nil, &ValidationError{Field: field, Reason: "must not contain user information"}
 	}
 	u, err := url.Parse(raw)

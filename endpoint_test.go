@@ -2,6 +2,7 @@ package enidetach
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -153,5 +154,39 @@ func TestBaseEndpointWithoutRegionSignsForUSEast1(t *testing.T) {
 	}
 	if c.Region() != "us-east-1" {
 		t.Errorf("region %q, want us-east-1", c.Region())
+	}
+}
+
+// TestEndpointUserInfoNeverShown gives endpoints whose user information
+// holds a password, parsable or not: neither New's error nor
+// Options.String may show it.
+func TestEndpointUserInfoNeverShown(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{
+		"https://admin:" + leakSecret + "@ec2.example.com",
+		"https://admin:" + leakSecret + "@ec2.example.com:bad/",
+		"https://admin:" + leakSecret + "@[::1",
+		"https://admin:" + leakSecret + "%zz@ec2.example.com/",
+		"https://" + leakSecret + "@ec2.example.com",
+	} {
+		opts := Options{Region: "us-east-1", BaseEndpoint: raw, Credentials: staticCreds("AKID", "secret")}
+		_, err := newClient(opts, testEnv(t))
+		var ve *ValidationError
+		if !errors.As(err, &ve) {
+			t.Errorf("%s: error = %v, want a *ValidationError", raw, err)
+			continue
+		}
+		assertNoLeak(t, "New's error", err.Error())
+		assertNoLeak(t, "Options.String", fmt.Sprintf("%v %+v %#v %s", opts, opts, opts, opts))
+
+		// The same URLs from the environment.
+		env := testEnv(t)
+		env["AWS_ENDPOINT_URL_EC2"] = raw
+		_, err = newClient(Options{Region: "us-east-1", Credentials: staticCreds("AKID", "secret")}, env)
+		if err == nil {
+			t.Errorf("%s from AWS_ENDPOINT_URL_EC2: accepted", raw)
+			continue
+		}
+		assertNoLeak(t, "New's error for AWS_ENDPOINT_URL_EC2", err.Error())
 	}
 }

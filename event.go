@@ -3,6 +3,8 @@ package enidetach
 import (
 	"errors"
 	"time"
+
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // EventKind says what an Event reports.
@@ -79,23 +81,23 @@ func (c *Client) emit(e Event) {
 	}
 }
 
-// attemptEvent describes the end of attempt n of a call of action.
-func attemptEvent(action string, n int, d time.Duration, res attemptResult, err error) Event {
-	e := Event{Kind: EventAttempt, Action: action, Outcome: OutcomeOK, Attempt: n, Retry: n > 1, Duration: d}
-	if res.header != nil {
+// attemptEvent describes the end of an attempt the engine reports.
+func attemptEvent(a query.Attempt) Event {
+	e := Event{Kind: EventAttempt, Action: a.Action, Outcome: OutcomeOK, Attempt: a.N, Retry: a.N > 1, Duration: a.Duration}
+	if a.Answered {
 		e.StatusCode = 200
 	}
 	var status interface{ HTTPStatusCode() int }
 	switch {
-	case err == nil:
-	case isThrottle(err):
+	case a.Err == nil:
+	case query.IsThrottle(a.Err):
 		e.Outcome = OutcomeThrottled
 	default:
 		e.Outcome = OutcomeError
 	}
-	if err != nil {
+	if a.Err != nil {
 		e.StatusCode = 0
-		if errors.As(err, &status) {
+		if errors.As(a.Err, &status) {
 			e.StatusCode = status.HTTPStatusCode()
 		}
 	}

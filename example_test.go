@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"net/url"
+	"time"
 
 	"github.com/ec2lite/enidetach"
 	"github.com/ec2lite/enidetach/ec2test"
@@ -139,6 +140,30 @@ func ExampleClient_DetachAndWait() {
 	// Output:
 	// detached: true already: false
 	// detached: true already: true
+}
+
+// AttachAndWait attaches an interface and waits until EC2 shows the
+// attachment "attached". Its first poll comes a first delay after the
+// attach (1.7 s to 2.1 s by default, when an attach may have finished);
+// here the fake attaches at once, so the example polls sooner.
+func ExampleClient_AttachAndWait() {
+	client, srv := newExampleClient()
+	defer srv.Close()
+
+	res, err := client.AttachAndWait(context.Background(), &enidetach.AttachNetworkInterfaceInput{
+		NetworkInterfaceID: ec2test.SpareInterface, InstanceID: ec2test.InstanceB, DeviceIndex: 1,
+	}, func(o *enidetach.WaitOptions) {
+		o.MaxWait = 2 * time.Minute
+		o.MinDelay = 50 * time.Millisecond // against EC2, keep the default
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("attached:", res.Attached, "to:", res.State.InstanceID, "device index:", res.State.DeviceIndex)
+	fmt.Println("attachment:", res.State.AttachmentID == res.Attach.AttachmentID, res.State.Status, res.State.AttachmentStatus)
+	// Output:
+	// attached: true to: i-0123456789abcdef1 device index: 1
+	// attachment: true in-use attached
 }
 
 // Call sends other EC2 actions with the same signing, retries and errors.

@@ -167,14 +167,14 @@ func staticCreds(id, secret string) aws.CredentialsProvider {
 // (into the engine beneath) without touching every test.
 
 // setSleep replaces how c waits (backoffs and polls).
-func setSleep(c *Client, fn func(context.Context, time.Duration) error) { c.sleep = fn }
+func setSleep(c *Client, fn func(context.Context, time.Duration) error) { c.engine.SetSleep(fn) }
 
 // setJitter replaces the draw of a poll delay's factor (wait.go).
 func setJitter(c *Client, fn func() float64) { c.jitter = fn }
 
 // setUniform replaces the draw of u in a throttled call's backoff
 // (pacer.go).
-func setUniform(c *Client, fn func() float64) { c.pacing.uniform = fn }
+func setUniform(c *Client, fn func() float64) { c.engine.SetUniform(fn) }
 
 // setClock replaces the clock c signs and waits by.
-func setClock(c *Client, fn func() time.Time) { c.clock = fn }
+func setClock(c *Client, fn func() time.Time) { c.engine.SetClock(fn) }

@@ -32,12 +32,11 @@ type instanceInterface struct {
 	} `xml:"attachment"`
 }
 
-// slotHolder returns the interface attached at a network card and device
-// index of the instance, or nil.
-func (st *instanceState) slotHolder(card, device int) *instanceInterface {
+// slotHolder returns the interface attached at the slot, or nil.
+func (st *instanceState) slotHolder(at slot) *instanceInterface {
 	for i := range st.Interfaces {
 		a := &st.Interfaces[i].Attachment
-		if a.ID != "" && a.NetworkCardIndex == card && a.DeviceIndex == device {
+		if a.ID != "" && (slot{st.InstanceID, a.DeviceIndex, a.NetworkCardIndex}) == at {
 			return &st.Interfaces[i]
 		}
 	}

@@ -1,6 +1,7 @@
 package enidetach
 
 import (
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // describePageSize is the MaxResults of filtered DescribeNetworkInterfaces
@@ -191,9 +194,9 @@ func (c *Client) LookupAttachment(ctx context.Context, in *LookupAttachmentInput
 			"Filter.1.Name": {"attachment.instance-id"}, "Filter.1.Value.1": {in.InstanceID},
 			"Filter.2.Name": {"attachment.device-index"}, "Filter.2.Value.1": {strconv.Itoa(in.DeviceIndex)},
 		}
+		at := in.slot()
 		keep = func(it *describeItem) bool {
-			a := it.Attachment
-			return a != nil && a.ID != "" && a.InstanceID == in.InstanceID && a.DeviceIndex == in.DeviceIndex && a.NetworkCardIndex == in.NetworkCardIndex
+			return it.Attachment != nil && it.Attachment.ID != "" && it.slot() == at
 		}
 	}
 	var calls int
@@ -231,25 +234,17 @@ func (in *LookupAttachmentInput) validate() error {
 	switch {
 	case in == nil:
 		return &ValidationError{Field: "input", Reason: "is nil"}
-	case in.NetworkInterfaceID != "" && (in.InstanceID != "" || in.DeviceIndex != 0 || in.NetworkCardIndex != 0):
+	case in.NetworkInterfaceID != "" && in.slot() != (slot{}):
 		return &ValidationError{Field: "NetworkInterfaceID", Reason: "cannot be combined with InstanceID, DeviceIndex or NetworkCardIndex"}
 	case in.NetworkInterfaceID == "" && in.InstanceID == "":
 		return &ValidationError{Field: "NetworkInterfaceID", Reason: "or InstanceID is required"}
-	case len(in.NetworkInterfaceID) > maxAttachmentIDLen || len(in.InstanceID) > maxAttachmentIDLen:
-		return &ValidationError{Field: "NetworkInterfaceID", Reason: fmt.Sprintf("or InstanceID is longer than %d bytes", maxAttachmentIDLen)}
-	case strings.ContainsAny(in.InstanceID, filterWildcards):
-		return wildcardError("InstanceID") // sent as a filter value
-	case in.DeviceIndex < 0:
-		return &ValidationError{Field: "DeviceIndex", Reason: "is negative"}
-	case in.NetworkCardIndex < 0:
-		return &ValidationError{Field: "NetworkCardIndex", Reason: "is negative"}
-	case in.InstanceID != "" && in.DeviceIndex == 0 && in.NetworkCardIndex == 0:
-		// The zero value must not select something the caller did not
-		// say: device index 0 on card 0 is the primary interface, which
-		// can never be detached (EC2 answers OperationNotPermitted).
-		return &ValidationError{Field: "DeviceIndex", Reason: "is 0 on network card 0: that is the primary interface, which cannot be detached; set the device index of a secondary interface (1 or more)"}
 	}
-	return nil
+	// The instance is sent as a filter value, the interface by ID.
+	if err := cmp.Or(checkID("NetworkInterfaceID", in.NetworkInterfaceID), checkFilterID("InstanceID", in.InstanceID),
+		in.slot().checkIndexes("DeviceIndex", "NetworkCardIndex")); err != nil || in.InstanceID == "" {
+		return err
+	}
+	return in.slot().refusePrimary("DeviceIndex", ", which cannot be detached; set the device index of a secondary interface (1 or more)")
 }
 
 // describeItem is one network interface of a DescribeNetworkInterfaces
@@ -387,7 +382,7 @@ func (c *Client) describeMatching(ctx context.Context, params url.Values, calls 
 		out := describePage{Items: itemSet{keep: keep}}
 		err := c.Call(ctx, "DescribeNetworkInterfaces", params, &out)
 		*calls++
-		if err != nil && paginated && pageSize > minDescribePageSize && shrunk < maxPageShrinks && errors.Is(err, errBodyTooLarge) {
+		if err != nil && paginated && pageSize > minDescribePageSize && shrunk < maxPageShrinks && errors.Is(err, query.ErrBodyTooLarge) {
 			// A page of interfaces with many addresses and tags can pass
 			// the 1 MiB bound on bodies: ask the same page again, smaller.
 			pageSize = max(minDescribePageSize, min(pageSize, filterValues(params))/2)

@@ -1,6 +1,7 @@
 package enidetach
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -265,39 +266,27 @@ func (in *MoveNetworkInterfaceInput) validate() error {
 	if in == nil {
 		return &ValidationError{Field: "input", Reason: "is nil"}
 	}
-	for _, f := range []struct{ name, v string }{
-		{"NetworkInterfaceID", in.NetworkInterfaceID}, {"AttachmentID", in.AttachmentID},
-		{"FromInstanceID", in.FromInstanceID}, {"ToInstanceID", in.ToInstanceID},
-	} {
-		if len(f.v) > maxAttachmentIDLen {
-			return &ValidationError{Field: f.name, Reason: fmt.Sprintf("is longer than %d bytes", maxAttachmentIDLen)}
-		}
-	}
-	for _, f := range []struct {
-		name string
-		v    int
-	}{
-		{"FromDeviceIndex", in.FromDeviceIndex}, {"FromNetworkCardIndex", in.FromNetworkCardIndex},
-		{"ToDeviceIndex", in.ToDeviceIndex}, {"ToNetworkCardIndex", in.ToNetworkCardIndex},
-	} {
-		if f.v < 0 {
-			return &ValidationError{Field: f.name, Reason: "is negative"}
-		}
+	from, to := in.from(), in.to()
+	// The source attachment and instance are sent as filter values.
+	if err := cmp.Or(checkID("NetworkInterfaceID", in.NetworkInterfaceID), checkFilterID("AttachmentID", in.AttachmentID),
+		checkFilterID("FromInstanceID", in.FromInstanceID), checkID("ToInstanceID", in.ToInstanceID),
+		from.checkIndexes("FromDeviceIndex", "FromNetworkCardIndex"), to.checkIndexes("ToDeviceIndex", "ToNetworkCardIndex")); err != nil {
+		return err
 	}
 	switch {
 	case in.NetworkInterfaceID == "" && in.AttachmentID == "" && in.FromInstanceID == "":
 		return &ValidationError{Field: "NetworkInterfaceID", Reason: "(or AttachmentID, or FromInstanceID with FromDeviceIndex) is required"}
 	case in.AttachmentID != "" && in.FromInstanceID != "":
 		return &ValidationError{Field: "AttachmentID", Reason: "cannot be combined with FromInstanceID: name the source one way"}
-	case in.FromInstanceID == "" && (in.FromDeviceIndex != 0 || in.FromNetworkCardIndex != 0):
+	case in.FromInstanceID == "" && from != (slot{}):
 		return &ValidationError{Field: "FromDeviceIndex", Reason: "needs FromInstanceID"}
-	case in.FromInstanceID != "" && in.FromDeviceIndex == 0 && in.FromNetworkCardIndex == 0:
-		return &ValidationError{Field: "FromDeviceIndex", Reason: "is 0 on network card 0, the primary interface, which cannot be detached (set the source's device index)"}
+	case in.FromInstanceID != "" && from.primary():
+		return from.refusePrimary("FromDeviceIndex", ", which cannot be detached (set the source's device index)")
 	case in.ToInstanceID == "":
 		return &ValidationError{Field: "ToInstanceID", Reason: "is required"}
-	case in.ToDeviceIndex == 0 && in.ToNetworkCardIndex == 0:
-		return &ValidationError{Field: "ToDeviceIndex", Reason: "is 0 on network card 0, the primary interface's slot (set the target's device index)"}
-	case in.FromInstanceID == in.ToInstanceID && in.FromDeviceIndex == in.ToDeviceIndex && in.FromNetworkCardIndex == in.ToNetworkCardIndex:
+	case to.primary():
+		return to.refusePrimary("ToDeviceIndex", " (set the target's device index)")
+	case from == to:
 		return &ValidationError{Field: "ToDeviceIndex", Reason: "is the source slot: the move would detach and attach the interface where it is"}
 	}
 	return nil
@@ -426,7 +415,7 @@ func (m *move) finish(err error) (*MoveNetworkInterfaceOutput, error) {
 
 // stepAt returns a step describing the interface's attachment.
 func stepAt(st InterfaceState) MoveStep {
-	return MoveStep{AttachmentID: st.AttachmentID, InstanceID: st.InstanceID, DeviceIndex: st.DeviceIndex, NetworkCardIndex: st.NetworkCardIndex}
+	return st.slot().step(st.AttachmentID)
 }
 
 // lookup reads the interface before anything is sent: by its ID or the
@@ -515,8 +504,7 @@ func (m *move) relook(ctx context.Context, step string, stale func(InterfaceStat
 
 // atTarget reports whether the interface's attachment is at the target slot.
 func (m *move) atTarget(st InterfaceState) bool {
-	return st.AttachmentID != "" && st.InstanceID == m.in.ToInstanceID &&
-		st.DeviceIndex == m.in.ToDeviceIndex && st.NetworkCardIndex == m.in.ToNetworkCardIndex
+	return st.AttachmentID != "" && st.slot() == m.in.to()
 }
 
 // atSource reports whether the interface's attachment is the source the
@@ -531,7 +519,7 @@ func (m *move) atSource(st InterfaceState) bool {
 	case in.AttachmentID != "":
 		return st.AttachmentID == in.AttachmentID
 	case in.FromInstanceID != "":
-		return st.InstanceID == in.FromInstanceID && st.DeviceIndex == in.FromDeviceIndex && st.NetworkCardIndex == in.FromNetworkCardIndex
+		return st.slot() == in.from()
 	}
 	return true
 }
@@ -553,7 +541,7 @@ func (m *move) decide(st InterfaceState) (moveAction, error) {
 		return 0, &MoveRefusedError{Reason: "attached-elsewhere", Interface: st,
 			Detail: fmt.Sprintf("interface %s is %s at instance %s (device index %d, network card %d), which is neither the source named nor the target",
 				st.NetworkInterfaceID, st.AttachmentStatus, st.InstanceID, st.DeviceIndex, st.NetworkCardIndex)}
-	case st.DeviceIndex == 0 && st.NetworkCardIndex == 0:
+	case st.slot().primary():
 		return 0, &MoveRefusedError{Reason: "primary-interface", Interface: st,
 			Detail: fmt.Sprintf("interface %s is the primary interface of instance %s (device index 0, network card 0), which cannot be detached", st.NetworkInterfaceID, st.InstanceID)}
 	case st.AttachmentStatus == "detaching":
@@ -584,7 +572,7 @@ func (m *move) checkTarget(ctx context.Context, st InterfaceState) error {
 	case st.AvailabilityZone != "" && target.AvailabilityZone != st.AvailabilityZone:
 		return refused("target-zone", fmt.Sprintf("instance %s is in %s, interface %s in %s", target.InstanceID, target.AvailabilityZone, st.NetworkInterfaceID, st.AvailabilityZone), nil)
 	}
-	if h := target.slotHolder(m.in.ToNetworkCardIndex, m.in.ToDeviceIndex); h != nil && h.NetworkInterfaceID != st.NetworkInterfaceID {
+	if h := target.slotHolder(m.in.to()); h != nil && h.NetworkInterfaceID != st.NetworkInterfaceID {
 		return refused("target-slot-taken", fmt.Sprintf("instance %s has interface %s at device index %d, network card %d",
 			target.InstanceID, h.NetworkInterfaceID, m.in.ToDeviceIndex, m.in.ToNetworkCardIndex), nil)
 	}
@@ -605,7 +593,8 @@ func (m *move) dryRun(ctx context.Context, act moveAction, st InterfaceState) (*
 		}
 	}
 	if act == moveDetach || act == moveWaitDetached || act == moveAttach {
-		m.out.Attach = MoveStep{InstanceID: m.in.ToInstanceID, DeviceIndex: m.in.ToDeviceIndex, NetworkCardIndex: m.in.ToNetworkCardIndex, Sent: true}
+		m.out.Attach = m.in.to().step("")
+		m.out.Attach.Sent = true
 		_, err := m.c.AttachNetworkInterface(ctx, m.attachInput(true))
 		m.out.Attach.RequestID = requestIDOf(err)
 		return m.finish(err)
@@ -692,7 +681,8 @@ func (m *move) attachInput(dryRun bool) *AttachNetworkInterfaceInput {
 
 // attach sends the attach.
 func (m *move) attach(ctx context.Context) error {
-	m.out.Attach = MoveStep{InstanceID: m.in.ToInstanceID, DeviceIndex: m.in.ToDeviceIndex, NetworkCardIndex: m.in.ToNetworkCardIndex, Sent: true}
+	m.out.Attach = m.in.to().step("")
+	m.out.Attach.Sent = true
 	t := m.c.now()
 	out, err := m.c.AttachNetworkInterface(ctx, m.attachInput(false))
 	if errors.Is(err, ErrInterfaceInUse) {
@@ -704,7 +694,7 @@ func (m *move) attach(ctx context.Context) error {
 		// counts: a run stopped after its attach is re-run within
 		// minutes, while an older attachment at the slot, still shown by
 		// a describe, is not the one the move made.
-		since := m.c.signer.serviceTime(m.start).Add(-rerunWindow)
+		since := m.c.engine.ServiceTime(m.start).Add(-rerunWindow)
 		if found, ok := m.c.resolveInUseSince(ctx, m.attachInput(false), since); ok {
 			out, err = found, nil
 		}

@@ -713,7 +713,7 @@ func TestMoveNetworkInterfaceDryRun(t *testing.T) {
 		t.Parallel()
 		denied := ec2test.Key{AccessKeyID: "AKIAEC2TESTDENIED001", SecretAccessKey: "denied/secret", Denied: true}
 		e := newMoveEnv(t, ec2test.WithKeys(denied))
-		e.c.setCredentials(staticCreds(denied.AccessKeyID, denied.SecretAccessKey))
+		e.c.engine.SetCredentials(staticCreds(denied.AccessKeyID, denied.SecretAccessKey))
 		in := toB()
 		in.DryRun = true
 		_, err := e.c.MoveNetworkInterface(context.Background(), in)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/ec2lite/enidetach/internal/redact"
 )
 
 // Options configures a Client. The zero value, given to New, finds region,
@@ -124,7 +125,7 @@ type Options struct {
 // BaseEndpoint is redacted, so %v and %+v of Options are safe to log.
 func (o Options) String() string {
 	return fmt.Sprintf("{Region:%s Profile:%s BaseEndpoint:%s UseFIPSEndpoint:%t UseDualStackEndpoint:%t AllowInsecureHTTP:%t Credentials:%T Retryer:%T RetryMode:%s MaxAttempts:%d MaxBackoff:%s AttemptTimeout:%s AppID:%s}",
-		o.Region, o.Profile, redactURL(o.BaseEndpoint), o.UseFIPSEndpoint, o.UseDualStackEndpoint, o.AllowInsecureHTTP,
+		o.Region, o.Profile, redact.URL(o.BaseEndpoint), o.UseFIPSEndpoint, o.UseDualStackEndpoint, o.AllowInsecureHTTP,
 		o.Credentials, o.Retryer, o.RetryMode, o.MaxAttempts, o.MaxBackoff, o.AttemptTimeout, o.AppID)
 }
 
@@ -133,7 +134,7 @@ func (o Options) GoString() string { return "enidetach.Options" + o.String() }
 
 // Format prints String (GoString for %#v) in every verb, so that no verb
 // (%d or %x, say) reaches the credentials' fields.
-func (o Options) Format(f fmt.State, verb rune) { formatSafe(f, verb, o.GoString(), o.String()) }
+func (o Options) Format(f fmt.State, verb rune) { redact.Format(f, verb, o.GoString(), o.String()) }
 
 // fillDefaults fills what opts leave unset from the environment, then from
 // the profile, where and in the order the AWS SDK reads them

@@ -63,10 +63,10 @@ func TestSettingsFromProfileAndEnvironment(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, adaptive := c.retryer.(*retry.AdaptiveMode)
-			if c.Endpoint() != tc.wantEndpoint || c.Region() != tc.wantRegion || c.retryer.MaxAttempts() != tc.wantAttempts || adaptive != tc.wantAdaptive {
+			_, adaptive := c.engine.Settings().Retryer.(*retry.AdaptiveMode)
+			if c.Endpoint() != tc.wantEndpoint || c.Region() != tc.wantRegion || c.engine.Settings().Retryer.MaxAttempts() != tc.wantAttempts || adaptive != tc.wantAdaptive {
 				t.Errorf("endpoint %s region %s attempts %d adaptive %v; want %s %s %d %v",
-					c.Endpoint(), c.Region(), c.retryer.MaxAttempts(), adaptive, tc.wantEndpoint, tc.wantRegion, tc.wantAttempts, tc.wantAdaptive)
+					c.Endpoint(), c.Region(), c.engine.Settings().Retryer.MaxAttempts(), adaptive, tc.wantEndpoint, tc.wantRegion, tc.wantAttempts, tc.wantAdaptive)
 			}
 		})
 	}
@@ -120,7 +120,7 @@ func TestNewFromConfigReadsConfigSources(t *testing.T) {
 	if c.initErr != nil {
 		t.Fatal(c.initErr)
 	}
-	if c.Endpoint() != "https://ec2-fips.us-east-1.amazonaws.com/" || c.retryer != aws.RetryerV2(r) {
-		t.Errorf("endpoint %s, retryer %T (%d attempts)", c.Endpoint(), c.retryer, c.retryer.MaxAttempts())
+	if c.Endpoint() != "https://ec2-fips.us-east-1.amazonaws.com/" || c.engine.Settings().Retryer != aws.RetryerV2(r) {
+		t.Errorf("endpoint %s, retryer %T (%d attempts)", c.Endpoint(), c.engine.Settings().Retryer, c.engine.Settings().Retryer.MaxAttempts())
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // pollBatchSize bounds the filter values of one shared
@@ -72,6 +74,7 @@ type pollWaiter struct {
 type pollAnswer struct {
 	items []describeItem // the items that match the wait
 	calls int            // the describe's requests (pages)
+	took  time.Duration  // the describe's time, on the client's clock
 	err   error
 }
 
@@ -220,9 +223,10 @@ func (c *Client) describeFor(r *pollRound) {
 	}
 	var calls int
 	sent := c.now()
-	items, _, err := c.describeMatching(ctx, filterParams(r.filter, r.values...), &calls, keep)
+	items, failed, err := c.describeSplit(ctx, r.filter, r.values, &calls, keep)
+	took := c.now().Sub(sent)
 	for _, w := range waiters {
-		a := pollAnswer{calls: calls, err: err}
+		a := pollAnswer{calls: calls, took: took, err: failed[w.value]}
 		for _, it := range items {
 			if w.match(&it) {
 				a.items = append(a.items, it)
@@ -233,9 +237,7 @@ func (c *Client) describeFor(r *pollRound) {
 	p.mu.Lock()
 	p.inflight--
 	now := c.now()
-	_, throttled := throttledPoll(err)
-	throttled = throttled || c.pacing.throttledSince("DescribeNetworkInterfaces", sent)
-	p.pace.observe(now, throttled, r.paced)
+	p.pace.observe(now, throttled(err) || c.engine.ThrottledSince("DescribeNetworkInterfaces", sent), r.paced)
 	var next []*pollRound
 	for w := range p.pending {
 		switch {
@@ -257,6 +259,37 @@ func (c *Client) describeFor(r *pollRound) {
 	}
 }
 
+// describeSplit describes the interfaces whose filter has one of values
+// and returns the items keep accepts, and the error of each value whose
+// describe failed. An answer too large to read even at the smallest page
+// (one interface of many addresses and tags can pass the bound on bodies
+// alone) is asked again in halves, down to the one value it belongs to:
+// only the waits on that value fail, not every wait of the batch. err is
+// the first describe's error.
+func (c *Client) describeSplit(ctx context.Context, filter string, values []string, calls *int, keep func(*describeItem) bool) ([]describeItem, map[string]error, error) {
+	items, _, err := c.describeMatching(ctx, filterParams(filter, values...), calls, keep)
+	if err == nil {
+		return items, nil, nil
+	}
+	if len(values) == 1 || !errors.Is(err, query.ErrBodyTooLarge) || ctx.Err() != nil {
+		failed := make(map[string]error, len(values))
+		for _, v := range values {
+			failed[v] = err
+		}
+		return nil, failed, err
+	}
+	half := len(values) / 2
+	items, failed, _ := c.describeSplit(ctx, filter, values[:half], calls, keep)
+	more, failedMore, _ := c.describeSplit(ctx, filter, values[half:], calls, keep)
+	for v, err := range failedMore {
+		if failed == nil {
+			failed = make(map[string]error, len(failedMore))
+		}
+		failed[v] = err
+	}
+	return append(items, more...), failed, err
+}
+
 // pollMayPass reports whether a poll that failed with err may succeed
 // later: what the client's retryer retries (throttling, 5xx, the network),
 // also when the retries or the client's retry quota ran out. An answer that
@@ -272,5 +305,5 @@ func (c *Client) pollMayPass(err error) bool {
 	if err == nil || errors.As(err, &ve) || errors.As(err, &pe) || errors.Is(err, context.Canceled) {
 		return false
 	}
-	return c.retryer.IsErrorRetryable(err)
+	return c.engine.IsErrorRetryable(err)
 }

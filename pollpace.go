@@ -2,7 +2,6 @@ package enidetach
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"time"
 )
@@ -28,6 +27,8 @@ const (
 	pollPaceMin   = 0.25
 	pollPaceMax   = 20.0
 	pollPaceIdle  = 10 * time.Second
+	// pollPaceWindow is how often the rate is reconsidered.
+	pollPaceWindow = time.Second
 )
 
 // pollPace is the poller's describe rate, guarded by poller.mu.
@@ -81,7 +82,7 @@ func (pp *pollPace) observe(now time.Time, throttled, paced bool) {
 	if throttled && paced {
 		pp.throttles++
 	}
-	if now.Sub(pp.windowStart) < pacerWindow {
+	if now.Sub(pp.windowStart) < pollPaceWindow {
 		return
 	}
 	switch {
@@ -149,29 +150,15 @@ func (p *poller) closeLocked(r *pollRound, now time.Time) {
 	slices.Sort(r.values) // the values of a describe do not depend on map order
 }
 
-// throttledPoll reports whether a poll failed because EC2 throttled it,
-// and after how many throttled attempts.
-func throttledPoll(err error) (int, bool) {
-	var ae *APIError
-	if !errors.As(err, &ae) || !isThrottle(ae) {
-		return 0, false
-	}
-	var re *RetryError
-	if errors.As(err, &re) {
-		return max(re.Attempts, 1), true
-	}
-	return 1, true
-}
-
 // pollBackoff returns the least delay before a wait's own next poll after
 // its last failures polls failed, the last with err: after a throttled
 // poll, the full-jitter backoff of the wait's throttled attempts in a row
-// (throttleBackoff), so that a poll EC2 throttled never comes back sooner
+// (query.Engine.ThrottleBackoff), so that a poll EC2 throttled never comes back sooner
 // than a throttled call would; 0 after any other failure.
 func (c *Client) pollBackoff(err error, failures int) time.Duration {
 	attempts, ok := throttledPoll(err)
 	if !ok {
 		return 0
 	}
-	return c.pacing.backoff(max(failures, 1) * attempts)
+	return c.engine.ThrottleBackoff(max(failures, 1) * attempts)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // TestPollPaceLearnsItsRate drives the poller's pace on a fake clock: off
@@ -84,9 +85,9 @@ func TestThrottledPollBacksOff(t *testing.T) {
 		want     time.Duration
 	}{
 		{"one throttled attempt", c.operationError("DescribeNetworkInterfaces", throttle), 1, 2 * time.Second},
-		{"three throttled attempts", c.operationError("DescribeNetworkInterfaces", &RetryError{Attempts: 3, Reason: reasonMaxAttempts, Err: throttle}), 1, 8 * time.Second},
-		{"the second such poll in a row", &RetryError{Attempts: 3, Reason: reasonMaxAttempts, Err: throttle}, 2, 16 * time.Second},
-		{"a 503 Unavailable", &RetryError{Attempts: 3, Reason: reasonMaxAttempts, Err: &APIError{Code: "Unavailable", StatusCode: 503}}, 1, 0},
+		{"three throttled attempts", c.operationError("DescribeNetworkInterfaces", &RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: throttle}), 1, 8 * time.Second},
+		{"the second such poll in a row", &RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: throttle}, 2, 16 * time.Second},
+		{"a 503 Unavailable", &RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: &APIError{Code: "Unavailable", StatusCode: 503}}, 1, 0},
 		{"the network", &TransportError{Err: errors.New("connection reset")}, 1, 0},
 	}
 	for _, tc := range tests {

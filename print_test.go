@@ -59,6 +59,9 @@ var noSecretTypes = map[string]string{
 	"AmbiguousAttachmentError":     "the lookup's input and describe answers",
 	"PageLimitError":               "a page count and a request ID",
 	"WrongInterfaceError":          "IDs the caller gave and a describe answer showed",
+	"Event":                        "a kind, an action name, an outcome, counts, a status and a duration",
+	"EventKind":                    "an enumeration",
+	"Outcome":                      "an enumeration",
 	// ec2test
 	"ec2test.Attachment":       "seeded IDs and indexes",
 	"ec2test.AttachmentState":  "seeded IDs and a status",
@@ -69,6 +72,7 @@ var noSecretTypes = map[string]string{
 	"ec2test.Seed":             "instances, interfaces and attachments",
 	"ec2test.Option":           "a function",
 	"ec2test.Fault":            "a status, code and headers the test chooses",
+	"ec2test.IMDS":             "a URL and an instance ID; its Format never prints a token",
 	"ec2test.Request":          "the form (which carries no signature: that is a header), the access key ID and the User-Agent",
 }
 

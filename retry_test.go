@@ -2,19 +2,15 @@ package enidetach
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // sleepRecorder records backoffs instead of waiting them.
@@ -76,7 +73,7 @@ const (
 	// paced1 bounds the first backoff of a throttled mutating call with
 	// the client's own retryer (pacer.go: full jitter below 4 s, doubling
 	// each throttle up to 32 s).
-	paced1 = throttleBackoffBase
+	paced1 = 4 * time.Second
 )
 
 // TestFaultMatrix drives the client through the faults a failover meets,
@@ -120,7 +117,7 @@ func TestFaultMatrix(t *testing.T) {
 			attempts: 2, backoffs: upTo(transient1), check: wantSuccess},
 		{name: "503 Unavailable throughout", faults: []fault{{ec2test.Unavailable(), 5}},
 			attempts: 3, backoffs: upTo(transient1, transient2),
-			check: wantRetryError(3, reasonMaxAttempts, &APIError{Code: "Unavailable"})},
+			check: wantRetryError(3, query.ReasonMaxAttempts, &APIError{Code: "Unavailable"})},
 		{name: "non-retryable 400", faults: []fault{{ec2test.APIError(400, "InvalidParameterValue"), 1}},
 			attempts: 1, check: func(t *testing.T, err error, _ *Client) {
 				var ae *APIError
@@ -131,7 +128,7 @@ func TestFaultMatrix(t *testing.T) {
 			}},
 		{name: "MaxAttempts 1 disables retries", faults: []fault{{ec2test.Throttle(), 1}},
 			opts: func(o *Options, _ *ec2test.Server) { o.MaxAttempts = 1 }, attempts: 1,
-			check: wantRetryError(1, reasonMaxAttempts, ErrRequestLimitExceeded)},
+			check: wantRetryError(1, query.ReasonMaxAttempts, ErrRequestLimitExceeded)},
 		{name: "connection dropped before the response", faults: []fault{{ec2test.DropConnection(), 1}},
 			attempts: 2, backoffs: upTo(transient1), check: wantSuccess},
 		// A 200 cut short is a broken connection, retried as the SDK retries
@@ -139,13 +136,13 @@ func TestFaultMatrix(t *testing.T) {
 		// Callers that want idempotence treat this NotFound as done.
 		{name: "truncated body on a 200", faults: []fault{{ec2test.TruncatedBody(), 1}},
 			attempts: 2, backoffs: upTo(transient1),
-			check: wantRetryError(2, reasonNotRetryable, ErrAttachmentNotFound)},
+			check: wantRetryError(2, query.ReasonNotRetryable, ErrAttachmentNotFound)},
 		{name: "HTML 502 from a proxy", faults: []fault{{ec2test.ProxyHTML502(), 1}},
 			attempts: 2, backoffs: upTo(transient1), check: wantSuccess},
 		{name: "HTML 502 throughout", faults: []fault{{ec2test.ProxyHTML502(), 3}},
 			attempts: 3, backoffs: upTo(transient1, transient2),
 			check: func(t *testing.T, err error, c *Client) {
-				wantRetryError(3, reasonMaxAttempts, &ResponseError{})(t, err, c)
+				wantRetryError(3, query.ReasonMaxAttempts, &ResponseError{})(t, err, c)
 				var re *ResponseError
 				if !errors.As(err, &re) || re.StatusCode != 502 {
 					t.Errorf("error = %v, want a 502 ResponseError inside", err)
@@ -171,7 +168,7 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "server clock 10 minutes ahead with AuthFailure", faults: []fault{{ec2test.SkewedClock(10 * time.Minute), 1}},
 			attempts: 2, check: func(t *testing.T, err error, c *Client) {
 				wantSuccess(t, err, c)
-				if off := time.Duration(c.signer.offset.Load()); off < 9*time.Minute || off > 11*time.Minute {
+				if off := c.engine.ServiceTime(fixedTime).Sub(fixedTime); off < 9*time.Minute || off > 11*time.Minute {
 					t.Errorf("clock offset kept for later calls = %v, want about 10m", off)
 				}
 			}},
@@ -195,7 +192,7 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "cancelled context mid-backoff", faults: []fault{{ec2test.Throttle(), 3}}, cancelInBackoff: true,
 			attempts: 1, backoffs: upTo(paced1),
 			check: func(t *testing.T, err error, c *Client) {
-				wantRetryError(1, reasonContextEnded, ErrRequestLimitExceeded)(t, err, c)
+				wantRetryError(1, query.ReasonContextEnded, ErrRequestLimitExceeded)(t, err, c)
 				if !errors.Is(err, context.Canceled) {
 					t.Errorf("error = %v, want context.Canceled in it", err)
 				}
@@ -207,7 +204,7 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "50 MB body", faults: []fault{{ec2test.LargeBody(50 << 20), 1}},
 			attempts: 1, check: func(t *testing.T, err error, _ *Client) {
 				var re *ResponseError
-				if !errors.As(err, &re) || !errors.Is(err, errBodyTooLarge) || len(re.Snippet) > snippetSize {
+				if !errors.As(err, &re) || !errors.Is(err, query.ErrBodyTooLarge) || len(re.Snippet) > query.SnippetSize {
 					t.Errorf("error = %v, want a ResponseError for the body size", err)
 				}
 			}},
@@ -216,7 +213,7 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "retry quota exhausted by a 200-call burst of 503s", faults: []fault{{ec2test.Unavailable(), 100000}}, calls: 200,
 			attempts: 200 + 35, backoffs: upTo(append(slices.Repeat([]time.Duration{transient1, transient2}, 17), transient1)...),
 			check: func(t *testing.T, err error, c *Client) {
-				wantRetryError(1, reasonQuotaExhausted, &APIError{Code: "Unavailable"})(t, err, c)
+				wantRetryError(1, query.ReasonQuotaExhausted, &APIError{Code: "Unavailable"})(t, err, c)
 				var qe ratelimit.QuotaExceededError
 				if !errors.As(err, &qe) {
 					t.Errorf("error = %v, want a ratelimit.QuotaExceededError in it", err)
@@ -233,7 +230,7 @@ func TestFaultMatrix(t *testing.T) {
 				if !errors.As(err, &te) || !errors.As(err, &dns) || !dns.IsNotFound {
 					t.Errorf("error = %v, want a TransportError with the DNS failure", err)
 				}
-				if n := c.http.(*nxdomainClient).calls.Load(); n != 1 {
+				if n := c.engine.Settings().HTTPClient.(*nxdomainClient).calls.Load(); n != 1 {
 					t.Errorf("%d attempts for an unknown host, want 1", n)
 				}
 			}},
@@ -261,10 +258,10 @@ func TestFaultMatrix(t *testing.T) {
 				rec := &sleepRecorder{}
 				setSleep(c, rec.sleep)
 				if tc.cancelInBackoff {
-					c.sleep = func(ctx context.Context, d time.Duration) error {
+					setSleep(c, func(ctx context.Context, d time.Duration) error {
 						cancel()
 						return rec.sleep(ctx, d)
-					}
+					})
 				}
 				for _, f := range tc.faults {
 					srv.Inject(f.f, f.n)
@@ -312,88 +309,11 @@ func wantRetryError(attempts int, reason string, target error) func(*testing.T, 
 			t.Errorf("errors.Is(err, %v) = false for %v", target, err)
 		}
 		var me *retry.MaxAttemptsError
-		if (reason == reasonMaxAttempts) != errors.As(err, &me) || (me != nil && me.Attempt != attempts) {
+		if (reason == query.ReasonMaxAttempts) != errors.As(err, &me) || (me != nil && me.Attempt != attempts) {
 			t.Errorf("error = %v: a *retry.MaxAttemptsError must be in it exactly when attempts ran out", err)
 		}
 		if !strings.Contains(err.Error(), fmt.Sprintf("after %d attempt", attempts)) {
 			t.Errorf("error text %q does not give the attempt count", err)
-		}
-	}
-}
-
-// TestRetryAfterClamp checks the x-amz-retry-after header against the
-// SDK's rule: between the backoff and the backoff plus 5 s; anything that
-// is not a number of milliseconds is ignored.
-func TestRetryAfterClamp(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		header string
-		want   time.Duration
-	}{
-		{"", 50 * time.Millisecond},
-		{"bogus", 50 * time.Millisecond},
-		{"-5", 50 * time.Millisecond},
-		{"10", 50 * time.Millisecond},
-		{"1500", 1500 * time.Millisecond},
-		{"60000", 5050 * time.Millisecond},
-		{"99999999999999999999", 50 * time.Millisecond},
-	}
-	for _, tc := range tests {
-		h := http.Header{}
-		if tc.header != "" {
-			h.Set("X-Amz-Retry-After", tc.header)
-		}
-		if got := honourRetryAfter(50*time.Millisecond, h); got != tc.want {
-			t.Errorf("x-amz-retry-after %q: %v, want %v", tc.header, got, tc.want)
-		}
-	}
-}
-
-// TestOurErrorsUnderSDKRetryables classifies this package's error types
-// with the SDK's own default retryables, as a retryer given by the caller
-// would see them.
-func TestOurErrorsUnderSDKRetryables(t *testing.T) {
-	t.Parallel()
-	dial := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
-	tests := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"throttling code", &APIError{Code: "RequestLimitExceeded", StatusCode: 503}, true},
-		{"EC2ThrottledException", &APIError{Code: "EC2ThrottledException", StatusCode: 400}, true},
-		{"transient code", &APIError{Code: "RequestTimeout", StatusCode: 400}, true},
-		{"500", &APIError{Code: "InternalError", StatusCode: 500}, true},
-		{"client error", &APIError{Code: "InvalidParameterValue", StatusCode: 400}, false},
-		{"proxy 502", &ResponseError{StatusCode: 502}, true},
-		{"proxy 429", &ResponseError{StatusCode: 429}, true},
-		{"undecodable 200", &ResponseError{StatusCode: 200}, false},
-		{"refused connection", &TransportError{Err: dial}, true},
-		{"unexpected EOF", &TransportError{Err: io.ErrUnexpectedEOF}, true},
-		{"attempt timeout", &TransportError{Err: context.DeadlineExceeded, attemptTimedOut: true}, true},
-		{"caller's deadline", &TransportError{Err: context.DeadlineExceeded, callerEnded: true}, false},
-		{"cancelled", &TransportError{Err: fmt.Errorf("Post: %w", context.Canceled), callerEnded: true}, false},
-		{"response header timeout", &TransportError{Err: &url.Error{Op: "Post", Err: errors.New("net/http: timeout awaiting response headers")}}, true},
-		{"http.Client timeout", &TransportError{Err: &url.Error{Op: "Post", Err: fmt.Errorf("Client.Timeout exceeded: %w", context.DeadlineExceeded)}}, true},
-		{"unknown host", &TransportError{Err: &net.DNSError{Err: "no such host", IsNotFound: true}}, false},
-		{"bad certificate", &TransportError{Err: x509.UnknownAuthorityError{}}, false},
-		{"nil response", &TransportError{Err: errNoResponse}, false},
-		{"validation", &ValidationError{Field: "AttachmentID"}, false},
-		{"credentials", &CredentialsError{Err: errors.New("x")}, false},
-	}
-	r := retry.NewStandard()
-	for _, tc := range tests {
-		if got := r.IsErrorRetryable(tc.err); got != tc.want {
-			t.Errorf("%s: retryable = %v, want %v", tc.name, got, tc.want)
-		}
-	}
-	// A 429 with a code that is not a throttling code: the SDK's EC2 client
-	// retries it as throttling (its errors are unmodeled), and so do the
-	// retryers this client builds, in both modes.
-	tooMany := &APIError{Code: "SomethingElse", StatusCode: http.StatusTooManyRequests}
-	for _, mode := range retryModes {
-		if !newRetryer(Options{RetryMode: mode}).IsErrorRetryable(tooMany) {
-			t.Errorf("%s: a 429 APIError is not retried", mode)
 		}
 	}
 }
@@ -485,7 +405,7 @@ func TestConcurrentCalls(t *testing.T) {
 		t.Errorf("only %d permitted dry runs of %d", ok.Load(), workers*calls)
 	}
 	srv.Close()
-	c.http.(*http.Client).CloseIdleConnections()
+	c.engine.Settings().HTTPClient.(*http.Client).CloseIdleConnections()
 	deadline := time.Now().Add(2 * time.Second)
 	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -511,7 +431,7 @@ func TestLargeBodyMemory(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, err = c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"})
 	runtime.ReadMemStats(&after)
-	if !errors.Is(err, errBodyTooLarge) {
+	if !errors.Is(err, query.ErrBodyTooLarge) {
 		t.Fatalf("error = %v", err)
 	}
 	// The server writes from a fixed chunk; the client holds the 1 MiB limit

@@ -3,6 +3,8 @@ package enidetach
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os/exec"
@@ -56,7 +58,7 @@ func TestSignatureEqualsSDKSigner(t *testing.T) {
 	}
 	req.Header.Set("Content-Type", got.Header.Get("Content-Type"))
 	creds := aws.Credentials{AccessKeyID: testAccessKey, SecretAccessKey: testSecretKey, SessionToken: testSessionToken}
-	err = v4.NewSigner().SignHTTP(context.Background(), creds, req, payloadHash([]byte(got.Body)), "ec2", "us-east-1", fixedTime)
+	err = v4.NewSigner().SignHTTP(context.Background(), creds, req, sha256Hex(got.Body), "ec2", "us-east-1", fixedTime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,4 +146,10 @@ func TestSignatureVerifiedByBotocore(t *testing.T) {
 	if !strings.Contains(auth, "SignedHeaders="+res.Signed_headers+",") {
 		t.Errorf("botocore signs headers %s; our Authorization is %s", res.Signed_headers, auth)
 	}
+}
+
+// sha256Hex is the payload hash SigV4 signs: the hex SHA-256 of body.
+func sha256Hex(body string) string {
+	sum := sha256.Sum256([]byte(body))
+	return hex.EncodeToString(sum[:])
 }

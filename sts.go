@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // stsAPIVersion is the STS Query API version.
@@ -36,7 +37,7 @@ type stsResult struct {
 // with source's credentials, or AssumeRoleWithWebIdentity (unsigned) with a
 // token read from tokenFile at every retrieval.
 type assumeRoleProvider struct {
-	sts        *Client
+	sts        *query.Engine
 	action     string
 	params     url.Values
 	tokenFile  string // web identity only
@@ -57,7 +58,7 @@ func (p *assumeRoleProvider) Retrieve(ctx context.Context) (aws.Credentials, err
 	}
 	var out stsResult
 	if err := p.sts.Call(ctx, p.action, params, &out); err != nil {
-		return aws.Credentials{}, credentialsError(p.sourceName, err)
+		return aws.Credentials{}, query.CredentialsFailure(p.sourceName, p.sts.OperationError(p.action, err))
 	}
 	c := out.Role
 	if p.action == "AssumeRoleWithWebIdentity" {
@@ -107,13 +108,13 @@ func (d *chainDeps) assumeRole(p profile, source aws.CredentialsProvider) (aws.C
 	return &assumeRoleProvider{sts: sts, action: "AssumeRole", params: params, sourceName: profileSource(p, "role_arn "+p.get("role_arn"))}, nil
 }
 
-// stsClient returns a client for STS that shares opts' HTTP client, retry
-// settings, clock and logger with the EC2 client c, signing with creds
-// (nil: unsigned). Its endpoint is the one configured for sts (see
+// stsEngine returns an engine for STS that shares ec2's HTTP client,
+// clock, logger and the retry settings of opts, signing with creds (nil:
+// unsigned). Its endpoint is the one configured for sts (see
 // configuredEndpoint), else sts.{region}.{dnsSuffix}; its answers may hold
 // credentials, so none of their bodies is ever shown.
-func (c *Client) stsClient(opts Options, env environ, prof profile, creds aws.CredentialsProvider) (*Client, error) {
-	region := firstNonEmpty(c.region, "us-east-1")
+func stsEngine(ec2 query.Settings, opts Options, env environ, prof profile, creds aws.CredentialsProvider) (*query.Engine, error) {
+	region := firstNonEmpty(ec2.Region, "us-east-1")
 	raw, err := configuredEndpoint("sts", env, prof)
 	if err != nil {
 		return nil, err
@@ -127,11 +128,13 @@ func (c *Client) stsClient(opts Options, env environ, prof profile, creds aws.Cr
 	if err != nil {
 		return nil, err
 	}
-	opts.HTTPClient = c.http
-	s := newBaseClient("STS", stsAPIVersion, endpoint, region, opts, c.transport)
-	s.retryer = newRetryer(opts)
-	s.withholdBodies = true
-	s.setCredentials(creds)
-	s.credsSource = "assume role source"
-	return s, nil
+	s := ec2
+	s.Service, s.Version, s.Endpoint, s.Region = "STS", stsAPIVersion, endpoint, region
+	s.Retryer = query.NewRetryer(retrySettings(opts))
+	s.Pace, s.BeyondRetryer, s.WithholdBodies = false, false, true
+	s.Credentials, s.CredentialsSource = creds, "assume role source"
+	if opts.OnEvent != nil {
+		s.OnAttempt = func(a query.Attempt) { opts.OnEvent(attemptEvent(a)) }
+	}
+	return query.New(s), nil
 }

@@ -3,13 +3,17 @@ package enidetach
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/query"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -47,7 +51,7 @@ func newFakeClockClient(t *testing.T, detaching time.Duration, realTime bool) (*
 		return newClockedClient(t, []ec2test.Option{ec2test.WithDetachingDuration(detaching)})
 	}
 	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithDetachingDuration(detaching)})
-	setSleep(c, sleepContext) // newTestClient skips backoffs
+	setSleep(c, query.SleepContext) // newTestClient skips backoffs
 	return c, srv, nil
 }
 
@@ -390,11 +394,13 @@ func TestWaitNarrowsToTheInterface(t *testing.T) {
 				polls = append(polls, r.Params.Encode())
 			}
 		}
-		// The first poll comes after a first delay (1.7 s to 2.1 s), the
-		// rest as far apart: detaching until 5 s.
-		want := []string{"by attachment, paginated", "by interface, paginated", "by interface, paginated"}
-		if given {
-			want[0] = "by interface, paginated"
+		// Given the interface, the first poll comes after a first delay
+		// (1.7 s to 2.1 s), the rest as far apart: detaching until 5 s.
+		// Not given, the first poll looks at once, while the attachment is
+		// there to name its interface.
+		want := []string{"by interface, paginated", "by interface, paginated", "by interface, paginated"}
+		if !given {
+			want = append([]string{"by attachment, paginated"}, want...)
 		}
 		if diff := cmp.Diff(want, polls); diff != "" {
 			t.Errorf("given %t: polls (-want +got):\n%s", given, diff)
@@ -471,5 +477,149 @@ func TestWaitMaxDelayAlone(t *testing.T) {
 	o := waitOptions([]func(*WaitOptions){func(o *WaitOptions) { o.MaxDelay = time.Second }})
 	if err := validateWait(secondary, o); err != nil || o.MinDelay != time.Second || o.MaxDelay != time.Second {
 		t.Errorf("MaxDelay 1s alone: %v, MinDelay %v, MaxDelay %v", err, o.MinDelay, o.MaxDelay)
+	}
+}
+
+// newScriptedWaitClient is newScriptedClient on a fake clock: its waits
+// poll, back off and time out in no real time.
+func newScriptedWaitClient(t *testing.T, answers ...string) (*Client, func() []url.Values) {
+	t.Helper()
+	c, got := newScriptedClient(t, answers...)
+	fc := &fakeClock{now: time.Now()}
+	setClock(c, fc.Now)
+	setSleep(c, fc.Sleep)
+	return c, got
+}
+
+// TestWaitAnswerShowingNothingIsNotDetached: a wait by interface whose
+// answers show nothing, asked by ID too, is not detached: it polls until
+// MaxWait and says what was contradictory. Only the interface shown
+// without the attachment, or not found once seen, is evidence.
+func TestWaitAnswerShowingNothingIsNotDetached(t *testing.T) {
+	t.Parallel()
+	empty := describePageXML("")
+	detaching := describePageXML("", describeItemXML("eni-1", "eni-attach-1", "i-1", 1))
+	available := describePageXML("", describeItemXML("eni-1", "", "", 0))
+	notFound := `<Response><Errors><Error><Code>InvalidNetworkInterfaceID.NotFound</Code><Message>The networkInterface ID 'eni-1' does not exist</Message></Error></Errors><RequestID>r2</RequestID></Response>`
+	byInterface := func(o *WaitOptions) { o.NetworkInterfaceID, o.MaxWait = "eni-1", time.Minute }
+	for _, detachFirst := range []bool{false, true} {
+		answers := []string{empty}
+		if detachFirst {
+			answers = []string{`<DetachNetworkInterfaceResponse><requestId>d1</requestId><return>true</return></DetachNetworkInterfaceResponse>`, empty}
+		}
+		c, got := newScriptedWaitClient(t, answers...)
+		var res *WaitResult
+		var err error
+		if detachFirst {
+			res, err = c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"}, byInterface)
+		} else {
+			res, err = c.WaitUntilDetached(context.Background(), "eni-attach-1", byInterface)
+		}
+		var te *WaitTimeoutError
+		if !errors.As(err, &te) || res == nil || res.Detached || !strings.Contains(te.Contradiction, "eni-1") || !strings.Contains(err.Error(), te.Contradiction) {
+			t.Fatalf("detach first %t: got (%+v, %v), want a *WaitTimeoutError saying what was contradictory", detachFirst, res, err)
+		}
+		if byID := got()[len(got())-1].Get("NetworkInterfaceId.1"); byID != "eni-1" || res.Polls < 10 {
+			t.Errorf("detach first %t: %d polls, the last asking %q by ID: want the wait to poll on, asking by ID", detachFirst, res.Polls, byID)
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		answers []string
+		status  string
+	}{
+		{"seen, then omitted, then shown without the attachment by ID", []string{detaching, empty, available}, "in-use"},
+		{"seen, then omitted, then not found by ID", []string{detaching, empty, notFound}, ""},
+	} {
+		c, got := newScriptedWaitClient(t, tc.answers...)
+		res, err := c.WaitUntilDetached(context.Background(), "eni-attach-1", func(o *WaitOptions) { o.MaxWait = time.Minute })
+		if err != nil || !res.Detached || res.State.Status != tc.status || res.State.NetworkInterfaceID != "eni-1" {
+			t.Errorf("%s: got (%+v, %v), want detached, status %q", tc.name, res, err, tc.status)
+		}
+		if q := got(); len(q) != 3 || q[2].Get("NetworkInterfaceId.1") != "eni-1" {
+			t.Errorf("%s: requests %v, want the omitted interface asked for by ID", tc.name, q)
+		}
+	}
+}
+
+// TestEveryPollIsReportedOnce: every poll of every wait, shared or not,
+// throttled or not, reaches Options.OnEvent exactly once as an EventPoll,
+// numbered from 1 within its wait. On real time: it is about waits sharing
+// describes, which they do when their goroutines meet.
+func TestEveryPollIsReportedOnce(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var events []Event
+	const n = 20
+	var seed ec2test.Seed
+	for i := range n {
+		seed.Attachments = append(seed.Attachments, ec2test.Attachment{
+			AttachmentID: fmt.Sprintf("eni-attach-%017x", i+1), NetworkInterfaceID: fmt.Sprintf("eni-%017x", i+1),
+			InstanceID: fmt.Sprintf("i-%017x", i+1), DeviceIndex: 1,
+		})
+	}
+	c, srv := newTestClient(t, []ec2test.Option{ec2test.WithSeed(seed), ec2test.WithDetachingDuration(300 * time.Millisecond)}, func(o *Options) {
+		o.MaxAttempts = 1
+		o.OnEvent = func(e Event) {
+			if e.Kind == EventPoll {
+				mu.Lock()
+				events = append(events, e)
+				mu.Unlock()
+			}
+		}
+	})
+	setSleep(c, query.SleepContext)
+	for _, a := range seed.Attachments {
+		if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: a.AttachmentID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.ResetRequests()
+	srv.Inject(ec2test.APIError(503, "RequestLimitExceeded"), 1)
+	polls := make([]int, n)
+	var wg sync.WaitGroup
+	for i, a := range seed.Attachments {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := c.WaitUntilDetached(context.Background(), a.AttachmentID, fastPolls, func(o *WaitOptions) {
+				o.OnPoll = func(WaitResult) { polls[i]++ }
+				if i%2 == 0 {
+					o.NetworkInterfaceID = a.NetworkInterfaceID
+				}
+			})
+			if err != nil || !res.Detached {
+				t.Errorf("wait %d: got (%+v, %v)", i, res, err)
+			}
+		}()
+	}
+	wg.Wait()
+	var want, got []int
+	for _, p := range polls {
+		for k := 1; k <= p; k++ {
+			want = append(want, k)
+		}
+	}
+	outcomes := map[Outcome]int{}
+	for _, e := range events {
+		got = append(got, e.Attempt)
+		outcomes[e.Outcome]++
+		if e.Action != "DescribeNetworkInterfaces" || e.Retry || e.StatusCode != 0 {
+			t.Errorf("event %+v, want a poll of DescribeNetworkInterfaces", e)
+		}
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("poll numbers reported (-one per poll +reported):\n%s", diff)
+	}
+	describes := 0
+	for _, r := range srv.Requests() {
+		if r.Action == "DescribeNetworkInterfaces" {
+			describes++
+		}
+	}
+	if outcomes[OutcomeDone] != n || outcomes[OutcomeThrottled] == 0 || outcomes[OutcomeError] != 0 || describes >= len(events) {
+		t.Errorf("outcomes %v of %d polls in %d describes: want %d done, a throttled one, none shared by nobody", outcomes, len(events), describes, n)
 	}
 }

@@ -138,28 +138,58 @@ func TestWaitTimeoutSaysPollsFailed(t *testing.T) {
 	}
 }
 
-// TestDetachAndWaitFirstPollAfterAFloor: after an accepted detach the first
-// poll waits a first delay (it would only see "detaching"); WaitUntilDetached
-// alone looks at once.
-func TestDetachAndWaitFirstPollAfterAFloor(t *testing.T) {
+// TestWaitFirstPollAfterTheCallCouldEnd: after an accepted detach (or one
+// the caller sent, WaitOptions.SentAt) the first poll of a wait that knows
+// its interface waits a first delay, counted from the detach: at once it
+// would only see "detaching". WaitUntilDetached alone looks at once.
+func TestWaitFirstPollAfterTheCallCouldEnd(t *testing.T) {
 	t.Parallel()
-	c, srv, fc := newFakeClockClient(t, 5*time.Second, false)
-	start := fc.Now()
-	if _, err := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}); err != nil {
-		t.Fatal(err)
-	}
-	var first time.Duration = -1
-	for _, r := range srv.Requests() {
-		if r.Action == "DescribeNetworkInterfaces" {
-			first = r.Time.Sub(start)
-			break
+	lo, hi := pollWindow(0, defaultWaitMinDelay, defaultWaitMaxDelay, 0)
+	for _, sentAt := range []bool{false, true} {
+		c, srv, fc := newFakeClockClient(t, 5*time.Second, false)
+		start := fc.Now()
+		var err error
+		if sentAt {
+			if _, err = c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary}); err == nil {
+				fc.Sleep(context.Background(), 500*time.Millisecond) // the caller's own work
+				_, err = c.WaitUntilDetached(context.Background(), secondary, func(o *WaitOptions) {
+					o.NetworkInterfaceID, o.SentAt = secondaryInterface, start
+				})
+			}
+		} else {
+			_, err = c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary},
+				func(o *WaitOptions) { o.NetworkInterfaceID = secondaryInterface })
 		}
-	}
-	if lo, hi := pollWindow(0, defaultWaitMinDelay, defaultWaitMaxDelay, 0); first < lo || first > hi {
-		t.Errorf("first poll %v after the detach, want within [%v, %v]", first, lo, hi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var first time.Duration = -1
+		for _, r := range srv.Requests() {
+			if r.Action == "DescribeNetworkInterfaces" {
+				first = r.Time.Sub(start)
+				break
+			}
+		}
+		if first < lo || first > hi {
+			t.Errorf("SentAt %t: first poll %v after the detach, want within [%v, %v]", sentAt, first, lo, hi)
+		}
 	}
 	times, _, err := pollTimes(t, time.Second, nil)
 	if err != nil || len(times) == 0 || times[0] != 0 {
 		t.Errorf("WaitUntilDetached: poll times %v (%v), want the first at once", times, err)
+	}
+}
+
+// TestDetachAndWaitByAttachmentReportsTheInterface: waiting by attachment
+// ID alone, State holds the interface's final status: the first poll,
+// at once, names the interface while the attachment is there.
+func TestDetachAndWaitByAttachmentReportsTheInterface(t *testing.T) {
+	t.Parallel()
+	for _, detaching := range []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 5 * time.Second} {
+		c, _ := newWaitClient(t, detaching, false)
+		res, err := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
+		if err != nil || !res.Detached || res.State.NetworkInterfaceID != secondaryInterface || res.State.Status != "available" {
+			t.Errorf("detaching %v: got (%+v, %v), want the interface's final state", detaching, res, err)
+		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/smithy-go"
+	"github.com/ec2lite/enidetach/internal/query"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -198,7 +198,7 @@ func TestParseReturnAgreesWithStrconv(t *testing.T) {
 }
 
 // TestFastPathAllocations keeps the fast paths allocation-free apart from
-// the strings they return: the request ID, and the error's three strings.
+// the strings they return: the request ID.
 // Not parallel: AllocsPerRun counts the whole process.
 func TestFastPathAllocations(t *testing.T) {
 	body := readTestdata(t, "success_return_1.xml")
@@ -210,28 +210,11 @@ func TestFastPathAllocations(t *testing.T) {
 	}); allocs > 1 {
 		t.Errorf("fastDetachResult allocates %.0f times, want 1 (the request ID)", allocs)
 	}
-	body = readTestdata(t, "error_ec2.xml")
-	if allocs := testing.AllocsPerRun(100, func() {
-		if _, _, _, ok := fastErrorDocument(body); !ok {
-			t.Fatal("fast path declined")
-		}
-	}); allocs > 3 {
-		t.Errorf("fastErrorDocument allocates %.0f times, want 3 (its strings)", allocs)
-	}
-}
-
-func TestAPIErrorFault(t *testing.T) {
-	t.Parallel()
-	for status, want := range map[int]smithy.ErrorFault{400: smithy.FaultClient, 412: smithy.FaultClient, 499: smithy.FaultClient, 500: smithy.FaultServer, 503: smithy.FaultServer, 0: smithy.FaultUnknown} {
-		if got := (&APIError{Code: "X", StatusCode: status}).ErrorFault(); got != want {
-			t.Errorf("status %d: fault %v, want %v", status, got, want)
-		}
-	}
 }
 
 func TestAPIErrorIs(t *testing.T) {
 	t.Parallel()
-	err := error(&RetryError{Attempts: 3, Reason: reasonMaxAttempts, Err: &APIError{Code: "RequestLimitExceeded", StatusCode: 503}})
+	err := error(&RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: &APIError{Code: "RequestLimitExceeded", StatusCode: 503}})
 	if !errors.Is(err, ErrRequestLimitExceeded) {
 		t.Error("a wrapped throttling error does not match ErrRequestLimitExceeded")
 	}
@@ -252,16 +235,6 @@ func TestFastPathTakesCommonShapes(t *testing.T) {
 		var r detachResult
 		if !fastDetachResult(readTestdata(t, name), &r) {
 			t.Errorf("%s: fast path declined", name)
-		}
-	}
-	for _, body := range [][]byte{
-		readTestdata(t, "error_ec2.xml"),
-		readTestdata(t, "error_request_id_lower.xml"),
-		readTestdata(t, "error_awsquery.xml"),
-		[]byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>InvalidAttachmentID.NotFound</Code><Message>The attachment ID &apos;eni-attach-1&apos; does not exist</Message></Error></Errors><RequestID>x</RequestID></Response>"),
-	} {
-		if code, _, _, ok := fastErrorDocument(body); !ok || code == "" {
-			t.Errorf("fast path declined %q", body)
 		}
 	}
 	// Unusual shapes are left to encoding/xml.
@@ -287,7 +260,7 @@ func BenchmarkDecodeResult(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				var r detachResult
-				if err := decodeResult(body, "DetachNetworkInterface", &r); err != nil {
+				if err := decodeWith(&r, body, "DetachNetworkInterface"); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -295,17 +268,11 @@ func BenchmarkDecodeResult(b *testing.B) {
 	}
 }
 
-func BenchmarkDecodeError(b *testing.B) {
-	h := http.Header{"X-Amzn-Requestid": {"hdr"}}
-	for _, name := range []string{"error_ec2.xml", "error_awsquery.xml", "error_proxy.html"} {
-		body := readTestdata(b, name)
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := decodeError(400, h, body, nil); err == nil {
-					b.Fatal("no error")
-				}
-			}
-		})
+// decodeWith decodes body into r as the engine decodes an operation's
+// result: its fast path first, else encoding/xml.
+func decodeWith(r query.Result, body []byte, action string) error {
+	if r.DecodeFast(body) {
+		return nil
 	}
+	return r.DecodeXML(body, action)
 }

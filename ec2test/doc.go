@@ -149,6 +149,18 @@
 // endpoint, every key with what it may do, the instances and interfaces on
 // one JSON line.
 //
+// # Instance metadata
+//
+// StartIMDS starts an instance metadata service (IMDSv2) for one instance
+// of the server, on its own port: what an agent on that instance reads to
+// learn its ID, zone and Region ("move it to me"). It hands out tokens
+// (PUT /latest/api/token) and requires one for instance-id,
+// placement/availability-zone, placement/region and the instance identity
+// document, as an instance with HttpTokens=required does (see IMDS). Point
+// a client at it with AWS_EC2_METADATA_SERVICE_ENDPOINT=URL;
+// examples/local -serve starts one per instance and prints it as the
+// instance's imdsEndpoint.
+//
 // # Use
 //
 //	srv := ec2test.NewServer()

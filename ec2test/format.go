@@ -57,3 +57,14 @@ func formatSafe(f fmt.State, verb rune, goString, str string) {
 	}
 	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), str)
 }
+
+// Format prints the service's URL and instance, never a token, in every
+// verb.
+func (m *IMDS) Format(f fmt.State, verb rune) {
+	if m == nil {
+		formatSafe(f, verb, "(*ec2test.IMDS)(nil)", "<nil>")
+		return
+	}
+	str := fmt.Sprintf("{URL:%s InstanceID:%s}", m.URL, m.InstanceID)
+	formatSafe(f, verb, "&ec2test.IMDS"+str, "&"+str)
+}

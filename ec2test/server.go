@@ -157,6 +157,7 @@ type Server struct {
 	requests   []Request
 	recording  int // counts resets of requests, so that an answer recorded late goes to its own record
 	faults     []pendingFault
+	imds       []*IMDS // started by StartIMDS, closed with the server
 }
 
 // NewServer starts a server on 127.0.0.1, seeded with DefaultSeed unless
@@ -227,8 +228,18 @@ func (s *Server) Reset() {
 	s.applySeed(*s.seed, s.clock())
 }
 
-// Close shuts the server down, waiting for requests in flight.
-func (s *Server) Close() { s.ts.Close() }
+// Close shuts the server down, and the instance metadata services it
+// started, waiting for requests in flight.
+func (s *Server) Close() {
+	s.mu.Lock()
+	started := s.imds
+	s.imds = nil
+	s.mu.Unlock()
+	for _, m := range started {
+		m.Close()
+	}
+	s.ts.Close()
+}
 
 // CloseClientConnections closes every open client connection, as a
 // restarted endpoint or a NAT timeout would.

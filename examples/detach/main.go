@@ -247,7 +247,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	case f.version:
-		fmt.Fprintf(stdout, "detach (enidetach %s, %s)\n", enidetach.Version, runtime.Version())
+		fmt.Fprintf(stdout, "enidetach %s (%s)\n", enidetach.Version, runtime.Version())
 		return exitOK
 	}
 	res, err := work(ctx, f, stderr)

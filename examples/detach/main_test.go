@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ec2lite/enidetach"
 	"github.com/ec2lite/enidetach/ec2test"
 	"github.com/ec2lite/enidetach/internal/testenv"
 )
@@ -205,7 +206,7 @@ func TestUsage(t *testing.T) {
 		}
 	}
 	status, stdout, _ := runCmd("-version")
-	if status != 0 || !strings.HasPrefix(stdout, "detach (enidetach ") {
+	if want := "enidetach " + enidetach.Version + " ("; status != 0 || !strings.HasPrefix(stdout, want) {
 		t.Errorf("-version: exit %d, %q", status, stdout)
 	}
 }

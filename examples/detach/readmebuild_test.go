@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ec2lite/enidetach"
 )
 
 // TestREADMEBuildsTheRecipesCommand: the README's script recipe calls
@@ -45,7 +47,7 @@ func TestREADMEBuildsTheRecipesCommand(t *testing.T) {
 		t.Fatalf("%s: %v\n%s", build, err, out)
 	}
 	out, err := exec.Command(filepath.Join(home, "bin", "detach"), "-version").Output()
-	if err != nil || !strings.HasPrefix(string(out), "detach (enidetach ") {
+	if err != nil || !strings.HasPrefix(string(out), "enidetach "+enidetach.Version+" (") {
 		t.Errorf("the built command: %q, %v", out, err)
 	}
 }

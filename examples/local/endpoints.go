@@ -59,3 +59,15 @@ func serveEndpoints(listenURL string, addrs []net.Addr) (endpoints []string, not
 	return []string{loopback}, "no address of this host other than loopback was found: other hosts use " +
 		u.Scheme + "://<this host's address>:" + u.Port()
 }
+
+// sameHost returns listenURL with the host of endpoint and its own port:
+// where other hosts reach a second listener of the server's host.
+func sameHost(listenURL, endpoint string) string {
+	l, err1 := url.Parse(listenURL)
+	e, err2 := url.Parse(endpoint)
+	if err1 != nil || err2 != nil {
+		return listenURL
+	}
+	l.Host = net.JoinHostPort(e.Hostname(), l.Port())
+	return l.String()
+}

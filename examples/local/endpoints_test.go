@@ -45,3 +45,15 @@ func TestServeEndpoints(t *testing.T) {
 		}
 	}
 }
+
+func TestSameHostKeepsTheListenersPort(t *testing.T) {
+	for _, c := range [][3]string{
+		{"http://[::]:41000", "http://192.0.2.7:8599", "http://192.0.2.7:41000"},
+		{"http://127.0.0.1:41000", "http://127.0.0.1:8599", "http://127.0.0.1:41000"},
+		{"http://0.0.0.0:41000", "http://[2001:db8::7]:8599", "http://[2001:db8::7]:41000"},
+	} {
+		if got := sameHost(c[0], c[1]); got != c[2] {
+			t.Errorf("sameHost(%s, %s) = %s, want %s", c[0], c[1], got, c[2])
+		}
+	}
+}

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/ec2lite/enidetach"
 	"github.com/ec2lite/enidetach/ec2test"
 	"github.com/ec2lite/enidetach/internal/testenv"
@@ -179,6 +181,27 @@ func TestHelp(t *testing.T) {
 		stderr.Reset()
 		if status := run(context.Background(), args, &stdout, &stderr); status != 2 || stdout.String() != "" || !strings.Contains(stderr.String(), "usage: local") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, status, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// TestServeStartsAnIMDSPerInstance: -serve prints each instance's metadata
+// endpoint, and the SDK's IMDSv2 client reading it learns that instance.
+func TestServeStartsAnIMDSPerInstance(t *testing.T) {
+	testenv.Clear(t)
+	got, _, stop := startServe(t, "-serve", "127.0.0.1:0")
+	defer stop()
+	seen := map[string]bool{}
+	for _, in := range got.Instances {
+		if !strings.HasPrefix(in.IMDSEndpoint, "http://127.0.0.1:") || in.IMDSEndpoint == got.Endpoint || seen[in.IMDSEndpoint] {
+			t.Errorf("%s: imdsEndpoint %q", in.InstanceID, in.IMDSEndpoint)
+			continue
+		}
+		seen[in.IMDSEndpoint] = true
+		c := imds.New(imds.Options{Endpoint: in.IMDSEndpoint, EnableFallback: aws.FalseTernary})
+		doc, err := c.GetInstanceIdentityDocument(context.Background(), &imds.GetInstanceIdentityDocumentInput{})
+		if err != nil || doc.InstanceID != in.InstanceID || doc.AvailabilityZone != in.AvailabilityZone || doc.Region != got.Region {
+			t.Errorf("%s: identity document %+v, %v", in.InstanceID, doc, err)
 		}
 	}
 }

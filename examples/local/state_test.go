@@ -27,7 +27,7 @@ func TestServeAndStateAgree(t *testing.T) {
 		}
 		return m
 	}
-	serve := decode(describeServer(srv, []string{srv.URL}))
+	serve := decode(describeServer(srv, []string{srv.URL}, nil))
 	resp, err := http.Get(srv.URL + ec2test.ControlPrefix + "state")
 	if err != nil {
 		t.Fatal(err)

@@ -14,8 +14,10 @@ const help = `
 Without flags, runs the demo: the ec2test fake EC2 endpoint in-process and a
 failover walked through with the real client. With -serve, keeps the fake
 running on ADDRESS for other clients (the AWS CLI, botocore, the SDKs, a test
-container) and prints one JSON line: its endpoints, region, keys, instances,
-interfaces and the reset request. It runs until SIGINT or SIGTERM.
+container) and prints one JSON line: its endpoints, region, keys, instances
+(each with the endpoint of its own instance metadata service, IMDSv2, for
+AWS_EC2_METADATA_SERVICE_ENDPOINT), interfaces and the reset request. It runs
+until SIGINT or SIGTERM.
 
 Exit status:
   0  the demo went as told, or -serve was stopped by SIGINT or SIGTERM

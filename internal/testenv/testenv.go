@@ -97,3 +97,35 @@ func missing(t testing.TB, why string) {
 	}
 	t.Skip("skipping: " + why)
 }
+
+// RequireCommand returns the path of the program name, looked up on PATH
+// and then in Debian's sbin directories (root's PATH has them, a user's may
+// not), or skips (or fails) the test saying which Debian package brings it.
+func RequireCommand(t testing.TB, name, debianPackage string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/bin"} {
+		if p := dir + "/" + name; isExecutable(p) {
+			return p
+		}
+	}
+	missing(t, name+" is not installed (apt-get install "+debianPackage+")")
+	return ""
+}
+
+// RequireFile returns path, or skips (or fails) the test saying which
+// Debian package brings it.
+func RequireFile(t testing.TB, path, debianPackage string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		missing(t, path+" is not installed (apt-get install "+debianPackage+")")
+	}
+	return path
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}

@@ -1,0 +1,106 @@
+package agents
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/testenv"
+)
+
+// fakeAgentEnv is Pacemaker's environment for the agent on instance id of
+// the fake, with interface eni.
+func fakeAgentEnv(t *testing.T, f *fakeEC2, id, eni string) []string {
+	return append(f.env(t, id), "OCF_ROOT="+ocfRoot, "OCF_RESOURCE_INSTANCE=failover-eni", "HA_LOGFACILITY=none",
+		"OCF_RESKEY_interface_id="+eni)
+}
+
+// TestAgentPassesOCFTester: resource-agents' ocf-tester runs every action
+// of the agent on instance B of the fake, with the spare interface:
+// meta-data against ra-api-1.dtd, validate-all, probes, start and stop
+// twice each, monitor after each. The interface ends available.
+func TestAgentPassesOCFTester(t *testing.T) {
+	requireOCF(t)
+	tester := testenv.RequireCommand(t, "ocf-tester", "resource-agents")
+	testenv.RequireCommand(t, "xmllint", "libxml2-utils")
+	t.Parallel()
+	f := startFake(t)
+	// ocf-tester runs meta-data as nobody when root: the agent must be
+	// reachable by anyone, which a test's own temporary directory is not.
+	dir, err := os.MkdirTemp("", "enidetach-agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	b, err := os.ReadFile(filepath.Join(root, agentPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := filepath.Join(dir, "aws-eni")
+	if err := os.WriteFile(agent, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, out := run(t, f.env(t, ec2test.InstanceB), tester, "-n", "failover-eni", "-o", "interface_id="+ec2test.SpareInterface, agent)
+	if got != 0 || !strings.Contains(out, "passed all tests") {
+		t.Errorf("ocf-tester: exit %d\n%s", got, out)
+	}
+	f.wantAvailable(t, "ocf-tester", ec2test.SpareInterface)
+}
+
+// TestAgentFollowsTheInterface: on instance B, with the failover interface
+// attached to A at device index 1: monitor says not running; stop leaves it
+// on A and succeeds; start moves it to B; monitor says running; stop
+// detaches it; monitor says not running; stop again succeeds. The fake's
+// state is checked after each.
+func TestAgentFollowsTheInterface(t *testing.T) {
+	requireOCF(t)
+	t.Parallel()
+	f := startFake(t)
+	env := fakeAgentEnv(t, f, ec2test.InstanceB, ec2test.FailoverInterface)
+	eni := ec2test.FailoverInterface
+	step := func(action string, want int) {
+		t.Helper()
+		if got, out := run(t, env, agentPath, action); got != want {
+			t.Fatalf("%s: exit %d, want %d\n%s", action, got, want, out)
+		}
+	}
+	step("monitor", ocfNotRunning)
+	f.wantAttached(t, "monitor", eni, ec2test.InstanceA, 1)
+	step("stop", ocfSuccess)
+	f.wantAttached(t, "a stop on B", eni, ec2test.InstanceA, 1)
+	step("start", ocfSuccess)
+	f.wantAttached(t, "start", eni, ec2test.InstanceB, 1)
+	step("monitor", ocfSuccess)
+	f.wantAttached(t, "monitor", eni, ec2test.InstanceB, 1)
+	step("stop", ocfSuccess)
+	f.wantAvailable(t, "stop", eni)
+	step("monitor", ocfNotRunning)
+	f.wantAvailable(t, "monitor", eni)
+	step("stop", ocfSuccess)
+	f.wantAvailable(t, "a second stop", eni)
+}
+
+// TestAgentNeverSaysNotRunningOnAnError: when EC2 cannot be asked (nothing
+// listens at the endpoint), monitor answers an error, not "not running":
+// Pacemaker would start the resource elsewhere while it may be here.
+func TestAgentNeverSaysNotRunningOnAnError(t *testing.T) {
+	requireOCF(t)
+	t.Parallel()
+	f := startFake(t)
+	env := fakeAgentEnv(t, f, ec2test.InstanceA, ec2test.FailoverInterface)
+	env = append(env, "AWS_ENDPOINT_URL_EC2=http://127.0.0.1:1", "AWS_MAX_ATTEMPTS=1")
+	got, out := run(t, env, agentPath, "monitor")
+	if got == ocfNotRunning || got == ocfSuccess {
+		t.Errorf("monitor with EC2 unreachable: exit %d, want an error\n%s", got, out)
+	}
+	got, out = run(t, env, agentPath, "stop")
+	if got == ocfSuccess {
+		t.Errorf("stop with EC2 unreachable: exit %d, want an error\n%s", got, out)
+	}
+	f.wantAttached(t, "monitor and stop with EC2 unreachable", ec2test.FailoverInterface, ec2test.InstanceA, 1)
+}
