@@ -71,8 +71,9 @@ func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceIn
 	switch {
 	case err == nil:
 		// The first poll waits a first delay: at once it would only see
-		// "detaching".
-		res.Detach, g.sent = out, start
+		// "detaching". Counted from the answer, not from the call's start:
+		// a detach throttled for 20 s was accepted only now.
+		res.Detach, g.sent = out, c.now()
 	case opts.Idempotent && errors.Is(err, ErrAttachmentNotFound):
 		res.AlreadyDetached, res.DetachError, g.alreadyGone = true, err, true
 	case opts.Idempotent && errors.Is(err, ErrIncorrectState):

@@ -76,6 +76,6 @@ func (c *Client) AttachAndWait(ctx context.Context, in *AttachNetworkInterfaceIn
 	if err != nil {
 		return nil, err
 	}
-	g := waitGoal{attachmentID: out.AttachmentID, attach: true, sent: start}
+	g := waitGoal{attachmentID: out.AttachmentID, attach: true, sent: c.now()} // from the answer: a throttled attach was accepted only now
 	return c.wait(ctx, g, opts, &WaitResult{Attach: out}, start)
 }

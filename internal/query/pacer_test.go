@@ -26,8 +26,7 @@ import (
 // without throttles or waiting calls.
 func TestPacerLearnsTheRate(t *testing.T) {
 	t.Parallel()
-	pacerTestTime := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	t0 := pacerTestTime
+	t0 := fixedTime
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	p := &pacer{rate: pacerStartRate}
 	if d, paced := p.reserve(t0, 0); d != 0 || paced {
