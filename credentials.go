@@ -283,7 +283,11 @@ func (d *chainDeps) instanceRole(name, tried string) aws.CredentialsProvider {
 }
 
 // newIMDSClient returns an IMDSv2 client configured from the environment.
-func newIMDSClient(env environ) *imds.Client {
+func newIMDSClient(env environ) *imds.Client { return imds.New(imdsOptions(env)) }
+
+// imdsOptions returns the IMDS client options the environment sets:
+// AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE) and AWS_EC2_METADATA_DISABLED.
+func imdsOptions(env environ) imds.Options {
 	var o imds.Options
 	o.Endpoint = env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
 	if strings.EqualFold(env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"), "IPv6") {
@@ -292,23 +296,7 @@ func newIMDSClient(env environ) *imds.Client {
 	if strings.EqualFold(env.get("AWS_EC2_METADATA_DISABLED"), "true") {
 		o.ClientEnableState = imds.ClientDisabled
 	}
-	return imds.New(o)
-}
-
-// RegionFromInstanceMetadata asks the instance metadata service (IMDSv2)
-// for the region of the instance this runs on, for agents that would
-// otherwise need it configured. It honours AWS_EC2_METADATA_DISABLED and
-// AWS_EC2_METADATA_SERVICE_ENDPOINT and is bounded by ctx; set a short
-// deadline off EC2, where nothing answers.
-func RegionFromInstanceMetadata(ctx context.Context) (string, error) {
-	if ctx == nil {
-		return "", &ValidationError{Field: "ctx", Reason: "is nil"}
-	}
-	out, err := newIMDSClient(osEnv{}).GetRegion(ctx, &imds.GetRegionInput{})
-	if err != nil {
-		return "", fmt.Errorf("enidetach: region from instance metadata: %w", err)
-	}
-	return out.Region, nil
+	return o
 }
 
 // namedProvider wraps a provider so its failures are *CredentialsError

@@ -1,18 +1,43 @@
-// Package enidetach calls the Amazon EC2 action DetachNetworkInterface over
-// the EC2 Query protocol without the full AWS SDK: requests are signed by the
-// SDK's own SigV4 signer, credentials come from any aws.CredentialsProvider,
-// and answers decode into typed results and typed errors.
+// Package enidetach detaches, attaches and moves Amazon EC2 network
+// interfaces, waits until EC2 shows each change done, and sends any other
+// EC2 Query action, without the full AWS SDK: requests are signed by the
+// SDK's own SigV4 signer, credentials and settings come from where the AWS
+// CLI finds them (or any aws.CredentialsProvider), and answers decode into
+// typed results and typed errors.
+//
+// # What it does
+//
+//   - MoveNetworkInterface: the failover. Detach from the source, wait until
+//     available, attach at the target, wait until attached; refused before
+//     anything is detached when it can be known to fail, and safe to run
+//     again from wherever a crash left the interface.
+//   - DetachNetworkInterface and AttachNetworkInterface: one call each; a
+//     lost answer to an attach is resolved by looking.
+//   - DetachAndWait, WaitUntilDetached and WaitUntilAttached: poll
+//     DescribeNetworkInterfaces on a schedule that notices a change within
+//     about two seconds; the waits of one Client share their polls.
+//   - LookupAttachment: the attachment of an interface, or at an instance's
+//     device index.
+//   - Call: any other EC2 action, with the same signing, retries and errors.
+//
+// The guides are in the repository's docs/ directory: failover.md,
+// fleets.md, errors.md, configuration.md, iam.md, other-actions.md,
+// metrics.md and ec2test.md (the fake EC2 endpoint of package ec2test).
 //
 // # Calling
 //
 //	client, err := enidetach.New(enidetach.Options{Region: "eu-west-1"})
 //	if err != nil { ... }
-//	out, err := client.DetachNetworkInterface(ctx, &enidetach.DetachNetworkInterfaceInput{
-//		AttachmentID: "eni-attach-0123456789abcdef0",
+//	out, err := client.MoveNetworkInterface(ctx, &enidetach.MoveNetworkInterfaceInput{
+//		NetworkInterfaceID: "eni-0123456789abcdef0",
+//		FromInstanceID:     "i-0123456789abcdef0",
+//		FromDeviceIndex:    1,
+//		ToInstanceID:       "i-0123456789abcdef1",
+//		ToDeviceIndex:      1,
 //	})
 //
-// A Client is safe for concurrent use; share one. Client.Call sends any other
-// EC2 Query action with the same signing, retries and errors.
+// A Client is safe for concurrent use; share one: its connections, retry
+// quota, pacing and polls are per client.
 //
 // # Errors
 //
@@ -108,6 +133,11 @@
 //
 // Region: Options.Region, AWS_REGION, AWS_DEFAULT_REGION, the profile's
 // region (RegionFromInstanceMetadata asks IMDS on an instance).
+//
+// This instance: ThisInstance reads its ID, zone and Region from the
+// instance metadata service (IMDSv2), for "move it to me"; off EC2 it
+// fails with an *InstanceMetadataError within the context's deadline, or
+// DefaultInstanceMetadataTimeout without one.
 //
 // Credentials, when Options.Credentials is nil, in the SDK's order:
 // Options.Profile when set; AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY

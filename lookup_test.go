@@ -3,6 +3,7 @@ package enidetach
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -120,31 +121,6 @@ func TestLookupAttachmentValidation(t *testing.T) {
 	}
 }
 
-// TestLookupAttachmentFollowsPages: EC2 filters each page, so a page may be
-// empty and still have a next one.
-func TestLookupAttachmentFollowsPages(t *testing.T) {
-	t.Parallel()
-	pages := []string{
-		`<DescribeNetworkInterfacesResponse><requestId>r1</requestId><networkInterfaceSet/><nextToken>t1</nextToken></DescribeNetworkInterfacesResponse>`,
-		`<DescribeNetworkInterfacesResponse><requestId>r2</requestId><networkInterfaceSet><item><networkInterfaceId>eni-1</networkInterfaceId><status>in-use</status>` +
-			`<attachment><attachmentId>eni-attach-1</attachmentId><instanceId>i-1</instanceId><deviceIndex>2</deviceIndex><networkCardIndex>1</networkCardIndex><status>attached</status></attachment>` +
-			`</item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`,
-	}
-	c, requests := newScriptedClient(t, pages...)
-	st, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-1", DeviceIndex: 2, NetworkCardIndex: 1})
-	if err != nil || st.AttachmentID != "eni-attach-1" || st.NetworkCardIndex != 1 {
-		t.Fatalf("got (%+v, %v)", st, err)
-	}
-	r := requests()
-	if len(r) != 2 {
-		t.Fatalf("requests = %v", r)
-	}
-	if r[0].Get("MaxResults") != "1000" || r[0].Has("NextToken") || r[1].Get("NextToken") != "t1" ||
-		r[1].Get("Filter.1.Value.1") != "i-1" || r[1].Get("Filter.2.Value.1") != "2" {
-		t.Errorf("requests = %v", r)
-	}
-}
-
 // newScriptedClient returns a client for a server that answers each
 // request with the next of answers (an error document gets status 400),
 // the last one repeated, and a function that returns the forms received.
@@ -195,6 +171,131 @@ func TestLookupThenDetachAndWait(t *testing.T) {
 	for _, r := range srv.Requests()[1:] {
 		if r.Params.Get("Filter.1.Name") != "network-interface-id" || r.Params.Get("Filter.1.Value.1") != ec2test.FailoverInterface {
 			t.Errorf("poll %v, want by interface", r.Params)
+		}
+	}
+}
+
+// TestLookupAnswersRedacted: a describe page whose request ID and fields
+// echo the request's signature and session token. Neither the request ID
+// of a NoAttachmentError nor the fields of a found interface show them, in
+// any verb: the answer is redacted before it is decoded.
+func TestLookupAnswersRedacted(t *testing.T) {
+	t.Parallel()
+	empty := func(sig, token string) string {
+		return "<DescribeNetworkInterfacesResponse><requestId>req-" + sig + "-" + token + "</requestId><networkInterfaceSet/></DescribeNetworkInterfacesResponse>"
+	}
+	c, sigs := newHostileClient(t, map[string]func(sig, token string) string{"DescribeNetworkInterfaces": empty})
+	_, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
+	var nae *NoAttachmentError
+	if !errors.As(err, &nae) || nae.RequestID == "" {
+		t.Fatalf("err = %v, want a *NoAttachmentError with a request ID", err)
+	}
+	assertNoEcho(t, "the NoAttachmentError", fmt.Sprintf("%v\n%+v\n%#v\n%s", err, err, nae, nae.RequestID), sigs())
+
+	found := func(sig, token string) string {
+		return "<DescribeNetworkInterfacesResponse><requestId>req-" + token + "</requestId><networkInterfaceSet><item>" +
+			"<networkInterfaceId>eni-0123456789abcdef0</networkInterfaceId><status>in-use</status><availabilityZone>zone-" + sig + "</availabilityZone>" +
+			"<attachment><attachmentId>eni-attach-" + token + "</attachmentId><status>attached</status><instanceId>i-0123456789abcdef0</instanceId>" +
+			"<deviceIndex>1</deviceIndex><networkCardIndex>0</networkCardIndex></attachment></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>"
+	}
+	c, sigs = newHostileClient(t, map[string]func(sig, token string) string{"DescribeNetworkInterfaces": found})
+	st, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{NetworkInterfaceID: "eni-0123456789abcdef0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertNoEcho(t, "the interface found", fmt.Sprintf("%v\n%+v\n%#v", st, st, st), sigs())
+}
+
+// TestLookupAttachmentAmbiguous: two attached interfaces claiming one
+// instance, card and device index are an error naming both, whatever
+// their order; nothing is chosen.
+func TestLookupAttachmentAmbiguous(t *testing.T) {
+	t.Parallel()
+	a := describeItemXML("eni-0aaaaaaaaaaaaaaa1", "eni-attach-0aaaaaaaaaaaaaaa1", "i-0123456789abcdef0", 1)
+	b := describeItemXML("eni-0bbbbbbbbbbbbbbb1", "eni-attach-0bbbbbbbbbbbbbbb1", "i-0123456789abcdef0", 1)
+	for _, answer := range []string{describePageXML("", a, b), describePageXML("", b, a)} {
+		c, _ := newScriptedClient(t, answer)
+		got, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
+		var ae *AmbiguousAttachmentError
+		if !errors.As(err, &ae) || got != nil {
+			t.Fatalf("got (%+v, %v), want an *AmbiguousAttachmentError", got, err)
+		}
+		if len(ae.Interfaces) != 2 || !strings.Contains(err.Error(), "eni-0aaaaaaaaaaaaaaa1") || !strings.Contains(err.Error(), "eni-0bbbbbbbbbbbbbbb1") ||
+			!strings.Contains(err.Error(), "instance i-0123456789abcdef0, device index 1") {
+			t.Errorf("error %q (%+v), want both interfaces and what was asked named", err, ae.Interfaces)
+		}
+		checkOperation(t, err, "DescribeNetworkInterfaces")
+	}
+}
+
+// TestLookupAttachmentEdges: what is not an attachment is not found, and
+// every error names what was asked.
+func TestLookupAttachmentEdges(t *testing.T) {
+	t.Parallel()
+	t.Run("an item without an attachment ID is not found by instance", func(t *testing.T) {
+		t.Parallel()
+		c, _ := newScriptedClient(t, describePageXML("", describeItemXML("eni-0aaaaaaaaaaaaaaa1", "", "i-0123456789abcdef0", 1)))
+		got, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
+		var na *NoAttachmentError
+		if !errors.As(err, &na) || got != nil {
+			t.Errorf("got (%+v, %v), want a *NoAttachmentError", got, err)
+		}
+	})
+	t.Run("an answer without the interface asked names the interface", func(t *testing.T) {
+		t.Parallel()
+		c, _ := newScriptedClient(t, describePageXML(""))
+		_, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{NetworkInterfaceID: "eni-0aaaaaaaaaaaaaaa1"})
+		var na *NoAttachmentError
+		if !errors.As(err, &na) || na.Error() != "enidetach: network interface eni-0aaaaaaaaaaaaaaa1 was not in DescribeNetworkInterfaces' answer" {
+			t.Errorf("error %v, want one naming the interface", err)
+		}
+	})
+	t.Run("the page bound's error says what happened", func(t *testing.T) {
+		t.Parallel()
+		c, calls := newPagedClient(t, func(n int) string { return describePageXML(fmt.Sprintf("tok%d", n)) })
+		_, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
+		var pe *PageLimitError
+		if !errors.As(err, &pe) || pe.Pages != maxDescribePages || calls.Load() != maxDescribePages || strings.HasSuffix(err.Error(), "; empty body") ||
+			!strings.Contains(err.Error(), "still gave a next page after 100 pages") {
+			t.Errorf("error %v after %d calls, want a *PageLimitError after %d pages", err, calls.Load(), maxDescribePages)
+		}
+		checkOperation(t, err, "DescribeNetworkInterfaces")
+	})
+	t.Run("device index 0 on card 0 is refused: unset, it must not mean the primary", func(t *testing.T) {
+		t.Parallel()
+		c, srv := newWaitClient(t, 0, false)
+		for _, in := range []LookupAttachmentInput{{InstanceID: ec2test.InstanceA}, {InstanceID: ec2test.InstanceA, DeviceIndex: 0}} {
+			_, err := c.LookupAttachment(context.Background(), &in)
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Field != "DeviceIndex" || !strings.Contains(err.Error(), "primary interface") {
+				t.Errorf("%+v: %v, want a *ValidationError on DeviceIndex", in, err)
+			}
+		}
+		if n := len(srv.Requests()); n != 0 {
+			t.Errorf("%d requests sent", n)
+		}
+		// Device index 0 of another card is no primary: it is looked up.
+		_, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: ec2test.InstanceA, NetworkCardIndex: 1})
+		var na *NoAttachmentError
+		if !errors.As(err, &na) {
+			t.Errorf("card 1, index 0: %v, want a *NoAttachmentError", err)
+		}
+	})
+}
+
+// TestLookupAttachmentInterfaceShownTwoWays: looked up by interface, an
+// answer that shows the interface both unattached and attached is no
+// attachment to detach: nothing is chosen.
+func TestLookupAttachmentInterfaceShownTwoWays(t *testing.T) {
+	t.Parallel()
+	attached := describeItemXML("eni-0aaaaaaaaaaaaaaa1", "eni-attach-0aaaaaaaaaaaaaaa1", "i-0123456789abcdef0", 1)
+	unattached := describeItemXML("eni-0aaaaaaaaaaaaaaa1", "", "", 0)
+	for _, answer := range []string{describePageXML("", attached, unattached), describePageXML("", unattached, attached)} {
+		c, _ := newScriptedClient(t, answer)
+		got, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{NetworkInterfaceID: "eni-0aaaaaaaaaaaaaaa1"})
+		var ae *AmbiguousAttachmentError
+		if !errors.As(err, &ae) || got != nil || len(ae.Interfaces) != 2 {
+			t.Fatalf("got (%+v, %v), want an *AmbiguousAttachmentError naming both", got, err)
 		}
 	}
 }

@@ -44,6 +44,8 @@ func fastPolls(o *WaitOptions) { o.MinDelay, o.MaxDelay = 80*time.Millisecond, 1
 // Each caller gets its own outcome; the server sees a few shared,
 // filtered describes of at most 100 IDs, not one per poll, from the
 // first polls (all due at once) on.
+// On real time: it is about waits meeting in shared describes as their
+// goroutines run, which a fake clock shared by 141 sleepers would distort.
 func TestManyWaitsSharePolls(t *testing.T) {
 	c, srv, atts := newFleetClient(t, 140, 2500*time.Millisecond)
 	for _, a := range atts[:120] {
@@ -176,6 +178,7 @@ func seenDetached(r WaitResult) bool {
 // TestSharedPollCancelledWaiterLeavesAtOnce: a waiter whose context ends
 // while the describe it shares is in flight returns at once, and the other
 // waiter of that describe still gets its answer.
+// On real time: it is about a describe in flight while its waiter leaves.
 func TestSharedPollCancelledWaiterLeavesAtOnce(t *testing.T) {
 	t.Parallel()
 	c, srv, atts := newFleetClient(t, 2, 0)
@@ -228,6 +231,7 @@ func TestSharedPollCancelledWaiterLeavesAtOnce(t *testing.T) {
 // TestSharedPollEndsWithItsLastWaiter: when the only wait of a describe in
 // flight leaves, the describe is cancelled: no goroutine of the poller
 // outlives its waiters.
+// On real time: it is about a describe in flight while its waiters leave.
 func TestSharedPollEndsWithItsLastWaiter(t *testing.T) {
 	t.Parallel()
 	c, srv, atts := newFleetClient(t, 1, time.Hour)
@@ -260,6 +264,7 @@ func TestSharedPollEndsWithItsLastWaiter(t *testing.T) {
 // own MaxWait, deadline or cancellation. Every wait returns its own
 // *WaitTimeoutError soon after its end, and then no goroutine of the
 // poller is left, no describe in flight and no wait pending.
+// On real time: it is about goroutines and describes hung on the network.
 func TestSharedPollsLeaveNothingBehind(t *testing.T) {
 	t.Parallel()
 	hung := make(chan struct{})

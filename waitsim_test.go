@@ -44,6 +44,9 @@ func simSchedules() []simSchedule {
 		{"enidetach: ÷12, base 2 s–15 s, 85–105 % jitter, first poll after a first delay", func(_ int, waited time.Duration, rng *rand.Rand) time.Duration {
 			return simJitter(waited, rng)
 		}, "the default", 0, func(rng *rand.Rand) time.Duration { return simJitter(0, rng) }},
+		{"enidetach by attachment ID alone: a look at once, then ÷12 with jitter", func(_ int, waited time.Duration, rng *rand.Rand) time.Duration {
+			return simJitter(waited, rng)
+		}, "DetachAndWait without NetworkInterfaceID looks at once to name the interface: one call more", 0, nil},
 		{"enidetach: ÷12, 2 s–15 s", proportional(12, 2*time.Second, 15*time.Second),
 			"before: no jitter, the first poll at once; also the default with its jitter pinned to the base, as the move's model uses it", 0, nil},
 		{"enidetach earlier: 1 s doubling to 15 s, equal jitter", func(n int, _ time.Duration, rng *rand.Rand) time.Duration {

@@ -34,6 +34,11 @@ const (
 	ocfRoot       = "/usr/lib/ocf"
 )
 
+// goHome is HOME before the tests isolate it: the go command's caches
+// default to places under it, and a build with an empty cache takes a
+// minute.
+var goHome = os.Getenv("HOME")
+
 func TestMain(m *testing.M) {
 	cleanup := testenv.Isolate()
 	code := m.Run()
@@ -49,6 +54,7 @@ var built struct {
 	once            sync.Once
 	dir             string
 	enidetach, fake string
+	lacks           string
 	err             error
 }
 
@@ -60,24 +66,41 @@ func binaries(t *testing.T) (enidetach, fake string) {
 	if _, err := os.Stat(filepath.Join(root, "cmd", "enidetach")); err != nil {
 		t.Skip("skipping: cmd/enidetach is missing (the command moves there from examples/detach, with -to-instance-id self and -status)")
 	}
-	built.once.Do(func() {
-		built.dir, built.err = os.MkdirTemp("", "enidetach-agents-bin")
-		if built.err != nil {
-			return
-		}
-		// One go build for both: its packages compile in parallel.
-		cmd := exec.Command("go", "build", "-o", built.dir+string(filepath.Separator), "./cmd/enidetach", "./examples/local")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("go build: %v\n%s", err, out)
-			return
-		}
-		built.enidetach, built.fake = filepath.Join(built.dir, "enidetach"), filepath.Join(built.dir, "local")
-	})
+	built.once.Do(buildBinaries)
 	if built.err != nil {
 		t.Fatal(built.err)
 	}
+	if built.lacks != "" {
+		t.Skip("skipping: cmd/enidetach lacks " + built.lacks + " (the cmd helper adds them)")
+	}
 	return built.enidetach, built.fake
+}
+
+// buildBinaries builds the command and the fake into built.dir, and notes
+// in built.lacks what the command's help does not mention of what the
+// integrations call.
+func buildBinaries() {
+	built.dir, built.err = os.MkdirTemp("", "enidetach-agents-bin")
+	if built.err != nil {
+		return
+	}
+	// One go build for both: its packages compile in parallel.
+	cmd := exec.Command("go", "build", "-o", built.dir+string(filepath.Separator), "./cmd/enidetach", "./examples/local")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "HOME="+goHome)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		return
+	}
+	built.enidetach, built.fake = filepath.Join(built.dir, "enidetach"), filepath.Join(built.dir, "local")
+	help, _ := exec.Command(built.enidetach, "-h").CombinedOutput()
+	var lacks []string
+	for _, want := range []string{"-status", "self"} {
+		if !bytes.Contains(help, []byte(want)) {
+			lacks = append(lacks, want)
+		}
+	}
+	built.lacks = strings.Join(lacks, " and ")
 }
 
 // served is what the fake's -serve line says that the tests use.
@@ -99,12 +122,13 @@ type fakeEC2 struct {
 	bin string // the command's directory, for PATH
 }
 
-// startFake runs examples/local -serve on a free loopback port until the
-// test ends, or skips the test while -serve prints no metadata service.
-func startFake(t *testing.T) *fakeEC2 {
+// startFake runs examples/local -serve on a free loopback port, with more
+// flags if given, until the test ends, or skips the test while -serve
+// prints no metadata service.
+func startFake(t *testing.T, flags ...string) *fakeEC2 {
 	t.Helper()
 	enidetach, fake := binaries(t)
-	cmd := exec.Command(fake, "-serve", "127.0.0.1:0")
+	cmd := exec.Command(fake, append([]string{"-serve", "127.0.0.1:0"}, flags...)...)
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -212,6 +236,15 @@ func (f *fakeEC2) wantAttached(t *testing.T, step, eni, instance string, idx int
 	att, status := f.where(t, eni)
 	if att == nil || att.InstanceID != instance || att.DeviceIndex != idx || att.Status != "attached" {
 		t.Errorf("after %s: %s is %s, attachment %+v; want attached to %s at device index %d", step, eni, status, att, instance, idx)
+	}
+}
+
+// wantMovedOnce fails the test unless the fake saw one detach and one
+// attach of eni.
+func (f *fakeEC2) wantMovedOnce(t *testing.T, step, eni string) {
+	t.Helper()
+	if st := f.state(t, eni); st.Detaches != 1 || st.Attaches != 1 {
+		t.Errorf("after %s: %d detaches and %d attaches of %s, want one of each", step, st.Detaches, st.Attaches, eni)
 	}
 }
 

@@ -51,6 +51,10 @@ const (
 	standby      = "eni-attach-0aaaaaaaaaaaaaaa1"
 )
 
+// defaultTransition is how long an attach or a detach takes in the fake:
+// long enough for a wait to poll more than once.
+const defaultTransition = 1500 * time.Millisecond
+
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -60,6 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	serve := fs.String("serve", "", "keep a fake EC2 endpoint running on this address (e.g. 127.0.0.1:8599) instead of running the demo")
 	anyAddress := fs.Bool("any-address", false, "let -serve listen on a non-loopback address (anyone who can reach it can use the printed keys)")
+	transition := fs.Duration("transition", defaultTransition, "with -serve: how long an attach or a detach takes (0: done at once, for fast tests of scripts)")
 	fs.Usage = func() {} // -h prints the help on stdout, a bad flag a hint on stderr
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -69,14 +74,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, synopsis, "Run local -h for the flags and the exit statuses.\n")
 		return 2
 	}
-	if fs.NArg() > 0 || (*anyAddress && *serve == "") {
-		fmt.Fprint(stderr, "local: -any-address goes with -serve, and no arguments are taken\n", synopsis)
+	if fs.NArg() > 0 || (*anyAddress || *transition != defaultTransition) && *serve == "" || *transition < 0 {
+		fmt.Fprint(stderr, "local: -any-address and -transition (not negative) go with -serve, and no arguments are taken\n", synopsis)
 		return 2
 	}
 	opts := []ec2test.Option{
 		ec2test.WithKeys(ec2test.Key{AccessKeyID: deniedKeyID, SecretAccessKey: deniedSecret, Denied: true}),
-		ec2test.WithDetachingDuration(1500 * time.Millisecond),
-		ec2test.WithAttachingDuration(1500 * time.Millisecond),
+		ec2test.WithDetachingDuration(*transition),
+		ec2test.WithAttachingDuration(*transition),
 	}
 	if *serve != "" {
 		if *anyAddress {

@@ -170,13 +170,13 @@ func TestHelp(t *testing.T) {
 	if status := run(context.Background(), []string{"-h"}, &stdout, &stderr); status != 0 || stderr.String() != "" {
 		t.Errorf("-h: exit %d, stderr %q", status, stderr.String())
 	}
-	for _, want := range []string{"usage: local [-serve ADDRESS [-any-address]]", "Exit status:", "\n  0  the demo went as told",
-		"\n  1  a step", "\n  2  usage", "-any-address\n"} {
+	for _, want := range []string{"usage: local [-serve ADDRESS [-any-address] [-transition D]]", "Exit status:", "\n  0  the demo went as told",
+		"\n  1  a step", "\n  2  usage", "-any-address\n", "-transition duration\n"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("help lacks %q:\n%s", want, stdout.String())
 		}
 	}
-	for _, args := range [][]string{{"-bogus"}, {"extra"}, {"-any-address"}} {
+	for _, args := range [][]string{{"-bogus"}, {"extra"}, {"-any-address"}, {"-transition", "0"}, {"-serve", "127.0.0.1:0", "-transition", "-1s"}} {
 		stdout.Reset()
 		stderr.Reset()
 		if status := run(context.Background(), args, &stdout, &stderr); status != 2 || stdout.String() != "" || !strings.Contains(stderr.String(), "usage: local") {
@@ -203,5 +203,47 @@ func TestServeStartsAnIMDSPerInstance(t *testing.T) {
 		if err != nil || doc.InstanceID != in.InstanceID || doc.AvailabilityZone != in.AvailabilityZone || doc.Region != got.Region {
 			t.Errorf("%s: identity document %+v, %v", in.InstanceID, doc, err)
 		}
+	}
+}
+
+// TestServeTransition: -transition 0 makes a detach done at once (a
+// script's tests need not wait 1.5 s for each), where the default leaves
+// the interface detaching.
+func TestServeTransition(t *testing.T) {
+	testenv.Clear(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-serve", "127.0.0.1:0", "-transition", "0"}, "available"},
+		{[]string{"-serve", "127.0.0.1:0"}, "in-use"},
+	} {
+		line, _, stop := startServe(t, tc.args...)
+		client, err := enidetach.New(enidetach.Options{Region: line.Region, BaseEndpoint: line.Endpoint,
+			Credentials: credentials.NewStaticCredentialsProvider(line.AccessKeyID, line.SecretAccessKey, "")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.DetachNetworkInterface(context.Background(), &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(line.Endpoint + ec2test.ControlPrefix + "state")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var state struct {
+			Interfaces []ec2test.InterfaceState `json:"interfaces"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&state)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range state.Interfaces {
+			if in.NetworkInterfaceID == ec2test.FailoverInterface && in.Status != tc.want {
+				t.Errorf("%q: right after the detach the interface is %s, want %s", tc.args, in.Status, tc.want)
+			}
+		}
+		stop()
 	}
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // synopsis is the command line.
-const synopsis = "usage: local [-serve ADDRESS [-any-address]]\n"
+const synopsis = "usage: local [-serve ADDRESS [-any-address] [-transition D]]\n"
 
 // help is what -h prints before the flags.
 const help = `

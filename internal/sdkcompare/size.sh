@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # size.sh: binary size, cold build time and per-process cost of
-# examples/detach against the official SDK's equivalent (cmd/sdkdetach:
+# cmd/enidetach against the official SDK's equivalent (cmd/sdkdetach:
 # config.LoadDefaultConfig + ec2.NewFromConfig + one call).
 #
 #   bash internal/sdkcompare/size.sh          # full: cold builds with an empty GOCACHE
@@ -32,7 +32,7 @@ build() { # name dir pkg out
 
 echo "go: $(go version)"
 echo "machine: $(nproc) cores, $(uname -m)"
-t_ours=$(build ours "$root" ./examples/detach "$work/detach")
+t_ours=$(build ours "$root" ./cmd/enidetach "$work/enidetach")
 t_sdk=$(build sdk "$here" ./cmd/sdkdetach "$work/sdkdetach")
 (cd "$root" && go build -o "$work/local" ./examples/local)
 
@@ -73,11 +73,11 @@ loop_ms() {
   echo "scale=2; ($end - $start) / 1000000 / $runs" | bc
 }
 
-read -r _ rss_ours < <(measure "$work/detach")
+read -r _ rss_ours < <(measure "$work/enidetach")
 read -r _ rss_sdk < <(measure "$work/sdkdetach")
-ms_ours=$(loop_ms "$work/detach")
+ms_ours=$(loop_ms "$work/enidetach")
 ms_sdk=$(loop_ms "$work/sdkdetach")
-size_ours=$(stat -c %s "$work/detach")
+size_ours=$(stat -c %s "$work/enidetach")
 size_sdk=$(stat -c %s "$work/sdkdetach")
 
 ratio() { echo "scale=2; $1 / $2" | bc; }

@@ -1,4 +1,4 @@
-// Command sdkdetach is the official SDK's equivalent of examples/detach,
+// Command sdkdetach is the official SDK's equivalent of cmd/enidetach,
 // for size.sh to compare binary size, build time and per-process cost:
 // config.LoadDefaultConfig plus ec2.NewFromConfig and one call.
 package main

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ec2lite/enidetach/ec2test"
+)
+
+var signalNames = map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT", syscall.SIGHUP: "SIGHUP"}
+
+// TestSignalAfterAcceptedDetach: a detach that lasts an hour, stopped by
+// SIGTERM, SIGINT (also when started with SIGINT ignored, as
+// `enidetach ... &` in a script is) or SIGHUP (the terminal or ssh session
+// closing) after the first poll, prints the one JSON object with the
+// accepted detach and what the poll saw, an error of kind interrupted
+// naming the signal, and exits 3. Before, it died of the signal (143, 130,
+// 129) with nothing on stdout, or ignored SIGINT.
+func TestSignalAfterAcceptedDetach(t *testing.T) {
+	program := buildProgram(t, ".")
+	cases := []struct {
+		sig       syscall.Signal
+		ignoreInt bool
+	}{{syscall.SIGTERM, false}, {syscall.SIGINT, false}, {syscall.SIGINT, true}, {syscall.SIGHUP, false}}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%s ignoreInt=%t", signalNames[tc.sig], tc.ignoreInt), func(t *testing.T) {
+			t.Parallel()
+			srv := ec2test.NewServer(ec2test.WithDetachingDuration(time.Hour))
+			defer srv.Close()
+			p := startProcess(t, program, tc.ignoreInt, "-json", "-endpoint", srv.URL, "-region", srv.Region(),
+				"-attachment-id", ec2test.FailoverAttachment, "-wait")
+			p.waitLine(t, "poll 1:")
+			if err := p.cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			status := p.wait(t)
+			var res result
+			decodeOne(t, p.stdout.String(), &res)
+			if status != exitPending {
+				t.Errorf("exit %d, want 3\nstdout: %s\nstderr: %s", status, p.stdout.String(), p.stderrText())
+			}
+			e := res.Error
+			if e == nil || e.Kind != "interrupted" || e.Signal != signalNames[tc.sig] || !strings.Contains(e.Message, signalNames[tc.sig]) {
+				t.Errorf("error = %+v, want kind interrupted naming %s", e, signalNames[tc.sig])
+			}
+			if res.RequestID == "" || res.Return == nil || !*res.Return || res.Polls < 1 || res.ElapsedSeconds == nil ||
+				res.Status != "in-use" || res.AttachmentStatus != "detaching" || res.Detached {
+				t.Errorf("what was observed is lost: %s", p.stdout.String())
+			}
+			// The detach did happen: the fake says so.
+			if st, ok := srv.InterfaceByAttachment(ec2test.FailoverAttachment); !ok || st.Attachment == nil || st.Attachment.Status != "detaching" {
+				t.Errorf("fake state %+v", st)
+			}
+		})
+	}
+}
+
+// TestSignalTextMode: without -json the same is said on stderr.
+func TestSignalTextMode(t *testing.T) {
+	program := buildProgram(t, ".")
+	srv := ec2test.NewServer(ec2test.WithDetachingDuration(time.Hour))
+	defer srv.Close()
+	p := startProcess(t, program, false, "-endpoint", srv.URL, "-region", srv.Region(), "-attachment-id", ec2test.FailoverAttachment, "-wait")
+	p.waitLine(t, "poll 1:")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if status := p.wait(t); status != exitPending || p.stdout.String() != "" {
+		t.Errorf("exit %d, stdout %q; want 3 and nothing", status, p.stdout.String())
+	}
+	want := "enidetach: " + ec2test.FailoverAttachment + " (interface " + ec2test.FailoverInterface + "): interrupted by SIGTERM after the detach was accepted: the interface was not seen available (request id "
+	if got := p.stderrText(); !strings.Contains(got, want) || !strings.Contains(got, "last seen: status in-use, attachment detaching") {
+		t.Errorf("stderr:\n%s\nwant a line with %q", got, want)
+	}
+}
+
+// blockingEC2 answers nothing for action: it holds the request until the
+// client goes away, and says on arrived that one came. Every other action
+// is refused with UnauthorizedOperation.
+func blockingEC2(t *testing.T, action string) (url string, arrived <-chan struct{}, actions func() []string) {
+	ch := make(chan struct{}, 10)
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := r.FormValue("Action")
+		mu.Lock()
+		seen = append(seen, a)
+		mu.Unlock()
+		if a == action {
+			ch <- struct{}{}
+			select {
+			case <-r.Context().Done():
+			case <-time.After(time.Minute):
+			}
+			return
+		}
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors><RequestID>r-1</RequestID></Response>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, ch, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), seen...) }
+}
+
+// TestSignalBeforeDetach: stopped during the lookup (SIGINT, or SIGHUP as
+// when the terminal closes), nothing was sent that changes anything: exit
+// 1, kind interrupted naming the signal, the action that was in flight, no
+// detach.
+func TestSignalBeforeDetach(t *testing.T) {
+	program := buildProgram(t, ".")
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP} {
+		t.Run(signalNames[sig], func(t *testing.T) {
+			url, arrived, actions := blockingEC2(t, "DescribeNetworkInterfaces")
+			p := startProcess(t, program, true, "-json", "-endpoint", url, "-region", "us-east-1", "-network-interface-id", ec2test.FailoverInterface, "-wait")
+			select {
+			case <-arrived:
+			case <-time.After(60 * time.Second):
+				t.Fatalf("no lookup arrived; stderr:\n%s", p.stderrText())
+			}
+			if err := p.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			status := p.wait(t)
+			var res result
+			decodeOne(t, p.stdout.String(), &res)
+			if status != exitRefused || res.Error == nil || res.Error.Kind != "interrupted" || res.Error.Signal != signalNames[sig] ||
+				res.Error.Action != "DescribeNetworkInterfaces" || res.RequestID != "" || res.Return != nil {
+				t.Errorf("exit %d, stdout %s; want 1, interrupted by %s during DescribeNetworkInterfaces", status, p.stdout.String(), signalNames[sig])
+			}
+			if got := actions(); len(got) != 1 || got[0] != "DescribeNetworkInterfaces" {
+				t.Errorf("actions sent: %v", got)
+			}
+		})
+	}
+}
+
+// TestSignalDetachInFlight: stopped while the detach's answer is awaited,
+// the detach may have been accepted: exit 3, and the message says so.
+func TestSignalDetachInFlight(t *testing.T) {
+	program := buildProgram(t, ".")
+	url, arrived, _ := blockingEC2(t, "DetachNetworkInterface")
+	p := startProcess(t, program, false, "-json", "-endpoint", url, "-region", "us-east-1", "-attachment-id", ec2test.FailoverAttachment, "-wait")
+	select {
+	case <-arrived:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no detach arrived; stderr:\n%s", p.stderrText())
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	status := p.wait(t)
+	var res result
+	decodeOne(t, p.stdout.String(), &res)
+	if status != exitPending || res.Error == nil || res.Error.Kind != "interrupted" || res.Error.Signal != "SIGTERM" ||
+		!strings.Contains(res.Error.Message, "may have been accepted") {
+		t.Errorf("exit %d, stdout %s; want 3, interrupted, may have been accepted", status, p.stdout.String())
+	}
+}
