@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 // mapEnv is a fake environment, so tests need not touch the process's.
 type mapEnv map[string]string
 
-func (m mapEnv) get(k string) string { return m[k] }
+func (m mapEnv) Get(k string) string { return m[k] }
 
 // testEnv returns an environment with only HOME set, to an empty directory:
 // no AWS_* variable and no ~/.aws of this machine can leak in.

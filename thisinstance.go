@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/ec2lite/enidetach/internal/config"
 	"github.com/ec2lite/enidetach/internal/redact"
 )
 
@@ -101,12 +102,12 @@ func ThisInstance(ctx context.Context) (*InstanceIdentity, error) {
 	if ctx == nil {
 		return nil, &ValidationError{Field: "ctx", Reason: "is nil"}
 	}
-	return thisInstance(ctx, osEnv{}, DefaultInstanceMetadataTimeout)
+	return thisInstance(ctx, config.OS{}, DefaultInstanceMetadataTimeout)
 }
 
 // thisInstance is ThisInstance with the environment and default deadline
 // given.
-func thisInstance(ctx context.Context, env environ, timeout time.Duration) (*InstanceIdentity, error) {
+func thisInstance(ctx context.Context, env config.Env, timeout time.Duration) (*InstanceIdentity, error) {
 	id, err := readIdentity(ctx, env, timeout)
 	if err != nil {
 		return nil, err
@@ -114,7 +115,7 @@ func thisInstance(ctx context.Context, env environ, timeout time.Duration) (*Ins
 	if !validInstanceID(id.InstanceID) {
 		return nil, unusableIdentity(id, "the identity document's instanceId is not an instance ID")
 	}
-	if !validRegion(id.AvailabilityZone) || !strings.HasPrefix(id.AvailabilityZone, id.Region) || id.AvailabilityZone == id.Region {
+	if !config.ValidRegion(id.AvailabilityZone) || !strings.HasPrefix(id.AvailabilityZone, id.Region) || id.AvailabilityZone == id.Region {
 		return nil, unusableIdentity(id, "the identity document's availabilityZone is not a zone of its region")
 	}
 	return &InstanceIdentity{InstanceID: id.InstanceID, AvailabilityZone: id.AvailabilityZone, Region: id.Region}, nil
@@ -130,7 +131,7 @@ func RegionFromInstanceMetadata(ctx context.Context) (string, error) {
 	if ctx == nil {
 		return "", &ValidationError{Field: "ctx", Reason: "is nil"}
 	}
-	id, err := readIdentity(ctx, osEnv{}, DefaultInstanceMetadataTimeout)
+	id, err := readIdentity(ctx, config.OS{}, DefaultInstanceMetadataTimeout)
 	if err != nil {
 		return "", err
 	}
@@ -152,13 +153,13 @@ func unusableIdentity(id identity, reason string) error {
 // readIdentity reads the instance identity document of the service env
 // configures, bounded by ctx or, without a deadline, by timeout. Its region
 // is checked; the rest is the caller's to check.
-func readIdentity(ctx context.Context, env environ, timeout time.Duration) (identity, error) {
+func readIdentity(ctx context.Context, env config.Env, timeout time.Duration) (identity, error) {
 	endpoint, err := imdsEndpoint(env)
 	if err != nil {
 		return identity{}, err
 	}
 	id := identity{endpoint: redact.URL(endpoint)}
-	if strings.EqualFold(env.get("AWS_EC2_METADATA_DISABLED"), "true") {
+	if strings.EqualFold(env.Get("AWS_EC2_METADATA_DISABLED"), "true") {
 		return id, &InstanceMetadataError{Reason: "disabled by AWS_EC2_METADATA_DISABLED; nothing was asked"}
 	}
 	opCtx := ctx
@@ -168,7 +169,7 @@ func readIdentity(ctx context.Context, env environ, timeout time.Duration) (iden
 		defer cancel()
 	}
 	rec := &imdsRecorder{next: imdsHTTPClient()}
-	opts := imdsOptions(env)
+	opts := config.IMDSOptions(env)
 	opts.Endpoint, opts.HTTPClient, opts.EnableFallback = endpoint, rec, aws.FalseTernary
 	opts.ClientEnableState = imds.ClientEnabled // env said so above; the SDK would read os.Getenv again
 	out, err := imds.New(opts).GetDynamicData(opCtx, &imds.GetDynamicDataInput{Path: "instance-identity/document"})
@@ -189,7 +190,7 @@ func readIdentity(ctx context.Context, env environ, timeout time.Duration) (iden
 		return id, unusableIdentity(id, "the instance identity document is not the JSON of one")
 	}
 	id.InstanceID, id.AvailabilityZone, id.Region = doc.InstanceID, doc.AvailabilityZone, doc.Region
-	if !validRegion(id.Region) {
+	if !config.ValidRegion(id.Region) {
 		return id, unusableIdentity(id, "the identity document's region is not a Region name")
 	}
 	return id, nil
@@ -199,10 +200,10 @@ func readIdentity(ctx context.Context, env environ, timeout time.Duration) (iden
 // it: AWS_EC2_METADATA_SERVICE_ENDPOINT, else the default of
 // AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE. One that is not an http or https
 // URL with a host is refused here, where the SDK would fail on sending.
-func imdsEndpoint(env environ) (string, error) {
-	raw := env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+func imdsEndpoint(env config.Env) (string, error) {
+	raw := env.Get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
 	if raw == "" {
-		if strings.EqualFold(env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"), "IPv6") {
+		if strings.EqualFold(env.Get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"), "IPv6") {
 			return imdsIPv6Endpoint, nil
 		}
 		return imdsIPv4Endpoint, nil
