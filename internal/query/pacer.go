@@ -114,6 +114,9 @@ type pacing struct {
 	// beyondRetryer: throttled mutating calls are retried beyond the
 	// retryer's MaxAttempts and quota (the client's own retryer only).
 	beyondRetryer bool
+	// maxBackoff, if set (Options.MaxBackoff), caps throttleBackoff's
+	// ceiling below throttleBackoffCap.
+	maxBackoff time.Duration
 	// uniform draws the u of throttleBackoff; nil: math/rand/v2.
 	uniform   func() float64
 	pacers    sync.Map // action name -> *pacer
@@ -151,7 +154,12 @@ func (p *pacing) backoff(k int) time.Duration {
 	if p != nil && p.uniform != nil {
 		u = p.uniform
 	}
-	return throttleBackoff(k, u())
+	v := u()
+	d := throttleBackoff(k, v)
+	if p != nil && p.maxBackoff > 0 {
+		d = min(d, time.Duration(v*float64(p.maxBackoff)))
+	}
+	return d
 }
 
 // pacerFor returns the action's pacer, nil for non-mutating actions (and a
