@@ -18,6 +18,8 @@
 //     about two seconds; the waits of one Client share their polls.
 //   - LookupAttachment: the attachment of an interface, or at an instance's
 //     device index.
+//   - ThisInstance: this instance's ID, zone and Region from IMDSv2, for
+//     "move it to me".
 //   - Call: any other EC2 action, with the same signing, retries and errors.
 //
 // The guides are in the repository's docs/ directory: failover.md,

@@ -65,21 +65,6 @@ func serveLocal(t *testing.T, flags ...string) *local {
 	return &l
 }
 
-// reset restores the fake's initial state with the request its line gave.
-func (l *local) reset(t *testing.T) {
-	t.Helper()
-	method, url, _ := strings.Cut(l.Reset, " ")
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-}
-
 // where returns where the failover interface is attached, as the fake
 // answers DescribeNetworkInterfaces with the printed keys.
 func (l *local) where(t *testing.T) string {
@@ -125,6 +110,7 @@ func runMove(t *testing.T, args ...string) (int, *result, *process) {
 // nothing and checks both calls, a target in another zone is refused before
 // anything is detached, the move moves, and a second run finds it done.
 func TestMoveEndToEnd(t *testing.T) {
+	t.Parallel()
 	l := serveLocal(t)
 
 	status, res, p := runMove(t, l.moveArgs("-dry-run")...)
@@ -171,14 +157,15 @@ func TestMoveEndToEnd(t *testing.T) {
 // which prints what was observed and exits 3), while the interface is
 // detaching or attaching, is finished by running the same command again.
 func TestMoveKilledConverges(t *testing.T) {
+	t.Parallel()
 	// Transitions of 3 s: each wait's first poll comes 1.7-2.1 s after its
 	// call, and must see the interface detaching or attaching.
-	l := serveLocal(t, "-transition", "3s")
 	program := buildProgram(t, ".")
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		for _, when := range []string{"detaching at " + ec2test.InstanceA, "attaching at " + ec2test.InstanceB} {
 			t.Run(fmt.Sprintf("%s when %s", sig, when), func(t *testing.T) {
-				l.reset(t)
+				t.Parallel()
+				l := serveLocal(t, "-transition", "3s")
 				p := startProcess(t, program, false, l.moveArgs()...)
 				for !strings.Contains(p.waitLine(t, "poll "), when) {
 				}
