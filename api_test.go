@@ -20,6 +20,19 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.New
 	_ = enidetach.NewFromConfig
 	_ = enidetach.RegionFromInstanceMetadata
+	_ = enidetach.ThisInstance
+	_ = enidetach.DefaultInstanceMetadataTimeout
+	var _ enidetach.InstanceIdentity
+	_ = enidetach.InstanceIdentity{}.InstanceID
+	_ = enidetach.InstanceIdentity{}.AvailabilityZone
+	_ = enidetach.InstanceIdentity{}.Region
+	var _ enidetach.InstanceMetadataError
+	_ = enidetach.InstanceMetadataError{}.Endpoint
+	_ = enidetach.InstanceMetadataError{}.StatusCode
+	_ = enidetach.InstanceMetadataError{}.Reason
+	_ = enidetach.InstanceMetadataError{}.Err
+	_ = (*enidetach.InstanceMetadataError).Error
+	_ = (*enidetach.InstanceMetadataError).Unwrap
 	_ = enidetach.ErrDryRunOperation
 	_ = enidetach.ErrUnauthorizedOperation
 	_ = enidetach.ErrAttachmentNotFound
@@ -367,6 +380,4 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = (*ec2test.IMDS).Close
 	_ = (*ec2test.IMDS).Format
 	_ = (*ec2test.Server).StartIMDS
-	_ = enidetach.WaitOptions{}.SentAt
-	_ = enidetach.WaitTimeoutError{}.Contradiction
 }

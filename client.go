@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"runtime"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/ec2lite/enidetach/internal/config"
 	"github.com/ec2lite/enidetach/internal/query"
 	"github.com/ec2lite/enidetach/internal/redact"
 )
@@ -50,91 +47,35 @@ func New(opts Options, optFns ...func(*Options)) (*Client, error) {
 	for _, fn := range optFns {
 		fn(&opts)
 	}
-	return newClient(opts, osEnv{})
+	return newClient(opts, config.OS{})
 }
 
 // newClient is New reading env instead of the process environment.
-func newClient(opts Options, env environ) (*Client, error) {
-	prof, err := loadProfile(opts.Profile, env)
-	if err != nil {
-		return nil, err
-	}
-	caBundle, err := fillDefaults(&opts, env, prof)
-	if err != nil {
-		return nil, err
-	}
-	// settings completes opts in place (clock, HTTP client, FIPS
-	// pseudo-region), so the STS engines made below share what EC2 uses.
-	s, err := settings(&opts, "Options.Credentials", caBundle)
-	if err != nil {
-		return nil, err
-	}
-	if opts.Credentials == nil {
-		// The default chain: STS engines it makes share this client's
-		// HTTP client, retry settings and clock.
-		deps := &chainDeps{
-			env: env, programmed: opts.Profile != "", prof: prof,
-			sessionName: func() string { return "enidetach-" + strconv.FormatInt(opts.Clock().UnixNano(), 10) },
-			sts: func(creds aws.CredentialsProvider) (*query.Engine, error) {
-				return stsEngine(s, opts, env, prof, creds)
-			},
-		}
-		creds, err := newDefaultCredentials(deps)
-		if err != nil {
-			return nil, err
-		}
-		s.Credentials = aws.NewCredentialsCache(creds, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = credentialsExpiryWindow })
-		s.CredentialsSource = "default chain"
-	}
-	return newFromSettings(s, opts.OnEvent), nil
-}
-
-// build makes a client of EC2 from complete options, whatever their
-// source; a nil opts.Credentials leaves it unsigned. credsSource names
-// opts.Credentials in errors; caBundle is the default HTTP client's.
-func build(opts *Options, credsSource, caBundle string) (*Client, error) {
-	s, err := settings(opts, credsSource, caBundle)
+func newClient(opts Options, env config.Env) (*Client, error) {
+	s, err := config.Resolve(opts.input(), env)
 	if err != nil {
 		return nil, err
 	}
 	return newFromSettings(s, opts.OnEvent), nil
 }
 
-// settings resolves complete options into the EC2 engine's settings,
-// completing opts in place: its clock and, when it has none, the default
-// HTTP client.
-func settings(opts *Options, credsSource, caBundle string) (query.Settings, error) {
-	if err := checkOptions(opts); err != nil {
-		return query.Settings{}, err
+// input is what opts configure, for internal/config to resolve.
+func (o Options) input() config.Input {
+	in := config.Input{
+		Service: "EC2", APIVersion: apiVersion, Version: Version,
+		Region: o.Region, Credentials: o.Credentials, Profile: o.Profile, BaseEndpoint: o.BaseEndpoint,
+		UseFIPSEndpoint: o.UseFIPSEndpoint, UseDualStackEndpoint: o.UseDualStackEndpoint, AllowInsecureHTTP: o.AllowInsecureHTTP,
+		Retryer: o.Retryer, RetryMode: o.RetryMode, MaxAttempts: o.MaxAttempts, MaxBackoff: o.MaxBackoff,
+		AttemptTimeout: o.AttemptTimeout, Logger: o.Logger, Clock: o.Clock, AppID: o.AppID,
 	}
-	endpoint, region, err := resolveEndpoint(opts)
-	if err != nil {
-		return query.Settings{}, err
+	if o.HTTPClient != nil {
+		in.HTTPClient = o.HTTPClient
 	}
-	if opts.Clock == nil {
-		opts.Clock = time.Now
+	if o.OnEvent != nil {
+		// The STS engines of the default chain report their attempts too.
+		in.OnAttempt = func(a query.Attempt) { o.OnEvent(attemptEvent(a)) }
 	}
-	var transport *http.Transport
-	if opts.HTTPClient == nil {
-		hc, err := defaultHTTPClient(caBundle)
-		if err != nil {
-			return query.Settings{}, err
-		}
-		opts.HTTPClient, transport = hc, hc.Transport.(*http.Transport)
-	}
-	retryer := query.NewRetryer(retrySettings(*opts))
-	return query.Settings{
-		Service: "EC2", Version: apiVersion, Endpoint: endpoint, Region: region,
-		HTTPClient: opts.HTTPClient, Transport: transport, Clock: opts.Clock,
-		Credentials: opts.Credentials, CredentialsSource: credsSource,
-		Retryer: retryer, Pace: true, BeyondRetryer: opts.Retryer == nil && retryer.MaxAttempts() != 1,
-		AttemptTimeout: opts.AttemptTimeout, Logger: opts.Logger, UserAgent: userAgent(opts.AppID),
-	}, nil
-}
-
-// retrySettings are the retry options of opts.
-func retrySettings(opts Options) query.RetrySettings {
-	return query.RetrySettings{Retryer: opts.Retryer, Mode: opts.RetryMode, MaxAttempts: opts.MaxAttempts, MaxBackoff: opts.MaxBackoff}
+	return in
 }
 
 // newFromSettings returns a client whose engine has settings s, reporting
@@ -174,13 +115,3 @@ func (c *Client) Region() string { return c.engine.Region() }
 
 // Endpoint returns the URL requests are sent to.
 func (c *Client) Endpoint() string { return c.engine.Endpoint() }
-
-// userAgent returns the User-Agent header value.
-func userAgent(appID string) string {
-	ua := "enidetach/" + Version + " lang/go#" + strings.TrimPrefix(runtime.Version(), "go") +
-		" md/GOOS#" + runtime.GOOS + " md/GOARCH#" + runtime.GOARCH
-	if appID != "" {
-		ua += " app/" + appID
-	}
-	return ua
-}

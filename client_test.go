@@ -3,7 +3,6 @@ package enidetach
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -345,19 +344,6 @@ func TestCABundle(t *testing.T) {
 	var ve *ValidationError
 	if _, err := newClient(Options{BaseEndpoint: ts.URL, Credentials: staticCreds("a", "b")}, env); !errors.As(err, &ve) {
 		t.Errorf("bundle without certificates: %v, want *ValidationError", err)
-	}
-}
-
-func TestDefaultTransport(t *testing.T) {
-	t.Parallel()
-	hc, err := defaultHTTPClient("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := hc.Transport.(*http.Transport)
-	if tr.TLSClientConfig.MinVersion != tls.VersionTLS12 || tr.TLSHandshakeTimeout == 0 || tr.ResponseHeaderTimeout == 0 ||
-		tr.DialContext == nil || tr.Proxy == nil || hc.CheckRedirect == nil || hc.Timeout != 0 {
-		t.Errorf("default transport lacks a setting: %+v", tr)
 	}
 }
 

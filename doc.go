@@ -18,6 +18,8 @@
 //     about two seconds; the waits of one Client share their polls.
 //   - LookupAttachment: the attachment of an interface, or at an instance's
 //     device index.
+//   - ThisInstance: this instance's ID, zone and Region from IMDSv2, for
+//     "move it to me".
 //   - Call: any other EC2 action, with the same signing, retries and errors.
 //
 // The guides are in the repository's docs/ directory: failover.md,
@@ -133,6 +135,11 @@
 //
 // Region: Options.Region, AWS_REGION, AWS_DEFAULT_REGION, the profile's
 // region (RegionFromInstanceMetadata asks IMDS on an instance).
+//
+// This instance: ThisInstance reads its ID, zone and Region from the
+// instance metadata service (IMDSv2), for "move it to me"; off EC2 it
+// fails with an *InstanceMetadataError within the context's deadline, or
+// DefaultInstanceMetadataTimeout without one.
 //
 // Credentials, when Options.Credentials is nil, in the SDK's order:
 // Options.Profile when set; AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY

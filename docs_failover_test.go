@@ -265,6 +265,76 @@ func TestDocsAttach(t *testing.T) {
 	}
 }
 
+// docsAttachAndWait is the guide's "Attach and wait" snippet.
+func docsAttachAndWait(ctx context.Context, client *enidetach.Client, log *lineLog) (*enidetach.WaitResult, error) {
+	res, err := client.AttachAndWait(ctx, &enidetach.AttachNetworkInterfaceInput{
+		NetworkInterfaceID: "eni-0123456789abcdef0",
+		InstanceID:         "i-0123456789abcdef1",
+		DeviceIndex:        1,
+	}, func(o *enidetach.WaitOptions) { o.MaxWait = 5 * time.Minute })
+	var timeout *enidetach.WaitTimeoutError
+	switch {
+	case errors.As(err, &timeout):
+		log.Printf("attach %s accepted, still %s after %d polls", timeout.Last.Attach.AttachmentID, timeout.Last.State.AttachmentStatus, timeout.Last.Polls)
+	case err != nil && res == nil:
+		log.Printf("the attach failed: %v", err) // ErrInterfaceInUse, ErrDeviceIndexInUse, ErrZoneMismatch...
+	case err != nil:
+		log.Printf("the attach was accepted, then a poll was refused: %v", err)
+	default:
+		log.Printf("attached as %s after %d polls", res.Attach.AttachmentID, res.Polls)
+	}
+	return res, err
+}
+
+// TestDocsAttachAndWait runs every branch of the snippet, none of which may
+// panic: attached, still attaching at the deadline, the attach refused (the
+// interface in use), and a poll refused after an accepted attach.
+func TestDocsAttachAndWait(t *testing.T) {
+	t.Parallel()
+	// free detaches the failover interface from instance A first.
+	free := func(seed *ec2test.Seed) {
+		seed.Attachments = append(seed.Attachments[:1], seed.Attachments[2:]...) // drops FailoverAttachment
+	}
+	for _, tc := range []struct {
+		name      string
+		seed      func(*ec2test.Seed)
+		attaching time.Duration
+		timeout   time.Duration
+		faults    func(*ec2test.Server)
+		want      string
+	}{
+		{name: "attached", seed: free, want: "attached as eni-attach-"},
+		{name: "still attaching", seed: free, attaching: time.Hour, timeout: 300 * time.Millisecond, want: "attach eni-attach-"},
+		{name: "in use", seed: func(*ec2test.Seed) {}, want: "the attach failed: operation error EC2: AttachNetworkInterface"},
+		{name: "poll refused", seed: free, faults: func(srv *ec2test.Server) {
+			srv.Inject(ec2test.Delay(0), 1)
+			srv.Inject(ec2test.APIError(403, "UnauthorizedOperation"), 10)
+		}, want: "the attach was accepted, then a poll was refused: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			seed := ec2test.DefaultSeed("us-east-1")
+			tc.seed(&seed)
+			srv := ec2test.NewServer(ec2test.WithSeed(seed), ec2test.WithAttachingDuration(tc.attaching))
+			defer srv.Close()
+			if tc.faults != nil {
+				tc.faults(srv)
+			}
+			ctx := context.Background()
+			if tc.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
+				defer cancel()
+			}
+			var log lineLog
+			_, _ = docsAttachAndWait(ctx, docsClient(t, srv), &log)
+			if logged := strings.Join(log.lines, "\n"); !strings.HasPrefix(logged, tc.want) {
+				t.Errorf("logged %q, want it to begin %q", logged, tc.want)
+			}
+		})
+	}
+}
+
 // docsMove is the Go recipe of the guide's "Failover: move an interface",
 // verbatim.
 func docsMove(ctx context.Context, client *enidetach.Client, log *lineLog) {

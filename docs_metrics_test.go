@@ -126,3 +126,28 @@ func TestDocsMetricsConcurrent(t *testing.T) {
 		t.Errorf("after 800 concurrent polls:\n%s", rec.Body)
 	}
 }
+
+// TestDocsMetricsCountsPolls: a wait's polls reach the counter as the guide
+// says, by outcome.
+func TestDocsMetricsCountsPolls(t *testing.T) {
+	t.Parallel()
+	srv := ec2test.NewServer()
+	defer srv.Close()
+	metrics := &Counters{}
+	client, err := enidetach.New(enidetach.Options{Region: srv.Region(), BaseEndpoint: srv.URL, Credentials: srv.Credentials(), OnEvent: metrics.Observe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := client.DetachNetworkInterface(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.WaitUntilDetached(ctx, ec2test.FailoverAttachment); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	metrics.ServeHTTP(rec, nil)
+	if want := `enidetach_events_total{kind="poll",action="DescribeNetworkInterfaces",outcome="done"} 1`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("after a wait that saw the detach at once:\n%s\nwant a line %s", rec.Body, want)
+	}
+}

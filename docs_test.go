@@ -166,10 +166,9 @@ func TestDocSnippetsCheckFails(t *testing.T) {
 	}
 }
 
-// pendingGuides are guides other branches write (the command's and the
-// agents'): a link to one of them may point at nothing until it lands, and
-// at nothing else.
-var pendingGuides = map[string]bool{"docs/command.md": true, "docs/agents.md": true}
+// pendingGuides are guides another branch writes (the agents'): a link to
+// one of them may point at nothing until it lands, and at nothing else.
+var pendingGuides = map[string]bool{"docs/agents.md": true}
 
 var (
 	mdLink     = regexp.MustCompile(`\]\(([^)\s]+)\)`)
@@ -293,7 +292,7 @@ func TestDocLinksCheckFails(t *testing.T) {
 	t.Parallel()
 	files := map[string]string{
 		"docs/a.md": "# A\n## Detach and wait: `res.State`\n[ok](b.md#bee) [ok](#detach-and-wait-resstate) [ok](../top.md) [ok](https://example.com/x#y)\n" +
-			"[no](missing.md) [no](b.md#nope) [no](#nope) `[code](missing.md)` [pending](command.md)\n```sh\n[fence](missing.md)\n```\n",
+			"[no](missing.md) [no](b.md#nope) [no](#nope) `[code](missing.md)` [pending](agents.md)\n```sh\n[fence](missing.md)\n```\n",
 		"docs/b.md": "# Bee\n",
 		"top.md":    "# Top\n",
 	}
@@ -341,4 +340,17 @@ type lineLog struct{ lines []string }
 
 func (l *lineLog) Printf(format string, args ...any) {
 	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+
+// TestREADMEIsShort: the README stays what a newcomer reads in five
+// minutes; the details go to docs/.
+func TestREADMEIsShort(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n > 250 {
+		t.Errorf("README.md has %d lines, more than 250: move the details into a guide of docs/", n)
+	}
 }

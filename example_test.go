@@ -202,7 +202,10 @@ func ExampleClient_LookupAttachment() {
 	fmt.Println(att.AttachmentID, att.NetworkInterfaceID, att.AttachmentStatus)
 
 	res, err := client.DetachAndWait(ctx, &enidetach.DetachNetworkInterfaceInput{AttachmentID: att.AttachmentID},
-		func(o *enidetach.WaitOptions) { o.NetworkInterfaceID = att.NetworkInterfaceID })
+		func(o *enidetach.WaitOptions) {
+			o.NetworkInterfaceID = att.NetworkInterfaceID
+			o.MinDelay = 50 * time.Millisecond // the fake detaches at once; against EC2, keep the default
+		})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -228,7 +231,11 @@ func ExampleClient_MoveNetworkInterface() {
 		ToInstanceID:       ec2test.InstanceB,
 		ToDeviceIndex:      1,
 	}
-	out, err := client.MoveNetworkInterface(ctx, in)
+	// The fake detaches and attaches at once, so the example polls sooner
+	// than the default (a first poll 1.7 s to 2.1 s after each call, when
+	// EC2 may have finished it); against EC2, keep the default.
+	fast := func(o *enidetach.WaitOptions) { o.MinDelay = 50 * time.Millisecond }
+	out, err := client.MoveNetworkInterface(ctx, in, fast)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -236,7 +243,7 @@ func ExampleClient_MoveNetworkInterface() {
 	fmt.Println("attached at", out.Attach.InstanceID, "device index", out.Attach.DeviceIndex, "now", out.Attach.Status)
 
 	// Run again: nothing to do.
-	out, err = client.MoveNetworkInterface(ctx, in)
+	out, err = client.MoveNetworkInterface(ctx, in, fast)
 	fmt.Println("already there:", out.AlreadyAtTarget, err)
 
 	// Another zone is refused before anything is detached.

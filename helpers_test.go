@@ -5,8 +5,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/redact"
 	"github.com/ec2lite/enidetach/internal/testenv"
 )
 
@@ -28,7 +31,7 @@ func TestMain(m *testing.M) {
 // mapEnv is a fake environment, so tests need not touch the process's.
 type mapEnv map[string]string
 
-func (m mapEnv) get(k string) string { return m[k] }
+func (m mapEnv) Get(k string) string { return m[k] }
 
 // testEnv returns an environment with only HOME set, to an empty directory:
 // no AWS_* variable and no ~/.aws of this machine can leak in.
@@ -174,3 +177,64 @@ func setJitter(c *Client, fn func() float64) { c.jitter = fn }
 
 // setClock replaces the clock c signs and waits by.
 func setClock(c *Client, fn func() time.Time) { c.engine.SetClock(fn) }
+
+// Secrets a hostile endpoint echoes into valid answers: the session token
+// and secret key the client signs with, and the signature of each request.
+const (
+	hostileToken  = "HOSTILEtoken//IQoJb3JpZ2luX2VjEXAMPLE+session/token/long=="
+	hostileSecret = "HOSTILEsecret/K7MDENG+bPxRfiCYEXAMPLEKEY"
+)
+
+// newHostileClient returns a client, signing with hostileToken and
+// hostileSecret, for an endpoint that answers each action with
+// answers[action] filled by the request's signature and session token: a
+// valid answer whose fields quote what was sent. sigs returns the
+// signatures sent so far.
+func newHostileClient(t *testing.T, answers map[string]func(sig, token string) string) (c *Client, sigs func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var sent []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		q, _ := url.ParseQuery(string(b))
+		auth := r.Header.Get("Authorization")
+		sig := auth[strings.Index(auth, "Signature=")+len("Signature="):]
+		mu.Lock()
+		sent = append(sent, sig)
+		mu.Unlock()
+		answer, ok := answers[q.Get("Action")]
+		if !ok {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, "<Response><Errors><Error><Code>InvalidAction</Code></Error></Errors></Response>")
+			return
+		}
+		_, _ = io.WriteString(w, answer(sig, r.Header.Get("X-Amz-Security-Token")))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := newClient(Options{Region: "us-east-1", BaseEndpoint: srv.URL,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDHOSTILE", hostileSecret, hostileToken)}, testEnv(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setSleep(c, noSleep)
+	return c, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), sent...)
+	}
+}
+
+// assertNoEcho fails when s shows any run of 8 or more letters and digits
+// of the session token, the secret key or a signature sent.
+func assertNoEcho(t *testing.T, what, s string, sigs []string) {
+	t.Helper()
+	for _, secret := range append([]string{hostileToken, hostileSecret}, sigs...) {
+		for rest := secret; rest != ""; {
+			run, next := redact.NextRun(rest)
+			if len(run) >= redact.MinPartial && strings.Contains(s, run) {
+				t.Errorf("%s shows %q of what was sent: %s", what, run, s)
+			}
+			rest = next
+		}
+	}
+}

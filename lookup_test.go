@@ -175,6 +175,37 @@ func TestLookupThenDetachAndWait(t *testing.T) {
 	}
 }
 
+// TestLookupAnswersRedacted: a describe page whose request ID and fields
+// echo the request's signature and session token. Neither the request ID
+// of a NoAttachmentError nor the fields of a found interface show them, in
+// any verb: the answer is redacted before it is decoded.
+func TestLookupAnswersRedacted(t *testing.T) {
+	t.Parallel()
+	empty := func(sig, token string) string {
+		return "<DescribeNetworkInterfacesResponse><requestId>req-" + sig + "-" + token + "</requestId><networkInterfaceSet/></DescribeNetworkInterfacesResponse>"
+	}
+	c, sigs := newHostileClient(t, map[string]func(sig, token string) string{"DescribeNetworkInterfaces": empty})
+	_, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{InstanceID: "i-0123456789abcdef0", DeviceIndex: 1})
+	var nae *NoAttachmentError
+	if !errors.As(err, &nae) || nae.RequestID == "" {
+		t.Fatalf("err = %v, want a *NoAttachmentError with a request ID", err)
+	}
+	assertNoEcho(t, "the NoAttachmentError", fmt.Sprintf("%v\n%+v\n%#v\n%s", err, err, nae, nae.RequestID), sigs())
+
+	found := func(sig, token string) string {
+		return "<DescribeNetworkInterfacesResponse><requestId>req-" + token + "</requestId><networkInterfaceSet><item>" +
+			"<networkInterfaceId>eni-0123456789abcdef0</networkInterfaceId><status>in-use</status><availabilityZone>zone-" + sig + "</availabilityZone>" +
+			"<attachment><attachmentId>eni-attach-" + token + "</attachmentId><status>attached</status><instanceId>i-0123456789abcdef0</instanceId>" +
+			"<deviceIndex>1</deviceIndex><networkCardIndex>0</networkCardIndex></attachment></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>"
+	}
+	c, sigs = newHostileClient(t, map[string]func(sig, token string) string{"DescribeNetworkInterfaces": found})
+	st, err := c.LookupAttachment(context.Background(), &LookupAttachmentInput{NetworkInterfaceID: "eni-0123456789abcdef0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertNoEcho(t, "the interface found", fmt.Sprintf("%v\n%+v\n%#v", st, st, st), sigs())
+}
+
 // TestLookupAttachmentAmbiguous: two attached interfaces claiming one
 // instance, card and device index are an error naming both, whatever
 // their order; nothing is chosen.

@@ -67,6 +67,10 @@ type move struct {
 	opts  WaitOptions
 	start time.Time
 	out   *MoveNetworkInterfaceOutput
+	// sent is when this run's last detach or attach was accepted: the
+	// wait after it polls first when the call could have finished
+	// (WaitOptions.SentAt), not at once, when it would see it in progress.
+	sent time.Time
 }
 
 // moveAction is what a round of the move does next, from the state seen.

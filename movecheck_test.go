@@ -337,3 +337,34 @@ func TestMoveRefusalQuotesNoEchoedSecret(t *testing.T) {
 		})
 	}
 }
+
+// TestMoveRefusalQuotesRedactedFields: the move refuses a target in another
+// zone, quoting both zones; an endpoint that echoes the request's
+// signature and session token into the target's zone (and the describe's
+// request IDs) must not get them into the refusal, in any verb.
+func TestMoveRefusalQuotesRedactedFields(t *testing.T) {
+	t.Parallel()
+	iface := func(_, token string) string {
+		return "<DescribeNetworkInterfacesResponse><requestId>req-" + token + "</requestId><networkInterfaceSet><item>" +
+			"<networkInterfaceId>eni-0123456789abcdef0</networkInterfaceId><status>in-use</status><availabilityZone>us-east-1a</availabilityZone>" +
+			"<attachment><attachmentId>eni-attach-0123456789abcdef0</attachmentId><status>attached</status><instanceId>i-0aaaaaaaaaaaaaaaa</instanceId>" +
+			"<deviceIndex>1</deviceIndex><networkCardIndex>0</networkCardIndex></attachment></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>"
+	}
+	instance := func(sig, token string) string {
+		return "<DescribeInstancesResponse><requestId>req-" + sig + "</requestId><reservationSet><item><instancesSet><item>" +
+			"<instanceId>i-0bbbbbbbbbbbbbbbb</instanceId><instanceState><name>running</name></instanceState>" +
+			"<placement><availabilityZone>zone-" + sig + "-" + token + "</availabilityZone></placement>" +
+			"</item></instancesSet></item></reservationSet></DescribeInstancesResponse>"
+	}
+	c, sigs := newHostileClient(t, map[string]func(sig, token string) string{"DescribeNetworkInterfaces": iface, "DescribeInstances": instance})
+	_, err := c.MoveNetworkInterface(context.Background(), &MoveNetworkInterfaceInput{
+		NetworkInterfaceID: "eni-0123456789abcdef0", ToInstanceID: "i-0bbbbbbbbbbbbbbbb", ToDeviceIndex: 1})
+	var re *MoveRefusedError
+	if !errors.As(err, &re) || re.Reason != "target-zone" {
+		t.Fatalf("err = %v, want a *MoveRefusedError (target-zone)", err)
+	}
+	if !strings.Contains(re.Detail, "zone-") {
+		t.Errorf("the refusal no longer quotes the target's zone: %s", re.Detail)
+	}
+	assertNoEcho(t, "the refusal", fmt.Sprintf("%v\n%+v\n%#v\n%#v", err, err, re, re.Interface), sigs())
+}

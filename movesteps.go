@@ -126,7 +126,7 @@ func (m *move) relook(ctx context.Context, step string, stale func(InterfaceStat
 
 // waitOpts returns the move's wait options for optFns.
 func (m *move) waitOpts() func(*WaitOptions) {
-	return func(o *WaitOptions) { *o = m.opts; o.NetworkInterfaceID = m.out.NetworkInterfaceID }
+	return func(o *WaitOptions) { *o = m.opts; o.NetworkInterfaceID, o.SentAt = m.out.NetworkInterfaceID, m.sent }
 }
 
 // detach sends the detach. An IncorrectState answer (the attachment is
@@ -140,7 +140,7 @@ func (m *move) detach(ctx context.Context, st InterfaceState) (incorrectState, e
 	m.out.Detach.CallElapsed = m.c.now().Sub(t)
 	switch {
 	case err == nil:
-		m.out.Detach.RequestID = out.RequestID
+		m.out.Detach.RequestID, m.sent = out.RequestID, m.c.now()
 		return nil, nil
 	case errors.Is(err, ErrAttachmentNotFound):
 		// The attachment is gone: an earlier attempt whose answer was lost
@@ -215,7 +215,7 @@ func (m *move) attach(ctx context.Context) error {
 		m.out.Attach.RequestID = requestIDOf(err)
 		return &MoveIncompleteError{Step: moveStepAttach, Err: err}
 	}
-	m.out.Attach.AttachmentID, m.out.Attach.RequestID = out.AttachmentID, out.RequestID
+	m.out.Attach.AttachmentID, m.out.Attach.RequestID, m.sent = out.AttachmentID, out.RequestID, m.c.now()
 	return nil
 }
 

@@ -49,7 +49,7 @@ var noSecretTypes = map[string]string{
 	"WaitResult":                   "fields of describe answers and a detach's output; DetachError is an *APIError, redacted as such",
 	"WaitTimeoutError":             "a WaitResult and the context's error",
 	"NoAttachmentError":            "the lookup's input and a describe answer",
-	"TransportError":               "a network or HTTPClient failure: no body is read into it, and the endpoint holds no user information (New refuses it); net/http's message may quote a malformed answer, redacted by redactEchoes (not yet on call.go's transport path: TestMalformedAnswerEchoNotInError)",
+	"TransportError":               "a network or HTTPClient failure: no body is read into it, and the endpoint holds no user information (New refuses it); net/http's message may quote a malformed answer, redacted by the engine (internal/query echoes.go; TestMalformedAnswerEchoNotInError)",
 	"HTTPClient":                   "an interface: the caller's client",
 	"MoveNetworkInterfaceInput":    "IDs and indexes the caller gives",
 	"MoveNetworkInterfaceOutput":   "outputs and states of the calls made",
@@ -61,6 +61,8 @@ var noSecretTypes = map[string]string{
 	"WrongInterfaceError":          "IDs the caller gave and a describe answer showed",
 	"Event":                        "a kind, an action name, an outcome, counts, a status and a duration",
 	"EventKind":                    "an enumeration",
+	"InstanceIdentity":             "an instance ID, zone and Region, each checked for its shape before it is kept",
+	"InstanceMetadataError":        "the endpoint asked (user information redacted), a status, this package's own words and a context or network error: nothing the service answered (TestThisInstanceNamesTheServicesRefusal, TestThisInstanceRefusesWhatIsNotAnIdentity)",
 	"Outcome":                      "an enumeration",
 	// ec2test
 	"ec2test.Attachment":       "seeded IDs and indexes",

@@ -76,6 +76,8 @@ func (c *Client) AttachAndWait(ctx context.Context, in *AttachNetworkInterfaceIn
 	if err != nil {
 		return nil, err
 	}
-	g := waitGoal{attachmentID: out.AttachmentID, attach: true, sent: start}
+	// The first delay counts from the answer: an attach throttled, or
+	// resolved by looking, was accepted only now.
+	g := waitGoal{attachmentID: out.AttachmentID, attach: true, sent: c.now()}
 	return c.wait(ctx, g, opts, &WaitResult{Attach: out}, start)
 }

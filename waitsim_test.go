@@ -48,8 +48,8 @@ func simSchedules() []simSchedule {
 			return simJitter(waited, rng)
 		}, "DetachAndWait without NetworkInterfaceID looks at once to name the interface: one call more", 0, nil},
 		{"enidetach: ÷12, 2 s–15 s", proportional(12, 2*time.Second, 15*time.Second),
-			"before: no jitter, the first poll at once; also the default with its jitter pinned to the base, as the move's model uses it", 0, nil},
-		{"enidetach earlier: 1 s doubling to 15 s, equal jitter", func(n int, _ time.Duration, rng *rand.Rand) time.Duration {
+			"no jitter, the first poll at once; the default with its jitter pinned to the base, as the move's model uses it", 0, nil},
+		{"1 s doubling to 15 s, equal jitter", func(n int, _ time.Duration, rng *rand.Rand) time.Duration {
 			d := min(time.Second<<min(n-1, 10), 15*time.Second)
 			return d/2 + time.Duration(rng.Float64()*float64(d/2))
 		}, "", 0, nil},

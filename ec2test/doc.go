@@ -111,6 +111,36 @@
 // network-interface.attachment.status, and MaxResults (not with
 // InstanceId.N) with NextToken.
 //
+// # EC2's limits
+//
+// Modelled, with EC2's answers:
+//
+//   - more than 200 filter values in one Describe call, all filters
+//     together: 400 FilterLimitExceeded ("The maximum number of filter
+//     values specified on a single call is 200")
+//   - MaxResults outside 5 to 1000, or given with IDs: InvalidParameterValue,
+//     InvalidParameterCombination
+//   - X-Amz-Date more than 15 minutes from the server's clock:
+//     RequestExpired
+//   - one interface per device slot (network card and device index), device
+//     index 0 on card 0 never detached, attachments within one zone
+//   - a form body over 1 MiB: 413 RequestEntityTooLarge (EC2's own bound on
+//     a Query request is not documented; this one keeps the fake's memory
+//     bounded)
+//
+// Not modelled (a test needing one injects it with Inject and APIError):
+//
+//   - request rates: EC2's token buckets per account, Region and action
+//     (RequestLimitExceeded only when injected with Throttle)
+//   - the interfaces an instance type takes (AttachmentLimitExceeded), its
+//     network cards and device indexes (any index is accepted)
+//   - the instance's state for an attach or detach (a stopped or
+//     terminated instance is treated as running) and IncorrectInstanceState
+//   - the number of IDs in one call (EC2's guide asks for at most 1,000;
+//     IDs are not counted as filter values here)
+//   - account quotas (NetworkInterfaceLimitExceeded), the length of a
+//     filter value or of the request, and the expiry of NextToken
+//
 // # Time
 //
 // WithClock gives the server a clock that a test moves, so attaching and

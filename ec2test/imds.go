@@ -211,7 +211,7 @@ func (s *Server) imdsInstance(id string) (Instance, string) {
 		in = *p
 	}
 	for _, n := range s.interfaces {
-		if a := n.att; a != nil && a.InstanceID == id && a.DeviceIndex == 0 && a.NetworkCardIndex == 0 {
+		if a := n.att; a != nil && a.InstanceID == id && a.primary() {
 			return in, n.PrivateIPAddress
 		}
 	}

@@ -140,7 +140,7 @@ func (s *Server) describeInstances(params url.Values, key Key, now time.Time) (s
 func writeReservation(b *strings.Builder, v instanceView) {
 	primaryIP := ""
 	for _, st := range v.nics {
-		if st.Attachment.DeviceIndex == 0 && st.Attachment.NetworkCardIndex == 0 {
+		if st.Attachment.primary() {
 			primaryIP = st.PrivateIPAddress
 		}
 	}

@@ -14,6 +14,9 @@ import (
 const (
 	minMaxResults = 5
 	maxMaxResults = 1000
+	// maxFilterValues is the most filter values, all filters together,
+	// EC2 takes in one call.
+	maxFilterValues = 200
 )
 
 // filterParam is Filter.N.Name or Filter.N.Value.M, common to the Describe
@@ -69,6 +72,9 @@ func (a listAction) parse(params url.Values, key Key) (listQuery, *ec2Error) {
 			}
 			q.filters[name] = append(q.filters[name], v[0])
 		}
+	}
+	if n := filterValues(q.filters); n > maxFilterValues {
+		return q, &ec2Error{400, "FilterLimitExceeded", fmt.Sprintf("The maximum number of filter values specified on a single call is %d", maxFilterValues)}
 	}
 	for name := range q.filters {
 		if !a.filterKnown(name) {
@@ -211,4 +217,13 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// filterValues counts the values of every filter.
+func filterValues(filters map[string][]string) int {
+	n := 0
+	for _, v := range filters {
+		n += len(v)
+	}
+	return n
 }

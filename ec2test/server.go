@@ -3,7 +3,6 @@ package ec2test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -12,120 +11,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // APIVersion is the only EC2 API version the server accepts.
 const APIVersion = "2016-11-15"
 
-// The default key every server accepts, allowed every action.
-const (
-	DefaultAccessKeyID     = "AKIAEC2TESTEXAMPLE01"
-	DefaultSecretAccessKey = "ec2test/secret/key/for/local/tests/only"
-)
-
 // maxRequestBody bounds the form body the server reads.
 const maxRequestBody = 1 << 20
-
-// Key is an access key the server accepts.
-type Key struct {
-	// AccessKeyID identifies the key in the Authorization header.
-	AccessKeyID string
-	// SecretAccessKey is what requests signed with the key are verified
-	// with.
-	SecretAccessKey string
-	// SessionToken, when set, must be sent as X-Amz-Security-Token.
-	SessionToken string
-	// Denied keys are refused every action with 403 UnauthorizedOperation,
-	// also in dry runs.
-	Denied bool
-
-	expired bool
-}
-
-// Request is one request the server received, for assertions.
-type Request struct {
-	// Time is the server's clock when the request arrived.
-	Time time.Time
-	// Action is the Action parameter.
-	Action string
-	// Params holds every form parameter.
-	Params url.Values
-	// AccessKeyID is from the Authorization header, verified or not.
-	AccessKeyID string
-	// UserAgent is the User-Agent header.
-	UserAgent string
-	// StatusCode is the status answered (0 for a dropped connection).
-	StatusCode int
-	// ErrorCode is the EC2 error code answered, or "".
-	ErrorCode string
-	// Fault is the name of the injected fault that answered, or "".
-	Fault string
-}
-
-// Option configures a Server.
-type Option func(*Server)
-
-// WithRegion sets the region the server signs for and reports (default
-// us-east-1).
-func WithRegion(region string) Option { return func(s *Server) { s.region = region } }
-
-// WithKeys adds access keys besides the default one.
-func WithKeys(keys ...Key) Option {
-	return func(s *Server) {
-		for _, k := range keys {
-			s.keys[k.AccessKeyID] = k
-		}
-	}
-}
-
-// WithClock sets the server's clock, used for X-Amz-Date checks, Date
-// headers and the detaching delay (default time.Now).
-func WithClock(clock func() time.Time) Option { return func(s *Server) { s.clock = clock } }
-
-// WithAttachments replaces the default seed (see DefaultSeed) with these
-// attachments alone. An attachment without a NetworkInterfaceID or
-// InstanceID gets one made up from its AttachmentID; interfaces and
-// instances it names are created in the region's first zone.
-func WithAttachments(atts ...Attachment) Option {
-	return func(s *Server) { s.seed = &Seed{Attachments: atts} }
-}
-
-// WithSeed replaces the default seed (see DefaultSeed) with seed: the
-// state the server starts with and Reset restores. To add to the built-in
-// set, append to DefaultSeed(region).
-func WithSeed(seed Seed) Option { return func(s *Server) { s.seed = &seed } }
-
-// WithAnyAddress lets NewServerAt listen on an address that is not
-// loopback, such as 0.0.0.0:8599 to serve a test container. Anyone who can
-// reach the address can then use the server's keys (Keys) and reset it.
-func WithAnyAddress() Option { return func(s *Server) { s.anyAddress = true } }
-
-// WithAttachingDuration keeps an attachment made by AttachNetworkInterface
-// "attaching" this long, by the server's clock, before it becomes
-// "attached" (default 0: at once).
-func WithAttachingDuration(d time.Duration) Option { return func(s *Server) { s.attaching = d } }
-
-// WithDetachingDuration keeps a detached interface "detaching" this long,
-// by the server's clock, before it becomes "available" (default 0: at once).
-func WithDetachingDuration(d time.Duration) Option { return func(s *Server) { s.detaching = d } }
-
-// WithDescribeLag makes DescribeNetworkInterfaces and DescribeInstances
-// eventually consistent, as EC2's are: they show each interface as it was d
-// ago by the server's clock, so an attach or detach accepted less than d ago
-// (and an attaching or detaching that ended less than d ago) is not seen
-// yet, while AttachNetworkInterface and DetachNetworkInterface act on the
-// truth. Changes made from Go (AddAttachment, Reset) and the Go accessors
-// (Interface, Instances...) are not delayed. Default 0: describes are
-// consistent.
-func WithDescribeLag(d time.Duration) Option { return func(s *Server) { s.describeLag = d } }
 
 // Server is a fake EC2 endpoint, on 127.0.0.1 unless NewServerAt says
 // otherwise, speaking the Query protocol for every action the package
@@ -248,96 +144,11 @@ func (s *Server) CloseClientConnections() { s.ts.CloseClientConnections() }
 // Region returns the region the server expects requests to be signed for.
 func (s *Server) Region() string { return s.region }
 
-// Credentials returns a provider of the default key, allowed every action.
-func (s *Server) Credentials() aws.CredentialsProvider {
-	return credentials.NewStaticCredentialsProvider(DefaultAccessKeyID, DefaultSecretAccessKey, "")
-}
-
-// AddKey adds or replaces an access key.
-func (s *Server) AddKey(k Key) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys[k.AccessKeyID] = k
-}
-
-// ExpireKey makes requests signed with the key fail with RequestExpired, as
-// expired temporary credentials do, until the key is added again.
-func (s *Server) ExpireKey(accessKeyID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if k, ok := s.keys[accessKeyID]; ok {
-		k.expired = true
-		s.keys[accessKeyID] = k
-	}
-}
-
-// Keys returns every access key the server accepts, secrets included,
-// sorted by access key ID: the default key, those of WithKeys and AddKey.
-func (s *Server) Keys() []Key {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Key, 0, len(s.keys))
-	for _, k := range s.keys {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].AccessKeyID < out[j].AccessKeyID })
-	return out
-}
-
-func (s *Server) key(id string) (Key, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k, ok := s.keys[id]
-	return k, ok
-}
-
-// Requests returns a copy of the requests received so far, oldest first.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	copy(out, s.requests)
-	return out
-}
-
-// ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
-	s.recording++
-}
-
 // ec2Error is an EC2 error answer.
 type ec2Error struct {
 	status  int
 	code    string
 	message string
-}
-
-// ControlPrefix starts the paths of requests to the server itself rather
-// than to EC2 (whose requests go to /): POST /_ec2test/reset calls Reset,
-// GET /_ec2test/state answers the instances and interfaces as JSON. They
-// need no signature, are not recorded and meet no injected fault.
-const ControlPrefix = "/_ec2test/"
-
-// serveControl answers a request under ControlPrefix.
-func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	switch {
-	case r.URL.Path == ControlPrefix+"reset" && r.Method == http.MethodPost:
-		s.Reset()
-		_, _ = io.WriteString(w, `{"reset":true}`+"\n")
-	case r.URL.Path == ControlPrefix+"state" && r.Method == http.MethodGet:
-		// camelCase, as -serve prints and AWS's JSON names the same fields.
-		_ = json.NewEncoder(w).Encode(struct {
-			Instances  []InstanceState  `json:"instances"`
-			Interfaces []InterfaceState `json:"interfaces"`
-		}{s.Instances(), s.Interfaces()})
-	default:
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = io.WriteString(w, `{"error":"unknown ec2test control request; known: POST `+ControlPrefix+`reset, GET `+ControlPrefix+`state"}`+"\n")
-	}
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -452,25 +263,6 @@ func (s *Server) writeXML(w http.ResponseWriter, rec *Request, now time.Time, sk
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, body)
-}
-
-// record appends a request and returns its index and the current
-// generation of the records.
-func (s *Server) record(rec Request) (idx, recording int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = append(s.requests, rec)
-	return len(s.requests) - 1, s.recording
-}
-
-// update replaces a recorded request, unless the records were reset since
-// it was recorded (a fixed fake clock makes times useless to tell).
-func (s *Server) update(idx, recording int, rec Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if recording == s.recording && idx < len(s.requests) {
-		s.requests[idx] = rec
-	}
 }
 
 // newRequestID returns a random UUID, as EC2's request IDs are.

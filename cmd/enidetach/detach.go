@@ -91,6 +91,9 @@ func detachAndWait(ctx context.Context, client *enidetach.Client, f *flags, in *
 			fmt.Fprintf(stderr, "poll %d: interface %s status %s, attachment %s (%s)\n", r.Polls,
 				orNone(r.State.NetworkInterfaceID), orNone(r.State.Status), orGone(r.State.AttachmentStatus), r.Elapsed.Round(time.Millisecond))
 		}
+		if f.tune != nil {
+			f.tune(o)
+		}
 	})
 	var wt *enidetach.WaitTimeoutError
 	if errors.As(err, &wt) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/ec2lite/enidetach"
 )
 
 // flags holds the parsed command line.
@@ -19,6 +21,8 @@ type flags struct {
 	toInstanceID                          string
 	toDeviceIndex, toCardIndex            int
 	set                                   map[string]bool
+	// tune, set by tests, adjusts every wait's options.
+	tune func(*enidetach.WaitOptions)
 }
 
 // newFlagSet returns the command's flags, to be parsed into f.

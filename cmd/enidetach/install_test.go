@@ -16,6 +16,7 @@ import (
 // that line, run as written from the repository's root, builds a working
 // command.
 func TestCommandDocBuildsTheCommand(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile(commandDoc)
 	if err != nil {
 		t.Fatal(err)

@@ -32,8 +32,9 @@
 //
 // SIGINT, SIGTERM and SIGHUP stop the command as -max-wait does: requests
 // in flight end and the result so far is printed, with an error of kind
-// "interrupted" naming the signal. A second signal ends it at once. -h
-// prints the synopsis, the exit statuses and the flags.
+// "interrupted" naming the signal. A second signal, a second or more after
+// the first, ends it at once. -h prints the synopsis, the exit statuses
+// and the flags.
 //
 // With -json, stdout holds one JSON object with only what was observed; see
 // docs/command.md.
@@ -78,8 +79,18 @@ func main() {
 	os.Exit(status)
 }
 
+// run runs the command line args and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runTuned(ctx, args, stdout, stderr, nil)
+}
+
+// runTuned is run with tune, when set, applied to the options of every
+// wait (tests poll in milliseconds instead of the library's seconds).
+func runTuned(ctx context.Context, args []string, stdout, stderr io.Writer, tune func(*enidetach.WaitOptions)) int {
 	f, err := parse(args, stdout, stderr)
+	if f != nil {
+		f.tune = tune
+	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK

@@ -40,6 +40,10 @@ var (
 	// A move's new attachment ID is the fake's random choice.
 	newAttachmentPattern = regexp.MustCompile(`"attach":\{"attachmentId":"eni-attach-[0-9a-f]+"`)
 	durationPattern      = regexp.MustCompile(`after [0-9.]+m?s and`)
+	// How many polls a wait made depends on the machine's timing (the
+	// tests poll every 20 ms); that it polled is the command's.
+	pollsPattern     = regexp.MustCompile(`"polls":[0-9]+`)
+	pollCountPattern = regexp.MustCompile(`and [0-9]+ polls?\b`)
 	// How a transport failure is worded is the library's business; its
 	// kind and cause are the command's.
 	refusedPattern = regexp.MustCompile(`"message":"(?:[^"\\]|\\.)*connection refused"`)
@@ -50,6 +54,8 @@ func normalize(s string) string {
 	s = elapsedPattern.ReplaceAllString(s, `"$1":"ELAPSED"`)
 	s = newAttachmentPattern.ReplaceAllString(s, `"attach":{"attachmentId":"NEW-ATTACHMENT-ID"`)
 	s = refusedPattern.ReplaceAllString(s, `"message":"... connection refused"`)
+	s = pollsPattern.ReplaceAllString(s, `"polls":"POLLS"`)
+	s = pollCountPattern.ReplaceAllString(s, "and POLLS")
 	return durationPattern.ReplaceAllString(s, "after ELAPSED and")
 }
 
@@ -73,10 +79,18 @@ func checkGolden(t *testing.T, name, got string) {
 	}
 }
 
-// runCmd runs the command and returns its exit status and outputs.
+// fastPolls makes a wait in the tests poll every 20 ms: the fake's
+// detaches and attaches take milliseconds, not the seconds of EC2 that
+// the library's delays are made for.
+func fastPolls(o *enidetach.WaitOptions) {
+	o.MinDelay, o.MaxDelay = 20*time.Millisecond, 20*time.Millisecond
+}
+
+// runCmd runs the command, its waits polling fast, and returns its exit
+// status and outputs.
 func runCmd(args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
-	status := run(context.Background(), args, &stdout, &stderr)
+	status := runTuned(context.Background(), args, &stdout, &stderr, fastPolls)
 	return status, stdout.String(), stderr.String()
 }
 

@@ -87,6 +87,9 @@ func moveInterface(ctx context.Context, client *enidetach.Client, f *flags, res 
 			fmt.Fprintf(stderr, "poll %d: interface %s status %s, %s (%s)\n", r.Polls,
 				orNone(st.NetworkInterfaceID), orNone(st.Status), att, r.Elapsed.Round(time.Millisecond))
 		}
+		if f.tune != nil {
+			f.tune(o)
+		}
 	})
 	var mr *enidetach.MoveRefusedError
 	if errors.As(err, &mr) && mr.Interface.NetworkInterfaceID != "" {

@@ -36,11 +36,12 @@ type local struct {
 	} `json:"instances"`
 }
 
-// serveLocal starts examples/local -serve on a free loopback port and
-// returns its line; the process is stopped with SIGTERM at the end.
-func serveLocal(t *testing.T) *local {
+// serveLocal starts examples/local -serve on a free loopback port, with
+// its other flags, and returns its line; the process is stopped with
+// SIGTERM at the end.
+func serveLocal(t *testing.T, flags ...string) *local {
 	t.Helper()
-	cmd := exec.Command(buildProgram(t, "../../examples/local"), "-serve", "127.0.0.1:0")
+	cmd := exec.Command(buildProgram(t, "../../examples/local"), append([]string{"-serve", "127.0.0.1:0"}, flags...)...)
 	cmd.Env = childEnv(t)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -62,21 +63,6 @@ func serveLocal(t *testing.T) *local {
 		t.Fatalf("line %q: %v", line, err)
 	}
 	return &l
-}
-
-// reset restores the fake's initial state with the request its line gave.
-func (l *local) reset(t *testing.T) {
-	t.Helper()
-	method, url, _ := strings.Cut(l.Reset, " ")
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
 }
 
 // where returns where the failover interface is attached, as the fake
@@ -124,6 +110,7 @@ func runMove(t *testing.T, args ...string) (int, *result, *process) {
 // nothing and checks both calls, a target in another zone is refused before
 // anything is detached, the move moves, and a second run finds it done.
 func TestMoveEndToEnd(t *testing.T) {
+	t.Parallel()
 	l := serveLocal(t)
 
 	status, res, p := runMove(t, l.moveArgs("-dry-run")...)
@@ -170,12 +157,15 @@ func TestMoveEndToEnd(t *testing.T) {
 // which prints what was observed and exits 3), while the interface is
 // detaching or attaching, is finished by running the same command again.
 func TestMoveKilledConverges(t *testing.T) {
-	l := serveLocal(t)
+	t.Parallel()
+	// Transitions of 3 s: each wait's first poll comes 1.7-2.1 s after its
+	// call, and must see the interface detaching or attaching.
 	program := buildProgram(t, ".")
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		for _, when := range []string{"detaching at " + ec2test.InstanceA, "attaching at " + ec2test.InstanceB} {
 			t.Run(fmt.Sprintf("%s when %s", sig, when), func(t *testing.T) {
-				l.reset(t)
+				t.Parallel()
+				l := serveLocal(t, "-transition", "3s")
 				p := startProcess(t, program, false, l.moveArgs()...)
 				for !strings.Contains(p.waitLine(t, "poll "), when) {
 				}

@@ -54,11 +54,8 @@ func holdingEC2(t *testing.T, srv *ec2test.Server, action string) (string, <-cha
 // have been accepted), prints one object naming the step and the signal,
 // and the same command run again finishes the move.
 func TestMoveSignalWhileCallInFlight(t *testing.T) {
+	t.Parallel()
 	program := buildProgram(t, ".")
-	srv := ec2test.NewServer(ec2test.WithDetachingDuration(200*time.Millisecond), ec2test.WithAttachingDuration(200*time.Millisecond))
-	defer srv.Close()
-	move := []string{"-json", "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
-		"-instance-id", ec2test.InstanceA, "-device-index", "1", "-to-instance-id", ec2test.InstanceB}
 	for _, tc := range []struct {
 		action, step string
 		sig          syscall.Signal
@@ -67,7 +64,11 @@ func TestMoveSignalWhileCallInFlight(t *testing.T) {
 		{"AttachNetworkInterface", "attach", syscall.SIGINT},
 	} {
 		t.Run(fmt.Sprint(tc.action, " ", signalNames[tc.sig]), func(t *testing.T) {
-			srv.Reset()
+			t.Parallel()
+			srv := ec2test.NewServer(ec2test.WithDetachingDuration(200*time.Millisecond), ec2test.WithAttachingDuration(200*time.Millisecond))
+			defer srv.Close()
+			move := []string{"-json", "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
+				"-instance-id", ec2test.InstanceA, "-device-index", "1", "-to-instance-id", ec2test.InstanceB}
 			endpoint, arrived := holdingEC2(t, srv, tc.action)
 			p := startProcess(t, program, true, append([]string{"-endpoint", endpoint}, move...)...)
 			select {
@@ -101,8 +102,9 @@ func TestMoveSignalWhileCallInFlight(t *testing.T) {
 // request IDs, and the same command run again finishes it without a
 // second attach.
 func TestMoveSignalWhileWaitingAttached(t *testing.T) {
+	t.Parallel()
 	program := buildProgram(t, ".")
-	srv := ec2test.NewServer(ec2test.WithDetachingDuration(100*time.Millisecond), ec2test.WithAttachingDuration(1500*time.Millisecond))
+	srv := ec2test.NewServer(ec2test.WithDetachingDuration(100*time.Millisecond), ec2test.WithAttachingDuration(3*time.Second)) // the first poll comes 1.7-2.1 s after the attach
 	defer srv.Close()
 	move := []string{"-json", "-endpoint", srv.URL, "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
 		"-instance-id", ec2test.InstanceA, "-device-index", "1", "-to-instance-id", ec2test.InstanceB}
@@ -137,6 +139,7 @@ func TestMoveSignalWhileWaitingAttached(t *testing.T) {
 // flight (DescribeInstances), nothing was changed: exit 1, interrupted,
 // the action named, the fake untouched.
 func TestMoveSignalDuringChecks(t *testing.T) {
+	t.Parallel()
 	program := buildProgram(t, ".")
 	srv := ec2test.NewServer()
 	defer srv.Close()

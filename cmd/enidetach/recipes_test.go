@@ -41,6 +41,7 @@ func docRecipes(t *testing.T) []string {
 // 0 and leaves the interface where it says: detached, or at the standby.
 // Each starts by resetting the fake, so each runs alone, in any order.
 func TestCommandDocRecipes(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("no curl on this machine")
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // interruptedError is the cause of a context that a signal cancelled.
@@ -29,13 +30,19 @@ func signalName(sig os.Signal) string {
 	return sig.String()
 }
 
+// echoWindow is how soon after the first signal a second one is taken
+// for the same event: GNU timeout sends its SIGTERM to the command and
+// again to its process group, and the two arrive apart when the machine is
+// busy; a person pressing Ctrl-C again to leave at once takes longer.
+const echoWindow = time.Second
+
 // interruptible returns a context that SIGINT, SIGTERM or SIGHUP (the
-// terminal or ssh session closing) cancels, with an
-// *interruptedError naming the signal as its cause (context.Cause), so
-// that the command ends as when -max-wait runs out: in-flight requests
-// end and the result so far is still printed. A second signal exits at
-// once with the shell's status for it (128 + the signal's number), for a
-// user who does not want to wait even that long.
+// terminal or ssh session closing) cancels, with an *interruptedError
+// naming the signal as its cause (context.Cause), so that the command ends
+// as when -max-wait runs out: in-flight requests end and the result so far
+// is still printed. A second signal, echoWindow or more after the first,
+// exits at once with the shell's status for it (128 + the signal's
+// number), for a user who does not want to wait even that long.
 //
 // SIGINT is caught even when the command was started with it ignored, as
 // a non-interactive shell starts background jobs: signal.Notify installs a
@@ -45,26 +52,38 @@ func signalName(sig os.Signal) string {
 // by the kill -INT that systemd or timeout may send.
 func interruptible(ctx context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	ch := make(chan os.Signal, 2)
+	ch := make(chan os.Signal, 4)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
-	go func() {
-		select {
-		case sig := <-ch:
-			cancel(&interruptedError{signal: sig})
-		case <-done:
-			return
-		}
-		select {
-		case sig := <-ch:
-			os.Exit(128 + signalNumber(sig))
-		case <-done:
-		}
-	}()
+	go watchSignals(ch, done, cancel, os.Exit, time.Now)
 	return ctx, func() {
 		signal.Stop(ch)
 		close(done)
 		cancel(nil)
+	}
+}
+
+// watchSignals cancels with the first signal from ch and exits with the
+// first one at least echoWindow later, until done.
+func watchSignals(ch <-chan os.Signal, done <-chan struct{}, cancel context.CancelCauseFunc, exit func(int), now func() time.Time) {
+	var first time.Time
+	select {
+	case sig := <-ch:
+		first = now()
+		cancel(&interruptedError{signal: sig})
+	case <-done:
+		return
+	}
+	for {
+		select {
+		case sig := <-ch:
+			if now().Sub(first) >= echoWindow {
+				exit(128 + signalNumber(sig))
+				return
+			}
+		case <-done:
+			return
+		}
 	}
 }
 

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,6 +26,7 @@ var signalNames = map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.
 // naming the signal, and exits 3. Before, it died of the signal (143, 130,
 // 129) with nothing on stdout, or ignored SIGINT.
 func TestSignalAfterAcceptedDetach(t *testing.T) {
+	t.Parallel()
 	program := buildProgram(t, ".")
 	cases := []struct {
 		sig       syscall.Signal
@@ -64,6 +67,7 @@ func TestSignalAfterAcceptedDetach(t *testing.T) {
 
 // TestSignalTextMode: without -json the same is said on stderr.
 func TestSignalTextMode(t *testing.T) {
+	t.Parallel()
 	program := buildProgram(t, ".")
 	srv := ec2test.NewServer(ec2test.WithDetachingDuration(time.Hour))
 	defer srv.Close()
@@ -113,6 +117,7 @@ func blockingEC2(t *testing.T, action string) (url string, arrived <-chan struct
 // 1, kind interrupted naming the signal, the action that was in flight, no
 // detach.
 func TestSignalBeforeDetach(t *testing.T) {
+	t.Parallel()
 	program := buildProgram(t, ".")
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP} {
 		t.Run(signalNames[sig], func(t *testing.T) {
@@ -143,6 +148,7 @@ func TestSignalBeforeDetach(t *testing.T) {
 // TestSignalDetachInFlight: stopped while the detach's answer is awaited,
 // the detach may have been accepted: exit 3, and the message says so.
 func TestSignalDetachInFlight(t *testing.T) {
+	t.Parallel()
 	program := buildProgram(t, ".")
 	url, arrived, _ := blockingEC2(t, "DetachNetworkInterface")
 	p := startProcess(t, program, false, "-json", "-endpoint", url, "-region", "us-east-1", "-attachment-id", ec2test.FailoverAttachment, "-wait")
@@ -161,4 +167,45 @@ func TestSignalDetachInFlight(t *testing.T) {
 		!strings.Contains(res.Error.Message, "may have been accepted") {
 		t.Errorf("exit %d, stdout %s; want 3, interrupted, may have been accepted", status, p.stdout.String())
 	}
+}
+
+// TestSecondSignalSoonIsTheSameEvent: GNU timeout sends SIGTERM to the
+// command and again to its process group; on a busy machine the two
+// arrived apart and the second ended the command at once, exit 143 with
+// nothing printed. A signal within echoWindow of the first is the same
+// event; one later exits at once with 128 + its number.
+func TestSecondSignalSoonIsTheSameEvent(t *testing.T) {
+	ch := make(chan os.Signal)
+	done := make(chan struct{})
+	var cause error
+	exited := make(chan int, 1)
+	now := time.Unix(1000, 0)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	finished := make(chan struct{})
+	go func() {
+		watchSignals(ch, done, func(err error) { cause = err }, func(code int) { exited <- code }, clock)
+		close(finished)
+	}()
+	ch <- syscall.SIGTERM
+	ch <- syscall.SIGTERM // the echo, at once
+	advance(echoWindow / 2)
+	ch <- syscall.SIGTERM // still the echo
+	select {
+	case code := <-exited:
+		t.Fatalf("exit %d on the first signal's echo", code)
+	default:
+	}
+	var ie *interruptedError
+	if !errors.As(cause, &ie) || ie.signal != syscall.SIGTERM {
+		t.Fatalf("cause %v, want interrupted by SIGTERM", cause)
+	}
+	advance(echoWindow)
+	ch <- syscall.SIGINT
+	if code := <-exited; code != 130 {
+		t.Errorf("a later second signal: exit %d, want 130", code)
+	}
+	<-finished
+	close(done)
 }

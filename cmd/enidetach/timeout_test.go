@@ -16,6 +16,7 @@ import (
 // docs/command.md says to give --preserve-status, with which the
 // command's own status (3, the detach accepted) reaches the script.
 func TestUnderTimeout(t *testing.T) {
+	t.Parallel()
 	timeoutPath, err := exec.LookPath("timeout")
 	if err != nil {
 		t.Skip("no timeout(1) on this machine")

@@ -42,7 +42,8 @@ const exitStatuses = `Exit status:
 SIGINT, SIGTERM and SIGHUP stop the command as -max-wait does: requests in
 flight end, and the result so far is printed (-json: one object whose error
 has kind "interrupted" and names the signal), with exit status 3 or 1 as
-above. A second signal ends the command at once, printing nothing more.
+above. A second signal, a second or more after the first, ends the command
+at once, printing nothing more.
 
 A move (-to-instance-id) detaches the interface, waits until it is
 available, attaches it to the target and waits until it is attached. It

@@ -1,4 +1,4 @@
-package enidetach
+package config
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/ec2lite/enidetach/internal/query"
 	"github.com/ec2lite/enidetach/internal/redact"
 )
 
@@ -39,10 +40,10 @@ func partitionFor(region string) partition {
 	}
 }
 
-// validRegion reports whether region is a valid DNS host label in lower
+// ValidRegion reports whether region is a valid DNS host label in lower
 // case: the SDK's endpoint rules require a host label, and AWS signs and
 // routes only lower-case region names.
-func validRegion(region string) bool {
+func ValidRegion(region string) bool {
 	if len(region) == 0 || len(region) > 63 || region[0] == '-' || region[len(region)-1] == '-' {
 		return false
 	}
@@ -78,23 +79,23 @@ func parseBaseEndpoint(field, raw string, allowInsecure bool) (*url.URL, error) 
 	// Checked before parsing: url.Parse's errors quote the whole URL,
 	// password included.
 	if redact.HasUserInfo(raw) {
-		return nil, &ValidationError{Field: field, Reason: "must not contain user information"}
+		return nil, &query.ValidationError{Field: field, Reason: "must not contain user information"}
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, &ValidationError{Field: field, Reason: "is not a URL: " + err.Error()}
+		return nil, &query.ValidationError{Field: field, Reason: "is not a URL: " + err.Error()}
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, &ValidationError{Field: field, Reason: "must be an http or https URL, got " + quoteOrEmpty(u.Scheme)}
+		return nil, &query.ValidationError{Field: field, Reason: "must be an http or https URL, got " + quoteOrEmpty(u.Scheme)}
 	case u.Host == "" || u.Hostname() == "":
-		return nil, &ValidationError{Field: field, Reason: "has no host"}
+		return nil, &query.ValidationError{Field: field, Reason: "has no host"}
 	case u.User != nil:
-		return nil, &ValidationError{Field: field, Reason: "must not contain user information"}
+		return nil, &query.ValidationError{Field: field, Reason: "must not contain user information"}
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return nil, &ValidationError{Field: field, Reason: "must not contain a query or fragment"}
+		return nil, &query.ValidationError{Field: field, Reason: "must not contain a query or fragment"}
 	case u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()):
-		return nil, &ValidationError{Field: field, Reason: "uses plain http to a host that is not loopback; use https or set Options.AllowInsecureHTTP"}
+		return nil, &query.ValidationError{Field: field, Reason: "uses plain http to a host that is not loopback; use https or set Options.AllowInsecureHTTP"}
 	}
 	if u.Path == "" {
 		u.Path = "/"
@@ -120,17 +121,17 @@ func quoteOrEmpty(s string) string {
 
 // resolveEndpoint returns the endpoint and the signing region. A FIPS
 // pseudo-region turns UseFIPSEndpoint on and is replaced by its region.
-func resolveEndpoint(opts *Options) (*url.URL, string, error) {
+func resolveEndpoint(opts *Input) (*url.URL, string, error) {
 	if r := mapFIPSRegion(opts.Region); r != opts.Region {
 		opts.Region, opts.UseFIPSEndpoint = r, true
 	}
 	region := opts.Region
-	if region != "" && !validRegion(region) {
-		return nil, "", &ValidationError{Field: "Options.Region", Reason: fmt.Sprintf("%q is not a valid region name (lower-case letters, digits and hyphens)", region)}
+	if region != "" && !ValidRegion(region) {
+		return nil, "", &query.ValidationError{Field: "Options.Region", Reason: fmt.Sprintf("%q is not a valid region name (lower-case letters, digits and hyphens)", region)}
 	}
 	if opts.BaseEndpoint != "" {
 		if opts.UseFIPSEndpoint || opts.UseDualStackEndpoint {
-			return nil, "", &ValidationError{Field: "Options.BaseEndpoint", Reason: "cannot be combined with UseFIPSEndpoint or UseDualStackEndpoint"}
+			return nil, "", &query.ValidationError{Field: "Options.BaseEndpoint", Reason: "cannot be combined with UseFIPSEndpoint or UseDualStackEndpoint"}
 		}
 		u, err := parseBaseEndpoint("Options.BaseEndpoint", opts.BaseEndpoint, opts.AllowInsecureHTTP)
 		if err != nil {
@@ -142,11 +143,11 @@ func resolveEndpoint(opts *Options) (*url.URL, string, error) {
 		return u, region, nil
 	}
 	if region == "" {
-		return nil, "", &ValidationError{Field: "Options.Region", Reason: "no region found (tried Options.Region, AWS_REGION, AWS_DEFAULT_REGION and the shared config profile's region)"}
+		return nil, "", &query.ValidationError{Field: "Options.Region", Reason: "no region found (tried Options.Region, AWS_REGION, AWS_DEFAULT_REGION and the shared config profile's region)"}
 	}
 	u, err := url.Parse(serviceEndpoint("ec2", region, opts.UseFIPSEndpoint, opts.UseDualStackEndpoint))
 	if err != nil {
-		return nil, "", &ValidationError{Field: "Options.Region", Reason: err.Error()}
+		return nil, "", &query.ValidationError{Field: "Options.Region", Reason: err.Error()}
 	}
 	return u, region, nil
 }

@@ -1,4 +1,4 @@
-package enidetach
+package config
 
 import (
 	"crypto/tls"
@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // defaultHTTPClient returns the client used when Options.HTTPClient is nil.
@@ -20,11 +22,11 @@ func defaultHTTPClient(caBundle string) (*http.Client, error) {
 	if caBundle != "" {
 		pem, err := os.ReadFile(caBundle)
 		if err != nil {
-			return nil, &ValidationError{Field: "AWS_CA_BUNDLE", Reason: err.Error()}
+			return nil, &query.ValidationError{Field: "AWS_CA_BUNDLE", Reason: err.Error()}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &ValidationError{Field: "AWS_CA_BUNDLE", Reason: "no PEM certificates in " + caBundle}
+			return nil, &query.ValidationError{Field: "AWS_CA_BUNDLE", Reason: "no PEM certificates in " + caBundle}
 		}
 		tlsConfig.RootCAs = pool
 	}

@@ -1,4 +1,4 @@
-package enidetach
+package config
 
 import (
 	"bufio"
@@ -9,17 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/ec2lite/enidetach/internal/query"
 )
-
-// environ reads environment variables; the client reads them only in New.
-type environ interface {
-	get(name string) string
-}
-
-// osEnv reads the process environment.
-type osEnv struct{}
-
-func (osEnv) get(name string) string { return os.Getenv(name) }
 
 // sharedFiles holds the parsed shared config and credentials files.
 type sharedFiles struct {
@@ -52,11 +44,11 @@ func (p profile) serviceSetting(service, key string) string {
 }
 
 // homeDir returns the home directory the way the SDK finds it.
-func homeDir(env environ) string {
-	if h := env.get("HOME"); h != "" {
+func homeDir(env Env) string {
+	if h := env.Get("HOME"); h != "" {
 		return h
 	}
-	if h := env.get("USERPROFILE"); h != "" {
+	if h := env.Get("USERPROFILE"); h != "" {
 		return h
 	}
 	h, _ := os.UserHomeDir()
@@ -65,11 +57,11 @@ func homeDir(env environ) string {
 
 // loadSharedFiles reads the shared config and credentials files. A missing
 // file is empty; a file that exists but cannot be read is an error.
-func loadSharedFiles(env environ) (*sharedFiles, error) {
+func loadSharedFiles(env Env) (*sharedFiles, error) {
 	home := homeDir(env)
 	sf := &sharedFiles{
-		configPath: firstNonEmpty(env.get("AWS_CONFIG_FILE"), filepath.Join(home, ".aws", "config")),
-		credsPath:  firstNonEmpty(env.get("AWS_SHARED_CREDENTIALS_FILE"), filepath.Join(home, ".aws", "credentials")),
+		configPath: firstNonEmpty(env.Get("AWS_CONFIG_FILE"), filepath.Join(home, ".aws", "config")),
+		credsPath:  firstNonEmpty(env.Get("AWS_SHARED_CREDENTIALS_FILE"), filepath.Join(home, ".aws", "credentials")),
 	}
 	var err error
 	if sf.config, err = readINI(sf.configPath, env); err != nil {
@@ -82,7 +74,7 @@ func loadSharedFiles(env environ) (*sharedFiles, error) {
 }
 
 // readINI reads and parses one shared file; a missing file is empty.
-func readINI(path string, env environ) (map[string]map[string]string, error) {
+func readINI(path string, env Env) (map[string]map[string]string, error) {
 	if strings.HasPrefix(path, "~/") {
 		path = filepath.Join(homeDir(env), path[2:])
 	}
@@ -91,7 +83,7 @@ func readINI(path string, env environ) (map[string]map[string]string, error) {
 		return map[string]map[string]string{}, nil
 	}
 	if err != nil {
-		return nil, &ValidationError{Field: "shared config file", Reason: err.Error()}
+		return nil, &query.ValidationError{Field: "shared config file", Reason: err.Error()}
 	}
 	return parseINI(data), nil
 }
@@ -183,10 +175,10 @@ func (sf *sharedFiles) profile(name string) profile {
 // loadProfile returns the profile chosen by name, AWS_PROFILE,
 // AWS_DEFAULT_PROFILE or "default". A profile that was named but is in
 // neither file is an error; a missing default profile is not.
-func loadProfile(name string, env environ) (profile, error) {
+func loadProfile(name string, env Env) (profile, error) {
 	explicit := true
 	if name == "" {
-		name = firstNonEmpty(env.get("AWS_PROFILE"), env.get("AWS_DEFAULT_PROFILE"))
+		name = firstNonEmpty(env.Get("AWS_PROFILE"), env.Get("AWS_DEFAULT_PROFILE"))
 	}
 	if name == "" {
 		name, explicit = "default", false
@@ -197,7 +189,7 @@ func loadProfile(name string, env environ) (profile, error) {
 	}
 	p := sf.profile(name)
 	if explicit && !p.found {
-		return profile{}, &ValidationError{Field: "profile", Reason: "profile " + strconv.Quote(name) + " not found in " + sf.configPath + " or " + sf.credsPath}
+		return profile{}, &query.ValidationError{Field: "profile", Reason: "profile " + strconv.Quote(name) + " not found in " + sf.configPath + " or " + sf.credsPath}
 	}
 	return p, nil
 }

@@ -1,27 +1,17 @@
-package enidetach
+package config
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
-	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
-	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/ec2lite/enidetach/internal/query"
 )
-
-// ecsCredentialsHost is where AWS_CONTAINER_CREDENTIALS_RELATIVE_URI points.
-const ecsCredentialsHost = "http://169.254.170.2"
 
 // credentialsExpiryWindow refreshes expiring credentials this long before
 // they expire, so that a request is never signed with credentials about to
@@ -30,7 +20,7 @@ const credentialsExpiryWindow = 5 * time.Minute
 
 // chainDeps is what the default chain needs from the client being built.
 type chainDeps struct {
-	env         environ
+	env         Env
 	programmed  bool // Options.Profile was set: the profile wins over the environment
 	prof        profile
 	sts         func(creds aws.CredentialsProvider) (*query.Engine, error) // an STS client signing with creds (nil: unsigned)
@@ -60,12 +50,12 @@ func newDefaultCredentials(d *chainDeps) (aws.CredentialsProvider, error) {
 			return p, nil
 		}
 		d.tried = append(d.tried, "environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY not set")
-		if tokenFile := d.env.get("AWS_WEB_IDENTITY_TOKEN_FILE"); tokenFile != "" {
-			roleARN := d.env.get("AWS_ROLE_ARN")
+		if tokenFile := d.env.Get("AWS_WEB_IDENTITY_TOKEN_FILE"); tokenFile != "" {
+			roleARN := d.env.Get("AWS_ROLE_ARN")
 			if roleARN == "" {
-				return nil, &ValidationError{Field: "AWS_ROLE_ARN", Reason: "is required with AWS_WEB_IDENTITY_TOKEN_FILE"}
+				return nil, &query.ValidationError{Field: "AWS_ROLE_ARN", Reason: "is required with AWS_WEB_IDENTITY_TOKEN_FILE"}
 			}
-			return d.webIdentity("web identity (AWS_WEB_IDENTITY_TOKEN_FILE)", tokenFile, roleARN, d.env.get("AWS_ROLE_SESSION_NAME"))
+			return d.webIdentity("web identity (AWS_WEB_IDENTITY_TOKEN_FILE)", tokenFile, roleARN, d.env.Get("AWS_ROLE_SESSION_NAME"))
 		}
 		d.tried = append(d.tried, "web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set")
 	}
@@ -73,14 +63,14 @@ func newDefaultCredentials(d *chainDeps) (aws.CredentialsProvider, error) {
 }
 
 // envCredentials returns static credentials from the environment, if set.
-func envCredentials(env environ) (aws.CredentialsProvider, bool) {
-	id := firstNonEmpty(env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_ACCESS_KEY"))
-	secret := firstNonEmpty(env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SECRET_KEY"))
+func envCredentials(env Env) (aws.CredentialsProvider, bool) {
+	id := firstNonEmpty(env.Get("AWS_ACCESS_KEY_ID"), env.Get("AWS_ACCESS_KEY"))
+	secret := firstNonEmpty(env.Get("AWS_SECRET_ACCESS_KEY"), env.Get("AWS_SECRET_KEY"))
 	if id == "" || secret == "" {
 		return nil, false
 	}
 	return credentials.StaticCredentialsProvider{Value: aws.Credentials{
-		AccessKeyID: id, SecretAccessKey: secret, SessionToken: env.get("AWS_SESSION_TOKEN"), Source: "EnvConfigCredentials",
+		AccessKeyID: id, SecretAccessKey: secret, SessionToken: env.Get("AWS_SESSION_TOKEN"), Source: "EnvConfigCredentials",
 	}}, true
 }
 
@@ -88,7 +78,7 @@ func envCredentials(env environ) (aws.CredentialsProvider, bool) {
 // source_profile cycles.
 func (d *chainDeps) fromProfile(p profile, visited map[string]bool) (aws.CredentialsProvider, error) {
 	bad := func(reason string) error {
-		return &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: reason}
+		return &query.ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: reason}
 	}
 	if visited[p.name] {
 		return nil, bad("source_profile chain loops back to it")
@@ -97,21 +87,7 @@ func (d *chainDeps) fromProfile(p profile, visited map[string]bool) (aws.Credent
 
 	roleARN := p.get("role_arn")
 	if src := p.get("source_profile"); src != "" && roleARN != "" {
-		var source aws.CredentialsProvider
-		var err error
-		if src == p.name {
-			source, err = staticFromProfile(p)
-		} else {
-			sp := p.files.profile(src)
-			if !sp.found {
-				return nil, bad("source_profile " + strconv.Quote(src) + " not found")
-			}
-			source, err = d.fromProfile(sp, visited)
-		}
-		if err != nil {
-			return nil, err
-		}
-		return d.assumeRole(p, source)
+		return d.fromSourceProfile(p, src, visited)
 	}
 
 	var base aws.CredentialsProvider
@@ -153,6 +129,27 @@ func (d *chainDeps) fromProfile(p profile, visited map[string]bool) (aws.Credent
 	return base, nil
 }
 
+// fromSourceProfile resolves a profile whose role_arn is assumed with the
+// credentials of its source_profile src (its own static keys when src is
+// itself).
+func (d *chainDeps) fromSourceProfile(p profile, src string, visited map[string]bool) (aws.CredentialsProvider, error) {
+	var source aws.CredentialsProvider
+	var err error
+	if src == p.name {
+		source, err = staticFromProfile(p)
+	} else {
+		sp := p.files.profile(src)
+		if !sp.found {
+			return nil, &query.ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "source_profile " + strconv.Quote(src) + " not found"}
+		}
+		source, err = d.fromProfile(sp, visited)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d.assumeRole(p, source)
+}
+
 // profileSource names a source configured in profile p, for errors.
 func profileSource(p profile, key string) string {
 	return fmt.Sprintf("shared profile %q: %s", p.name, key)
@@ -170,7 +167,7 @@ func profileNote(p profile) string {
 func staticFromProfile(p profile) (aws.CredentialsProvider, error) {
 	id, secret := p.get("aws_access_key_id"), p.get("aws_secret_access_key")
 	if id == "" || secret == "" {
-		return nil, &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "needs both aws_access_key_id and aws_secret_access_key"}
+		return nil, &query.ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "needs both aws_access_key_id and aws_secret_access_key"}
 	}
 	return credentials.StaticCredentialsProvider{Value: aws.Credentials{
 		AccessKeyID: id, SecretAccessKey: secret, SessionToken: p.get("aws_session_token"), Source: "SharedConfigCredentials",
@@ -184,134 +181,21 @@ func (d *chainDeps) fromCredentialSource(p profile) (aws.CredentialsProvider, er
 		if prov, ok := envCredentials(d.env); ok {
 			return prov, nil
 		}
-		return nil, &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "credential_source Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"}
+		return nil, &query.ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "credential_source Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"}
 	case "Ec2InstanceMetadata":
 		return d.instanceRole(profileSource(p, "credential_source Ec2InstanceMetadata"), ""), nil
 	case "EcsContainer":
 		prov, ok, err := d.container(profileSource(p, "credential_source EcsContainer"))
 		if err == nil && !ok {
-			err = &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "credential_source EcsContainer but AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set"}
+			err = &query.ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "credential_source EcsContainer but AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set"}
 		}
 		return prov, err
 	default:
-		return nil, &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: fmt.Sprintf("credential_source %q is not EcsContainer, Ec2InstanceMetadata or Environment", src)}
+		return nil, &query.ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: fmt.Sprintf("credential_source %q is not EcsContainer, Ec2InstanceMetadata or Environment", src)}
 	}
 }
 
-// containerOrInstance is the end of the chain: container credentials when
-// their variables are set, else the instance role.
-func (d *chainDeps) containerOrInstance() (aws.CredentialsProvider, error) {
-	prov, ok, err := d.container("")
-	if err != nil || ok {
-		return prov, err
-	}
-	d.tried = append(d.tried, "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI not set")
-	return d.instanceRole("instance metadata (IMDSv2)", strings.Join(d.tried, "; ")), nil
-}
-
-// container returns the container credentials provider when configured,
-// named name in errors (empty: by the variable that configured it). A full
-// URI must be https, or http to a loopback address or the ECS/EKS
-// credential addresses, as the SDK requires.
-func (d *chainDeps) container(name string) (aws.CredentialsProvider, bool, error) {
-	var endpoint string
-	if rel := d.env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
-		endpoint = ecsCredentialsHost + rel
-		name = firstNonEmpty(name, "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)")
-	} else if full := d.env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"); full != "" {
-		u, err := url.Parse(full)
-		if err != nil || u.Hostname() == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, false, &ValidationError{Field: "AWS_CONTAINER_CREDENTIALS_FULL_URI", Reason: "is not an http(s) URL with a host"}
-		}
-		if u.Scheme == "http" && !containerHostAllowed(u.Hostname()) {
-			return nil, false, &ValidationError{Field: "AWS_CONTAINER_CREDENTIALS_FULL_URI", Reason: fmt.Sprintf("host %q is not allowed over http: only loopback and the ECS/EKS credential addresses are", u.Hostname())}
-		}
-		endpoint = full
-		name = firstNonEmpty(name, "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)")
-	} else {
-		return nil, false, nil
-	}
-	token, tokenFile := d.env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN"), d.env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
-	return &namedProvider{name: name, p: endpointcreds.New(endpoint, func(o *endpointcreds.Options) {
-		o.AuthorizationToken = token
-		if tokenFile != "" {
-			// Read at every retrieval: EKS Pod Identity rotates the file.
-			o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
-				b, err := os.ReadFile(tokenFile)
-				if err != nil {
-					return "", fmt.Errorf("read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %w", err)
-				}
-				return strings.TrimSpace(string(b)), nil
-			})
-		}
-	})}, true, nil
-}
-
-// containerHostAllowed reports whether an http container-credentials host
-// is loopback or one of the ECS/EKS credential addresses. Host names are
-// allowed only as "localhost": resolving them here would be network I/O.
-func containerHostAllowed(host string) bool {
-	if isLoopback(host) {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && (ip.Equal(net.ParseIP("169.254.170.2")) ||
-		ip.Equal(net.ParseIP("169.254.170.23")) || ip.Equal(net.ParseIP("fd00:ec2::23")))
-}
-
-// instanceRole returns the IMDSv2 instance-role provider named name,
-// honouring AWS_EC2_METADATA_DISABLED and
-// AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE). tried, when set, lists the
-// sources of the default chain that gave nothing before it.
-func (d *chainDeps) instanceRole(name, tried string) aws.CredentialsProvider {
-	notes := ""
-	if tried != "" {
-		notes = tried + "; instance metadata"
-	}
-	if strings.EqualFold(d.env.get("AWS_EC2_METADATA_DISABLED"), "true") {
-		err := errors.New("disabled by AWS_EC2_METADATA_DISABLED")
-		if notes == "" {
-			err = errors.New("instance metadata: disabled by AWS_EC2_METADATA_DISABLED")
-		}
-		return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{}, query.NewCredentialsError(name, err, notes)
-		})
-	}
-	return &namedProvider{name: name, notes: notes, untrusted: true, p: ec2rolecreds.New(func(o *ec2rolecreds.Options) {
-		o.Client = newIMDSClient(d.env)
-	})}
-}
-
-// newIMDSClient returns an IMDSv2 client configured from the environment.
-func newIMDSClient(env environ) *imds.Client {
-	var o imds.Options
-	o.Endpoint = env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
-	if strings.EqualFold(env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"), "IPv6") {
-		o.EndpointMode = imds.EndpointModeStateIPv6
-	}
-	if strings.EqualFold(env.get("AWS_EC2_METADATA_DISABLED"), "true") {
-		o.ClientEnableState = imds.ClientDisabled
-	}
-	return imds.New(o)
-}
-
-// RegionFromInstanceMetadata asks the instance metadata service (IMDSv2)
-// for the region of the instance this runs on, for agents that would
-// otherwise need it configured. It honours AWS_EC2_METADATA_DISABLED and
-// AWS_EC2_METADATA_SERVICE_ENDPOINT and is bounded by ctx; set a short
-// deadline off EC2, where nothing answers.
-func RegionFromInstanceMetadata(ctx context.Context) (string, error) {
-	if ctx == nil {
-		return "", &ValidationError{Field: "ctx", Reason: "is nil"}
-	}
-	out, err := newIMDSClient(osEnv{}).GetRegion(ctx, &imds.GetRegionInput{})
-	if err != nil {
-		return "", fmt.Errorf("enidetach: region from instance metadata: %w", err)
-	}
-	return out.Region, nil
-}
-
-// namedProvider wraps a provider so its failures are *CredentialsError
+// namedProvider wraps a provider so its failures are *query.CredentialsError
 // naming it, with notes on what was tried before it, and never quote what
 // the source answered (see query.CredentialsFailure). It passes on the provider's
 // strategies for aws.CredentialsCache (ec2rolecreds keeps serving
@@ -334,7 +218,7 @@ func (n *namedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		err = query.ErrEmptyCredentials
 	}
 	if err != nil {
-		var ce *CredentialsError
+		var ce *query.CredentialsError
 		if errors.As(err, &ce) {
 			return aws.Credentials{}, err
 		}

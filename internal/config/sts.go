@@ -1,4 +1,4 @@
-package enidetach
+package config
 
 import (
 	"context"
@@ -51,7 +51,7 @@ func (p *assumeRoleProvider) Retrieve(ctx context.Context) (aws.Credentials, err
 		tok, err := os.ReadFile(p.tokenFile)
 		if err != nil {
 			// The path only: the token itself is never shown.
-			return aws.Credentials{}, &CredentialsError{Provider: p.sourceName, Err: fmt.Errorf("read web identity token: %w", err)}
+			return aws.Credentials{}, &query.CredentialsError{Provider: p.sourceName, Err: fmt.Errorf("read web identity token: %w", err)}
 		}
 		params = maps.Clone(p.params)
 		params.Set("WebIdentityToken", strings.TrimSpace(string(tok)))
@@ -65,7 +65,7 @@ func (p *assumeRoleProvider) Retrieve(ctx context.Context) (aws.Credentials, err
 		c = out.WebIdentity
 	}
 	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
-		return aws.Credentials{}, &CredentialsError{Provider: p.sourceName, Err: errors.New(p.action + " response has no credentials")}
+		return aws.Credentials{}, &query.CredentialsError{Provider: p.sourceName, Err: errors.New(p.action + " response has no credentials")}
 	}
 	return aws.Credentials{
 		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
@@ -89,7 +89,7 @@ func (d *chainDeps) webIdentity(source, tokenFile, roleARN, sessionName string) 
 // assumeRole returns a provider for a profile's role_arn, signed with source.
 func (d *chainDeps) assumeRole(p profile, source aws.CredentialsProvider) (aws.CredentialsProvider, error) {
 	if p.get("mfa_serial") != "" {
-		return nil, &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "uses mfa_serial, which needs an interactive token enidetach cannot ask for"}
+		return nil, &query.ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: "uses mfa_serial, which needs an interactive token enidetach cannot ask for"}
 	}
 	params := url.Values{"RoleArn": {p.get("role_arn")}, "RoleSessionName": {d.sessionNameOr(p.get("role_session_name"))}}
 	if v := p.get("external_id"); v != "" {
@@ -97,7 +97,7 @@ func (d *chainDeps) assumeRole(p profile, source aws.CredentialsProvider) (aws.C
 	}
 	if v := p.get("duration_seconds"); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 900 || n > 43200 {
-			return nil, &ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: fmt.Sprintf("duration_seconds %q is not a number of seconds from 900 to 43200", v)}
+			return nil, &query.ValidationError{Field: "profile " + strconv.Quote(p.name), Reason: fmt.Sprintf("duration_seconds %q is not a number of seconds from 900 to 43200", v)}
 		}
 		params.Set("DurationSeconds", v)
 	}
@@ -108,13 +108,13 @@ func (d *chainDeps) assumeRole(p profile, source aws.CredentialsProvider) (aws.C
 	return &assumeRoleProvider{sts: sts, action: "AssumeRole", params: params, sourceName: profileSource(p, "role_arn "+p.get("role_arn"))}, nil
 }
 
-// stsEngine returns an engine for STS that shares ec2's HTTP client,
-// clock, logger and the retry settings of opts, signing with creds (nil:
+// stsEngine returns an engine for STS that shares the service's HTTP
+// client, clock, logger and attempt hook and the retry settings of opts, signing with creds (nil:
 // unsigned). Its endpoint is the one configured for sts (see
 // configuredEndpoint), else sts.{region}.{dnsSuffix}; its answers may hold
 // credentials, so none of their bodies is ever shown.
-func stsEngine(ec2 query.Settings, opts Options, env environ, prof profile, creds aws.CredentialsProvider) (*query.Engine, error) {
-	region := firstNonEmpty(ec2.Region, "us-east-1")
+func stsEngine(service query.Settings, opts Input, env Env, prof profile, creds aws.CredentialsProvider) (*query.Engine, error) {
+	region := firstNonEmpty(service.Region, "us-east-1")
 	raw, err := configuredEndpoint("sts", env, prof)
 	if err != nil {
 		return nil, err
@@ -128,13 +128,10 @@ func stsEngine(ec2 query.Settings, opts Options, env environ, prof profile, cred
 	if err != nil {
 		return nil, err
 	}
-	s := ec2
+	s := service
 	s.Service, s.Version, s.Endpoint, s.Region = "STS", stsAPIVersion, endpoint, region
 	s.Retryer = query.NewRetryer(retrySettings(opts))
 	s.Pace, s.BeyondRetryer, s.WithholdBodies = false, false, true
 	s.Credentials, s.CredentialsSource = creds, "assume role source"
-	if opts.OnEvent != nil {
-		s.OnAttempt = func(a query.Attempt) { opts.OnEvent(attemptEvent(a)) }
-	}
 	return query.New(s), nil
 }
