@@ -175,6 +175,10 @@ func setSleep(c *Client, fn func(context.Context, time.Duration) error) { c.engi
 // setJitter replaces the draw of a poll delay's factor (wait.go).
 func setJitter(c *Client, fn func() float64) { c.jitter = fn }
 
+// setUniform replaces the draw of u in a throttled call's backoff
+// (pacer.go).
+func setUniform(c *Client, fn func() float64) { c.engine.SetUniform(fn) }
+
 // setClock replaces the clock c signs and waits by.
 func setClock(c *Client, fn func() time.Time) { c.engine.SetClock(fn) }
 

@@ -55,6 +55,8 @@ type poller struct {
 	mu       sync.Mutex
 	pending  map[*pollWaiter]struct{} // waits not yet taken into a describe
 	inflight int                      // shared describes in flight
+	pace     pollPace                 // the describe rate after throttles (pollpace.go)
+	open     []*pollRound             // paced describes waiting for their slots
 }
 
 // pollWaiter is one wait's request for its next poll.
@@ -128,6 +130,14 @@ func (c *Client) sendPolls(ctx context.Context, self *pollWaiter) {
 		p.mu.Unlock()
 		return
 	}
+	if p.pace.active(now) {
+		r := p.placeLocked(ctx, now, self)
+		p.mu.Unlock()
+		if r != nil {
+			go c.describeFor(r)
+		}
+		return
+	}
 	if p.inflight >= maxInflightPolls {
 		self.overdue = true
 		p.mu.Unlock()
@@ -147,6 +157,8 @@ type pollRound struct {
 	filter  string
 	values  []string
 	waiters []*pollWaiter
+	paced   bool          // sent on a slot of the poller's pace
+	wait    time.Duration // how long it waits for its slot
 }
 
 // takeLocked takes self and every pending wait that is eligible or
@@ -192,8 +204,15 @@ func (p *poller) takeLocked(ctx context.Context, now time.Time, self *pollWaiter
 // that concern it, and then sends the next round for the waits that became
 // due while too many describes were in flight.
 func (c *Client) describeFor(r *pollRound) {
-	ctx, waiters := r.ctx, r.waiters
 	defer r.b.cancel()
+	p := &c.polls
+	if r.paced {
+		_ = c.sleep(r.ctx, r.wait) // ends early when every wait has left
+		p.mu.Lock()
+		p.closeLocked(r, c.now())
+		p.mu.Unlock()
+	}
+	ctx, waiters := r.ctx, r.waiters
 	keep := func(it *describeItem) bool {
 		for _, w := range waiters {
 			if w.match(it) {
@@ -204,7 +223,7 @@ func (c *Client) describeFor(r *pollRound) {
 	}
 	var calls int
 	sent := c.now()
-	items, failed, _ := c.describeSplit(ctx, r.filter, r.values, &calls, keep)
+	items, failed, err := c.describeSplit(ctx, r.filter, r.values, &calls, keep)
 	took := c.now().Sub(sent)
 	for _, w := range waiters {
 		a := pollAnswer{calls: calls, took: took, err: failed[w.value]}
@@ -215,13 +234,22 @@ func (c *Client) describeFor(r *pollRound) {
 		}
 		w.answer <- a
 	}
-	p := &c.polls
 	p.mu.Lock()
 	p.inflight--
+	now := c.now()
+	p.pace.observe(now, throttled(err) || c.engine.ThrottledSince("DescribeNetworkInterfaces", sent), r.paced)
 	var next []*pollRound
 	for w := range p.pending {
-		if w.overdue {
-			next = p.takeLocked(context.WithoutCancel(ctx), c.now(), nil)
+		switch {
+		case !w.overdue:
+		case p.pace.active(now):
+			if r := p.placeLocked(ctx, now, w); r != nil {
+				next = append(next, r)
+			}
+		default:
+			next = p.takeLocked(context.WithoutCancel(ctx), now, nil)
+		}
+		if len(next) > 0 && !p.pace.active(now) {
 			break
 		}
 	}

@@ -66,10 +66,14 @@ func (n *nxdomainClient) Do(r *http.Request) (*http.Response, error) {
 var retryModes = []aws.RetryMode{aws.RetryModeStandard, aws.RetryModeAdaptive}
 
 // Backoff bounds of the SDK's standard mode: full jitter below
-// min(base*2^(n-1), 20 s), base 50 ms, or 1 s after throttling.
+// min(base*2^(n-1), 20 s), base 50 ms (1 s after throttling, but the
+// throttled calls below are the pacer's).
 const (
 	transient1, transient2 = 50 * time.Millisecond, 100 * time.Millisecond
-	throttle1, throttle2   = time.Second, 2 * time.Second
+	// paced1 bounds the first backoff of a throttled mutating call with
+	// the client's own retryer (pacer.go: full jitter below 4 s, doubling
+	// each throttle up to 32 s).
+	paced1 = 4 * time.Second
 )
 
 // TestFaultMatrix drives the client through the faults a failover meets,
@@ -104,11 +108,11 @@ func TestFaultMatrix(t *testing.T) {
 		backoffs        []span
 	}{
 		{name: "2 throttles then success", faults: []fault{{ec2test.Throttle(), 2}},
-			attempts: 3, backoffs: upTo(throttle1, throttle2), check: wantSuccess},
+			attempts: 3, backoffs: upTo(paced1, 2*paced1), check: wantSuccess},
 		// A throttled mutating call is paced and retried while the context
 		// allows (pacer.go), its backoff capped at the fourth attempt's.
 		{name: "throttling beyond MaxAttempts is paced, not failed", faults: []fault{{ec2test.Throttle(), 5}},
-			attempts: 6, backoffs: upTo(throttle1, throttle2, 2*throttle2, 4*throttle2, 4*throttle2), check: wantSuccess},
+			attempts: 6, backoffs: upTo(paced1, 2*paced1, 4*paced1, 8*paced1, 16*paced1), check: wantSuccess},
 		{name: "500 then success", faults: []fault{{ec2test.InternalError(), 1}},
 			attempts: 2, backoffs: upTo(transient1), check: wantSuccess},
 		{name: "503 Unavailable throughout", faults: []fault{{ec2test.Unavailable(), 5}},
@@ -186,7 +190,7 @@ func TestFaultMatrix(t *testing.T) {
 			},
 			attempts: 2, check: wantSuccess},
 		{name: "cancelled context mid-backoff", faults: []fault{{ec2test.Throttle(), 3}}, cancelInBackoff: true,
-			attempts: 1, backoffs: upTo(throttle1),
+			attempts: 1, backoffs: upTo(paced1),
 			check: func(t *testing.T, err error, c *Client) {
 				wantRetryError(1, query.ReasonContextEnded, ErrRequestLimitExceeded)(t, err, c)
 				if !errors.Is(err, context.Canceled) {
@@ -194,9 +198,9 @@ func TestFaultMatrix(t *testing.T) {
 				}
 			}},
 		{name: "x-amz-retry-after is honoured", faults: []fault{{ec2test.Throttle().WithHeader("x-amz-retry-after", "1500"), 1}},
-			attempts: 2, backoffs: []span{{1500 * time.Millisecond, 1500 * time.Millisecond}}, check: wantSuccess},
+			attempts: 2, backoffs: []span{{1500 * time.Millisecond, max(1500*time.Millisecond, paced1)}}, check: wantSuccess},
 		{name: "x-amz-retry-after is capped at backoff plus 5s", faults: []fault{{ec2test.Throttle().WithHeader("x-amz-retry-after", "60000"), 1}},
-			attempts: 2, backoffs: []span{{5 * time.Second, throttle1 + 5*time.Second}}, check: wantSuccess},
+			attempts: 2, backoffs: []span{{5 * time.Second, paced1 + 5*time.Second}}, check: wantSuccess},
 		{name: "50 MB body", faults: []fault{{ec2test.LargeBody(50 << 20), 1}},
 			attempts: 1, check: func(t *testing.T, err error, _ *Client) {
 				var re *ResponseError

@@ -71,8 +71,9 @@ func (c *Client) DetachAndWait(ctx context.Context, in *DetachNetworkInterfaceIn
 	switch {
 	case err == nil:
 		// The first poll waits a first delay: at once it would only see
-		// "detaching".
-		res.Detach, g.sent = out, start
+		// "detaching". Counted from the answer, not from the call's start:
+		// a detach throttled for 20 s was accepted only now.
+		res.Detach, g.sent = out, c.now()
 	case opts.Idempotent && errors.Is(err, ErrAttachmentNotFound):
 		res.AlreadyDetached, res.DetachError, g.alreadyGone = true, err, true
 	case opts.Idempotent && errors.Is(err, ErrIncorrectState):
@@ -219,9 +220,10 @@ func (l *waitLoop) record(v verdict, a waitAnswer, now time.Time) (bool, error) 
 }
 
 // delay draws the delay before the next poll: after a failed poll, the
-// schedule's base doubled for each failure in a row.
+// schedule's base doubled for each failure in a row, and after a throttled
+// one no sooner than a throttled call's backoff (pollBackoff).
 func (l *waitLoop) delay(now time.Time, err error) time.Duration {
-	return l.c.nextDelay(now.Sub(l.start), l.o, l.failures)
+	return max(l.c.nextDelay(now.Sub(l.start), l.o, l.failures), l.c.pollBackoff(err, l.failures))
 }
 
 // timeout ends the wait with a *WaitTimeoutError: the caller's context

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"os"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/ec2lite/enidetach"
 )
 
 // selfValue is what -instance-id and -to-instance-id take for the
@@ -62,19 +58,14 @@ func resolveSelf(ctx context.Context, f *flags) (*instanceIdentity, error) {
 	return id, nil
 }
 
-// thisInstance reads this instance's identity (IMDSv2), honouring
-// AWS_EC2_METADATA_DISABLED and AWS_EC2_METADATA_SERVICE_ENDPOINT.
+// thisInstance reads this instance's identity with enidetach.ThisInstance
+// (IMDSv2 only, honouring AWS_EC2_METADATA_DISABLED and
+// AWS_EC2_METADATA_SERVICE_ENDPOINT); its *InstanceMetadataError quotes
+// nothing the service answered.
 func thisInstance(ctx context.Context) (*instanceIdentity, error) {
-	if strings.EqualFold(os.Getenv("AWS_EC2_METADATA_DISABLED"), "true") {
-		return nil, errors.New("AWS_EC2_METADATA_DISABLED is true")
-	}
-	client := imds.New(imds.Options{Endpoint: os.Getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT")})
-	doc, err := client.GetInstanceIdentityDocument(ctx, nil)
+	id, err := enidetach.ThisInstance(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(doc.InstanceID, "i-") {
-		return nil, fmt.Errorf("the identity document holds no instance ID")
-	}
-	return &instanceIdentity{InstanceID: doc.InstanceID, AvailabilityZone: doc.AvailabilityZone, Region: doc.Region}, nil
+	return &instanceIdentity{InstanceID: id.InstanceID, AvailabilityZone: id.AvailabilityZone, Region: id.Region}, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -196,5 +197,31 @@ func TestMoveToSelf(t *testing.T) {
 	l := &local{Endpoint: srv.URL, Region: srv.Region(), AccessKeyID: ec2test.DefaultAccessKeyID, SecretAccessKey: ec2test.DefaultSecretAccessKey}
 	if got := l.where(t); got != atB {
 		t.Errorf("the interface is %s, want %s", got, atB)
+	}
+}
+
+// TestSelfQuotesNoHostileMetadata: a metadata service answering what is
+// not an identity document (here one quoting a would-be secret) is refused
+// like one that does not answer, and nothing it said reaches the output.
+func TestSelfQuotesNoHostileMetadata(t *testing.T) {
+	hermetic(t)
+	const secret = "IMDS-ECHOED-SECRET-4242"
+	md := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
+			_, _ = io.WriteString(w, "token")
+			return
+		}
+		_, _ = io.WriteString(w, `{"instanceId":"i-`+secret+`","availabilityZone":"us-east-1a","region":"us-east-1"}`)
+	}))
+	defer md.Close()
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", md.URL)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+	endpoint, requests := countingEC2(t)
+	status, stdout, stderr := runCmd("-json", "-endpoint", endpoint, "-region", "us-east-1", "-status", "-network-interface-id", ec2test.FailoverInterface, "-instance-id", "self")
+	var res result
+	decodeOne(t, stdout, &res)
+	if status != exitUsage || res.Error == nil || res.Error.Kind != "instance-metadata" || strings.Contains(stdout+stderr, secret) || requests.Load() != 0 {
+		t.Errorf("exit %d, %s%s; want 2, kind instance-metadata, no echo, nothing sent", status, stdout, stderr)
 	}
 }

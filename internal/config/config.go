@@ -122,7 +122,7 @@ func settings(in *Input, credsSource, caBundle string) (query.Settings, error) {
 		Retryer: query.NewRetryer(retrySettings(*in)), Pace: true, AttemptTimeout: in.AttemptTimeout,
 		Logger: in.Logger, UserAgent: userAgent(in.Version, in.AppID), OnAttempt: in.OnAttempt,
 	}
-	s.BeyondRetryer = in.Retryer == nil && s.Retryer.MaxAttempts() != 1
+	s.BeyondRetryer, s.MaxBackoff = in.Retryer == nil && s.Retryer.MaxAttempts() != 1, in.MaxBackoff
 	if in.HTTPClient == nil {
 		hc, err := defaultHTTPClient(caBundle)
 		if err != nil {

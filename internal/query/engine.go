@@ -52,9 +52,11 @@ type Settings struct {
 	// beyond the retryer's MaxAttempts and quota (the client's own
 	// retryer only).
 	Pace, BeyondRetryer bool
-	AttemptTimeout      time.Duration
-	Logger              *slog.Logger
-	UserAgent           string
+	// MaxBackoff, if set, also caps a throttled call's backoff (pacer.go).
+	MaxBackoff     time.Duration
+	AttemptTimeout time.Duration
+	Logger         *slog.Logger
+	UserAgent      string
 	// WithholdBodies: answers may hold credentials (STS), so no body is
 	// ever shown, and form parameters that carry secrets are redacted.
 	WithholdBodies bool
@@ -104,7 +106,7 @@ func New(s Settings) *Engine {
 		sleep:  SleepContext,
 	}
 	if s.Pace {
-		e.pacing = &pacing{beyondRetryer: s.BeyondRetryer}
+		e.pacing = &pacing{beyondRetryer: s.BeyondRetryer, maxBackoff: s.MaxBackoff}
 	}
 	e.creds = credentialsCache(s.Credentials)
 	e.buffers.New = func() any { return new(bytes.Buffer) }

@@ -1,8 +1,14 @@
 package query
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,14 +17,17 @@ import (
 )
 
 // TestPacerLearnsTheRate drives a pacer on a fake clock: engaged by a
-// throttle at 20 a second, slots spaced by the rate, the rate set from the
+// throttle, it spaces slots at the start rate (20 a second) until it has
+// evidence of the rate (a window in which EC2 admitted pacerEvidence paced
+// attempts and throttled others); then by the rate learnt, which follows the
 // answers to paced attempts only (what was admitted in a second with
 // throttles, at most halving it; raised by half after a second without
-// throttles while calls waited), and let go after pacerIdle without
-// waiting calls.
+// throttles while calls waited), and the pacer lets go after pacerIdle
+// without throttles or waiting calls.
 func TestPacerLearnsTheRate(t *testing.T) {
 	t.Parallel()
 	t0 := fixedTime
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	p := &pacer{rate: pacerStartRate}
 	if d, paced := p.reserve(t0, 0); d != 0 || paced {
 		t.Fatalf("not engaged: wait %v, paced %v; want 0, unpaced", d, paced)
@@ -36,44 +45,71 @@ func TestPacerLearnsTheRate(t *testing.T) {
 		slots = append(slots, d)
 	}
 	if want := []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 150 * time.Millisecond}; !slices.Equal(slots, want) {
-		t.Errorf("slots %v, want %v (20 a second)", slots, want)
+		t.Errorf("slots without evidence %v, want %v (20 a second, the start rate)", slots, want)
 	}
-	if d, _ := p.reserve(t0, time.Second); d != time.Second {
-		t.Errorf("a backoff past the next slot: wait %v, want the backoff, 1s", d)
-	}
-	// The unpaced burst's throttles, a second later, say nothing of the rate.
+	// The unpaced burst's throttles say nothing of the rate.
 	for i := range 50 {
-		p.observe(t0.Add(time.Second+time.Duration(i)*time.Millisecond), true, false)
+		p.observe(at(1000+i), true, false)
 	}
-	if p.rate != pacerStartRate {
-		t.Errorf("rate after unpaced throttles = %.2f, want %.0f unchanged", p.rate, pacerStartRate)
+	// A second admitting 3 paced attempts with throttles: not yet evidence.
+	for i := range 3 {
+		p.observe(at(100*i), false, true)
 	}
-	// A second of paced answers: 12 admitted and a throttle: 12/s.
+	p.observe(at(1100), true, true)
+	if p.known {
+		t.Fatal("3 admitted in a second taken as evidence of the rate, want at least pacerEvidence")
+	}
+	// A second admitting 12 with throttles: the rate is 12 a second.
 	for i := range 12 {
-		p.observe(t0.Add(time.Duration(i)*50*time.Millisecond), false, true)
+		p.observe(at(1150+50*i), false, true)
 	}
-	p.observe(t0.Add(time.Second), true, true)
-	if p.rate < 11.9 || p.rate > 12.1 {
-		t.Errorf("rate after a second admitting 12 with throttles = %.2f, want 12", p.rate)
+	p.observe(at(2100), true, true)
+	if !p.known || p.rate < 11.9 || p.rate > 12.1 {
+		t.Fatalf("after a second admitting 12 with throttles: known %v, rate %.2f; want 12 a second", p.known, p.rate)
+	}
+	slots = nil
+	for range 3 {
+		d, _ := p.reserve(at(2100), 0)
+		slots = append(slots, d)
+	}
+	if want := []time.Duration{0, time.Second / 12, 2 * time.Second / 12}; !slices.Equal(slots, want) {
+		t.Errorf("slots %v, want %v (12 a second)", slots, want)
 	}
 	// A second without throttles while calls waited: raised by half.
-	p.reserve(t0.Add(time.Second), 0)
-	p.reserve(t0.Add(time.Second), 0)
-	p.observe(t0.Add(2*time.Second+time.Millisecond), false, true)
+	p.observe(at(3200), false, true)
 	if p.rate < 17.9 || p.rate > 18.1 {
 		t.Errorf("rate after a second without throttles while calls waited = %.2f, want 18", p.rate)
 	}
 	// A second that admitted one with throttles: halved, not cut to 1.
-	p.observe(t0.Add(2500*time.Millisecond), false, true)
-	p.observe(t0.Add(3*time.Second+2*time.Millisecond), true, true)
+	p.observe(at(3700), false, true)
+	p.observe(at(4300), true, true)
 	if p.rate < 8.9 || p.rate > 9.1 {
 		t.Errorf("rate after a second admitting 1 with throttles = %.2f, want 9 (halved)", p.rate)
 	}
 	if d, paced := p.reserve(t0.Add(time.Minute), 0); d != 0 || paced || p.engaged.Load() {
-		t.Errorf("after a minute without waiting calls: wait %v, paced %v, engaged %v; want the pacer let go", d, paced, p.engaged.Load())
+		t.Errorf("after a minute without throttles or waiting calls: wait %v, paced %v, engaged %v; want the pacer let go", d, paced, p.engaged.Load())
 	}
 	if mutating("DescribeNetworkInterfaces") || !mutating("DetachNetworkInterface") || !mutating("AttachNetworkInterface") {
 		t.Error("mutating: Describe* must not be, Detach/Attach must be")
+	}
+}
+
+// TestThrottleBackoffIsFullJitterExponential: u × min(32 s, 4 s × 2^(k-1)).
+func TestThrottleBackoffIsFullJitterExponential(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		k    int
+		u    float64
+		want time.Duration
+	}{
+		{0, 0.5, 2 * time.Second}, {1, 0.5, 2 * time.Second}, {1, 0.999, 3996 * time.Millisecond}, {2, 0.5, 4 * time.Second},
+		{3, 1, 16 * time.Second}, {4, 1, 32 * time.Second}, {6, 1, 32 * time.Second}, {6, 0.25, 8 * time.Second},
+		{1000, 0.5, 16 * time.Second}, {4, 0, 0},
+	}
+	for _, tc := range tests {
+		if got := throttleBackoff(tc.k, tc.u); got != tc.want {
+			t.Errorf("throttleBackoff(%d, %v) = %v, want %v", tc.k, tc.u, got, tc.want)
+		}
 	}
 }
 
@@ -96,5 +132,75 @@ func TestIsThrottleAgreesWithRetry(t *testing.T) {
 		if got, want := IsThrottle(err), checks.IsErrorThrottle(err) == aws.TrueTernary; got != want {
 			t.Errorf("IsThrottle(%v) = %v, aws/retry says %v", err, got, want)
 		}
+	}
+}
+
+// TestLongDelayHoldsNoSlot: on a client that learnt the rate (20 a
+// second), one call told to come back in 5 s (x-amz-retry-after) holds no
+// send slot meanwhile: ten calls of the action that EC2 admits end within
+// a second, spaced by the rate alone.
+func TestLongDelayHoldsNoSlot(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	throttleOnce := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		first := throttleOnce
+		throttleOnce = false
+		mu.Unlock()
+		if first {
+			w.Header().Set("X-Amz-Retry-After", "5000")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>slow down</Message></Error></Errors><RequestID>r</RequestID></Response>`)
+			return
+		}
+		io.WriteString(w, `<DetachNetworkInterfaceResponse><return>true</return></DetachNetworkInterfaceResponse>`)
+	}))
+	defer srv.Close()
+	endpoint, _ := url.Parse(srv.URL)
+	e := New(Settings{Service: "EC2", Version: "2016-11-15", Endpoint: endpoint, Region: "us-east-1", HTTPClient: srv.Client(),
+		Clock: time.Now, Retryer: NewRetryer(RetrySettings{}), Pace: true, BeyondRetryer: true})
+	sleeping := make(chan struct{})
+	var once sync.Once
+	e.SetSleep(func(ctx context.Context, d time.Duration) error {
+		if d >= 5*time.Second {
+			once.Do(func() { close(sleeping) })
+		}
+		return SleepContext(ctx, d)
+	})
+	p := e.pacing.pacerFor("DetachNetworkInterface", true)
+	now := time.Now()
+	p.engaged.Store(true)
+	p.known, p.rate, p.busy, p.windowStart = true, 20, now, now
+	detach := func(ctx context.Context) error {
+		return e.Call(ctx, "DetachNetworkInterface", url.Values{"AttachmentId": {"eni-attach-1"}}, nil)
+	}
+	longCtx, stopLong := context.WithCancel(context.Background())
+	longDone := make(chan error, 1)
+	go func() { longDone <- detach(longCtx) }()
+	<-sleeping
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	began := time.Now()
+	errs := make([]error, 10)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = detach(ctx)
+		}()
+	}
+	wg.Wait()
+	took := time.Since(began)
+	stopLong()
+	<-longDone
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("call %d: error = %v, want it admitted", i, err)
+		}
+	}
+	if took > time.Second {
+		t.Errorf("ten admitted calls took %v beside one waiting 5 s, want at most 1s", took)
 	}
 }

@@ -61,7 +61,8 @@ type sendState struct {
 	n            int   // the attempt's number, from 1
 	last         error // the last attempt's error
 	p            *pacer
-	paced        bool // the attempt took a send slot of p
+	paced        bool // the attempt was sent while p was engaged
+	throttles    int  // the call's throttled answers
 	releaseRetry func(error) error
 	skewFixed    bool // the call was signed again at the server's time
 	refreshed    bool // the call's credentials were refreshed
@@ -110,9 +111,12 @@ func (e *Engine) settle(s *sendState, d time.Duration, res attemptResult, err er
 	_ = releaseAttempt(err)
 	s.releaseRetry = nopRelease
 	throttled := err != nil && IsThrottle(err)
+	if throttled {
+		s.throttles++
+	}
 	if s.p != nil || err != nil {
 		if s.p == nil && throttled {
-			s.p = e.pacing.pacerFor(s.action, true)
+			s.p = e.pacing.noteThrottle(s.action, e.Now())
 		}
 		s.p.observe(e.Now(), throttled, s.paced)
 	}
@@ -132,12 +136,14 @@ func (e *Engine) retry(ctx context.Context, s *sendState, res attemptResult, thr
 	if !e.s.Retryer.IsErrorRetryable(s.last) {
 		return s.stop(ReasonNotRetryable, nil)
 	}
-	backoffAttempt, err := e.retryToken(ctx, s, throttled, exhausted)
+	beyond, err := e.retryToken(ctx, s, throttled, exhausted)
 	if err != nil {
 		return err
 	}
-	delay, err := e.s.Retryer.RetryDelay(backoffAttempt, s.last)
-	if err != nil {
+	var delay time.Duration
+	if beyond {
+		delay = s.p.throttleDelay(e.pacing, s.throttles)
+	} else if delay, err = e.s.Retryer.RetryDelay(s.n, s.last); err != nil {
 		return &RetryError{Attempts: s.n, Reason: ReasonNotRetryable, Err: s.last, cause: err}
 	}
 	delay, s.paced = s.p.reserve(e.Now(), honourRetryAfter(delay, res.header))
@@ -174,30 +180,30 @@ func (e *Engine) resign(ctx context.Context, s *sendState, res attemptResult) bo
 	return false
 }
 
-// retryToken takes a retry token from the engine-wide quota and returns
-// the attempt number the backoff is computed for. A paced throttle takes
-// none: neither MaxAttempts nor the quota applies to it, only the context
-// (or maxPacedTime without a deadline).
-func (e *Engine) retryToken(ctx context.Context, s *sendState, throttled, exhausted bool) (int, error) {
+// retryToken takes a retry token from the engine-wide quota, or reports
+// that the retry is a paced throttle's, which takes none: neither
+// MaxAttempts nor the quota applies to it, only the context (or
+// maxPacedTime without a deadline), and the pacer sets its backoff.
+func (e *Engine) retryToken(ctx context.Context, s *sendState, throttled, exhausted bool) (bool, error) {
 	if s.p != nil && e.pacing.beyondRetryer && throttled {
 		now := e.Now()
 		if s.throttledAt.IsZero() {
 			s.throttledAt = now
 		}
 		if _, ok := ctx.Deadline(); !ok && now.Sub(s.throttledAt) >= maxPacedTime {
-			return 0, s.stop(ReasonMaxAttempts, fmt.Errorf("throttled for %s", maxPacedTime))
+			return false, s.stop(ReasonMaxAttempts, fmt.Errorf("throttled for %s", maxPacedTime))
 		}
-		return min(s.n, pacedBackoffAttempt), nil
+		return true, nil
 	}
 	if exhausted {
-		return 0, s.stop(ReasonMaxAttempts, &retry.MaxAttemptsError{Attempt: s.n, Err: s.last})
+		return false, s.stop(ReasonMaxAttempts, &retry.MaxAttemptsError{Attempt: s.n, Err: s.last})
 	}
 	release, err := e.s.Retryer.GetRetryToken(ctx, s.last)
 	if err != nil {
 		// Said even after one attempt: the caller should know that the
 		// client stopped retrying because many calls are failing.
-		return 0, &RetryError{Attempts: s.n, Reason: ReasonQuotaExhausted, Err: s.last, cause: err}
+		return false, &RetryError{Attempts: s.n, Reason: ReasonQuotaExhausted, Err: s.last, cause: err}
 	}
 	s.releaseRetry = release
-	return s.n, nil
+	return false, nil
 }

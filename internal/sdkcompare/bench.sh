@@ -49,7 +49,5 @@ bash "$here/size.sh"
 fi
 if [[ " $parts " == *" fleet "* ]]; then
   echo
-  echo "fleet benchmark: ENIDETACH_FLEET=${ENIDETACH_FLEET:-full}"
-  ENIDETACH_FLEET="${ENIDETACH_FLEET:-full}" go test -count 1 -run '^TestFleet$' -v -timeout 90m . |
-    grep -E '^(\| |fleet table|    fleet_test)' | sed -n '/^fleet table/,$p'
+  bash "$here/fleet.sh"
 fi
