@@ -31,9 +31,10 @@ func notifyArgs(t *testing.T, typ, name, state, priority string) (script string,
 }
 
 // notifyEnv is keepalived's environment for the script, with the command
-// on PATH at bin, a lock directory of the test's own and no settings file.
+// on PATH at bin, a lock directory of the test's own (not there yet: the
+// script makes it, as on a system without /run/lock) and no settings file.
 func notifyEnv(t *testing.T, bin string, extra ...string) []string {
-	return append([]string{"PATH=" + bin + ":/usr/bin:/bin", "LOCK_DIR=" + t.TempDir(),
+	return append([]string{"PATH=" + bin + ":/usr/bin:/bin", "LOCK_DIR=" + filepath.Join(t.TempDir(), "run", "lock"),
 		"ENIDETACH_CONFIG=/nonexistent"}, extra...)
 }
 
