@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/testenv"
 )
 
 // programs holds the commands built once for the tests that run them as
@@ -25,7 +26,10 @@ var programs struct {
 	paths map[string]string
 }
 
+// TestMain runs more tests at once than there are cores: most wait on the
+// command's processes and their polls, not the CPU.
 func TestMain(m *testing.M) {
+	testenv.WaitingParallel()
 	code := m.Run()
 	if programs.dir != "" {
 		os.RemoveAll(programs.dir)

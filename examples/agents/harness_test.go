@@ -39,7 +39,10 @@ const (
 // minute.
 var goHome = os.Getenv("HOME")
 
+// TestMain runs more tests at once than there are cores (they wait on the
+// agents' processes and their polls, not the CPU), each hermetic.
 func TestMain(m *testing.M) {
+	testenv.WaitingParallel()
 	cleanup := testenv.Isolate()
 	code := m.Run()
 	cleanup()
