@@ -212,20 +212,6 @@ func TestFastPathAllocations(t *testing.T) {
 	}
 }
 
-func TestAPIErrorIs(t *testing.T) {
-	t.Parallel()
-	err := error(&RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: &APIError{Code: "RequestLimitExceeded", StatusCode: 503}})
-	if !errors.Is(err, ErrRequestLimitExceeded) {
-		t.Error("a wrapped throttling error does not match ErrRequestLimitExceeded")
-	}
-	if errors.Is(err, ErrDryRunOperation) {
-		t.Error("a throttling error matches ErrDryRunOperation")
-	}
-	if errors.Is(&APIError{}, &APIError{}) {
-		t.Error("two errors without a code match each other")
-	}
-}
-
 // TestFastPathTakesCommonShapes keeps the allocation-free path in use for
 // the documents EC2 (and ec2test) actually send; FuzzDecodeResult and
 // FuzzDecodeError check that it agrees with encoding/xml.
