@@ -113,11 +113,6 @@ func newTestEngine(t testing.TB, endpoint string, fns ...func(*Settings)) *Engin
 // noSleep returns at once: backoffs are not waited.
 func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
-// doFunc adapts a function to HTTPClient.
-type doFunc func(*http.Request) (*http.Response, error)
-
-func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
-
 // ec2Error is an EC2 error document with code.
 func ec2Error(code string) string {
 	return `<Response><Errors><Error><Code>` + code + `</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`
