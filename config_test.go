@@ -252,6 +252,44 @@ func TestConcurrentFirstCallsRetrieveOnce(t *testing.T) {
 	}
 }
 
+// fixedServer starts a server that answers every request with status, body
+// and, unless empty, contentType, and returns its URL.
+func fixedServer(t *testing.T, status int, contentType, body string) string {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if contentType != "" {
+			w.Header().Set("Content-Type", contentType)
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(s.Close)
+	return s.URL
+}
+
+// imdsWithListing starts an IMDS whose role listing is listing and whose
+// role path answers credBody, or 404 when credBody is empty; it returns
+// its URL.
+func imdsWithListing(t *testing.T, listing, credBody string) string {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPut:
+			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
+			_, _ = io.WriteString(w, "imds-token")
+		case r.URL.Path == "/latest/meta-data/iam/security-credentials/":
+			_, _ = io.WriteString(w, listing)
+		case credBody == "":
+			http.NotFound(w, r)
+		default:
+			_, _ = io.WriteString(w, credBody)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s.URL
+}
+
 // imdsServer is a minimal IMDSv2: token PUT, role listing, credentials.
 type imdsServer struct {
 	*httptest.Server
@@ -668,35 +706,9 @@ func script(t *testing.T, body string) string {
 func TestCredentialSourcesNeitherLeakNorHide(t *testing.T) {
 	t.Parallel()
 	stsCreds := fmt.Sprintf("<AccessKeyId>ASIALEAK</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken>", leakSecret, leakToken)
-	serve := func(status int, body string) string {
-		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			w.WriteHeader(status)
-			_, _ = io.WriteString(w, body)
-		}))
-		t.Cleanup(s.Close)
-		return s.URL
-	}
-	// imdsListing is an IMDS whose role listing is listing and whose role
-	// path answers credBody, or 404 when credBody is empty.
-	imdsListing := func(listing, credBody string) string {
-		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			switch {
-			case r.Method == http.MethodPut:
-				w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
-				_, _ = io.WriteString(w, "imds-token")
-			case r.URL.Path == "/latest/meta-data/iam/security-credentials/":
-				_, _ = io.WriteString(w, listing)
-			case credBody == "":
-				http.NotFound(w, r)
-			default:
-				_, _ = io.WriteString(w, credBody)
-			}
-		}))
-		t.Cleanup(s.Close)
-		return s.URL
-	}
-	imds := func(credBody string) string { return imdsListing("agent-role", credBody) }
+	serve := func(status int, body string) string { return fixedServer(t, status, "", body) }
+	imdsListing := func(listing, credBody string) string { return imdsWithListing(t, listing, credBody) }
+	imds := func(credBody string) string { return imdsWithListing(t, "agent-role", credBody) }
 	roleProfile := "[default]\nrole_arn = arn:aws:iam::1:role/ops\nsource_profile = base\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n"
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	writeFile(t, tokenFile, leakToken)
@@ -777,18 +789,7 @@ func TestCredentialSourcesNeitherLeakNorHide(t *testing.T) {
 // instance metadata service's error bodies are checked the same way.
 func TestCredentialSourceErrorBodiesWithheld(t *testing.T) {
 	t.Parallel()
-	serve := func(status int, contentType, body string) string {
-		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			if contentType != "" {
-				w.Header().Set("Content-Type", contentType)
-			}
-			w.WriteHeader(status)
-			_, _ = io.WriteString(w, body)
-		}))
-		t.Cleanup(s.Close)
-		return s.URL
-	}
+	serve := func(status int, contentType, body string) string { return fixedServer(t, status, contentType, body) }
 	imdsFailing := func(status int, body string) string {
 		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPut {
