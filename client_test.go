@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -156,42 +155,6 @@ func TestCallOtherAction(t *testing.T) {
 	}
 }
 
-func TestCallBadArguments(t *testing.T) {
-	t.Parallel()
-	rs := newRecordingServer(t, 200, nil, nil)
-	c := clientFor(t, rs)
-	for _, tc := range []struct {
-		action string
-		params url.Values
-	}{
-		{"", nil},
-		{"Detach Network", nil},
-		{"Detach&Action=RunInstances", nil},
-		{"DetachNetworkInterface", url.Values{"Action": {"RunInstances"}}},
-	} {
-		err := c.Call(context.Background(), tc.action, tc.params, nil)
-		var ve *ValidationError
-		if !errors.As(err, &ve) {
-			t.Errorf("Call(%q, %v) = %v, want *ValidationError", tc.action, tc.params, err)
-		}
-	}
-	if n := len(rs.captured()); n != 0 {
-		t.Errorf("%d requests sent", n)
-	}
-}
-
-func TestCallVersionOverride(t *testing.T) {
-	t.Parallel()
-	rs := newRecordingServer(t, 200, []byte(`<GetCallerIdentityResponse/>`), nil)
-	c := clientFor(t, rs)
-	if err := c.Call(context.Background(), "GetCallerIdentity", url.Values{"Version": {"2011-06-15"}}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if got := rs.captured()[0].Body; got != "Action=GetCallerIdentity&Version=2011-06-15" {
-		t.Errorf("body = %q", got)
-	}
-}
-
 func TestCallDecodeErrorIsReported(t *testing.T) {
 	t.Parallel()
 	rs := newRecordingServer(t, 200, []byte(`<DescribeNetworkInterfacesResponse><n>not a number</n></DescribeNetworkInterfacesResponse>`), nil)
@@ -236,35 +199,6 @@ func TestNewFromConfig(t *testing.T) {
 	var ve *ValidationError
 	if !errors.As(err, &ve) || ve.Field != "Options.Region" {
 		t.Errorf("bad config: %v, want the *ValidationError at every call", err)
-	}
-}
-
-// TestDebugLogRedactsSecrets checks that debug logging shows what was sent
-// but never the signature or the session token.
-func TestDebugLogRedactsSecrets(t *testing.T) {
-	t.Parallel()
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, srv := newTestClient(t, nil, func(o *Options) {
-		o.Logger = logger
-		o.Credentials = credentials.NewStaticCredentialsProvider(ec2test.DefaultAccessKeyID, ec2test.DefaultSecretAccessKey, testSessionToken)
-	})
-	srv.AddKey(ec2test.Key{AccessKeyID: ec2test.DefaultAccessKeyID, SecretAccessKey: ec2test.DefaultSecretAccessKey, SessionToken: testSessionToken})
-	srv.Inject(ec2test.Throttle(), 1)
-	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"}); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	out := buf.String()
-	mu.Unlock()
-	for _, secret := range []string{ec2test.DefaultSecretAccessKey, testSessionToken, "session+token"} {
-		if strings.Contains(out, secret) {
-			t.Errorf("log contains a secret %q:\n%s", secret, out)
-		}
-	}
-	if !strings.Contains(out, "Signature=REDACTED") || !strings.Contains(out, "RequestLimitExceeded") || !strings.Contains(out, "status=200") {
-		t.Errorf("log lacks the redacted attempt records:\n%s", out)
 	}
 }
 
@@ -344,37 +278,6 @@ func TestCABundle(t *testing.T) {
 	var ve *ValidationError
 	if _, err := newClient(Options{BaseEndpoint: ts.URL, Credentials: staticCreds("a", "b")}, env); !errors.As(err, &ve) {
 		t.Errorf("bundle without certificates: %v, want *ValidationError", err)
-	}
-}
-
-// TestEC2QueryProtocolCases follows the Smithy ec2Query protocol tests that
-// apply to a hand-built client: booleans as true/false, an empty string as
-// "Key=", list members numbered from 1, requestId read from a success body
-// in the action's namespace, RequestID from an error body.
-func TestEC2QueryProtocolCases(t *testing.T) {
-	t.Parallel()
-	rs := newRecordingServer(t, 200, []byte(`<SimpleInputParamsResponse xmlns="https://example.com/"><requestId>smithy-1</requestId></SimpleInputParamsResponse>`), nil)
-	c := clientFor(t, rs)
-	params := url.Values{
-		"Bool1":     {"true"},
-		"Bool2":     {"false"},
-		"Empty":     {""},
-		"ListArg.1": {"foo"},
-		"ListArg.2": {"bar"},
-		"HasQuery":  {"a&b=c"},
-	}
-	var out struct {
-		RequestID string `xml:"requestId"`
-	}
-	if err := c.Call(context.Background(), "SimpleInputParams", params, &out); err != nil {
-		t.Fatal(err)
-	}
-	want := "Action=SimpleInputParams&Bool1=true&Bool2=false&Empty=&HasQuery=a%26b%3Dc&ListArg.1=foo&ListArg.2=bar&Version=2016-11-15"
-	if got := rs.captured()[0].Body; got != want {
-		t.Errorf("body\n got %s\nwant %s", got, want)
-	}
-	if out.RequestID != "smithy-1" {
-		t.Errorf("requestId = %q", out.RequestID)
 	}
 }
 

@@ -212,20 +212,6 @@ func TestFastPathAllocations(t *testing.T) {
 	}
 }
 
-func TestAPIErrorIs(t *testing.T) {
-	t.Parallel()
-	err := error(&RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: &APIError{Code: "RequestLimitExceeded", StatusCode: 503}})
-	if !errors.Is(err, ErrRequestLimitExceeded) {
-		t.Error("a wrapped throttling error does not match ErrRequestLimitExceeded")
-	}
-	if errors.Is(err, ErrDryRunOperation) {
-		t.Error("a throttling error matches ErrDryRunOperation")
-	}
-	if errors.Is(&APIError{}, &APIError{}) {
-		t.Error("two errors without a code match each other")
-	}
-}
-
 // TestFastPathTakesCommonShapes keeps the allocation-free path in use for
 // the documents EC2 (and ec2test) actually send; FuzzDecodeResult and
 // FuzzDecodeError check that it agrees with encoding/xml.
@@ -275,4 +261,34 @@ func decodeWith(r query.Result, body []byte, action string) error {
 		return nil
 	}
 	return r.DecodeXML(body, action)
+}
+
+// TestResultWithRepeatedElementIsRefused: an answer that holds one of the
+// result's elements twice (two attachment IDs, two returns) contradicts
+// itself; encoding/xml kept the last, handing the caller a guess as the
+// attach's attachment or the detach's return. It is a *ResponseError.
+func TestResultWithRepeatedElementIsRefused(t *testing.T) {
+	t.Parallel()
+	t.Run("attach", func(t *testing.T) {
+		t.Parallel()
+		rs := newRecordingServer(t, 200, []byte(`<AttachNetworkInterfaceResponse><requestId>r</requestId>`+
+			`<attachmentId>eni-attach-a</attachmentId><attachmentId>eni-attach-b</attachmentId></AttachNetworkInterfaceResponse>`), nil)
+		c := clientFor(t, rs)
+		out, err := c.AttachNetworkInterface(context.Background(), &AttachNetworkInterfaceInput{NetworkInterfaceID: "eni-1", InstanceID: "i-1", DeviceIndex: 1})
+		var re *ResponseError
+		if out != nil || !errors.As(err, &re) || re.StatusCode != http.StatusOK {
+			t.Fatalf("got (%+v, %v), want a *ResponseError", out, err)
+		}
+	})
+	t.Run("detach", func(t *testing.T) {
+		t.Parallel()
+		rs := newRecordingServer(t, 200, []byte(`<DetachNetworkInterfaceResponse><requestId>r</requestId>`+
+			`<return>false</return><return>true</return></DetachNetworkInterfaceResponse>`), nil)
+		c := clientFor(t, rs)
+		out, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
+		var re *ResponseError
+		if out != nil || !errors.As(err, &re) {
+			t.Fatalf("got (%+v, %v), want a *ResponseError", out, err)
+		}
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -45,15 +44,6 @@ func FuzzDecodeError(f *testing.F) {
 			}
 		}
 	})
-}
-
-func TestAPIErrorFault(t *testing.T) {
-	t.Parallel()
-	for status, want := range map[int]smithy.ErrorFault{400: smithy.FaultClient, 412: smithy.FaultClient, 499: smithy.FaultClient, 500: smithy.FaultServer, 503: smithy.FaultServer, 0: smithy.FaultUnknown} {
-		if got := (&APIError{Code: "X", StatusCode: status}).ErrorFault(); got != want {
-			t.Errorf("status %d: fault %v, want %v", status, got, want)
-		}
-	}
 }
 
 func BenchmarkDecodeError(b *testing.B) {
