@@ -176,13 +176,13 @@ func work(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
 	if err != nil {
 		return res, err
 	}
-	if f.status {
-		return res, checkStatus(ctx, client, f, res)
-	}
-	if f.wait {
+	if f.wait || f.status {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.maxWait)
 		defer cancel()
+	}
+	if f.status {
+		return res, checkStatus(ctx, client, f, res)
 	}
 	if f.moving() {
 		return res, moveInterface(ctx, client, f, res, stderr)

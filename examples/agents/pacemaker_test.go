@@ -51,7 +51,7 @@ func TestAgentMapsTheCommandsExitStatus(t *testing.T) {
 	const (
 		start   = "-network-interface-id eni-0123456789abcdef0 -to-instance-id self -to-device-index 1 -to-network-card-index 0 -max-wait 170s -json"
 		stop    = "-network-interface-id eni-0123456789abcdef0 -instance-id self -wait -idempotent -max-wait 170s -json"
-		monitor = "-status -network-interface-id eni-0123456789abcdef0 -instance-id self -json"
+		monitor = "-status -network-interface-id eni-0123456789abcdef0 -instance-id self -max-wait 30s -json"
 	)
 	for _, tc := range []struct {
 		action, args string
