@@ -77,8 +77,8 @@ type pollAnswer struct {
 	// cut: the wait's context ended while a describe that asked for it was
 	// in flight; err is the context's error.
 	cut  bool
-	took  time.Duration  // the describe's time, on the client's clock
-	err   error
+	took time.Duration // the describe's time, on the client's clock
+	err  error
 }
 
 // pollBatch is one shared describe in flight.
