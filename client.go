@@ -82,8 +82,20 @@ func (c *Client) now() time.Time { return c.engine.Now() }
 // sleep waits for d or until ctx ends, as the engine's backoffs wait.
 func (c *Client) sleep(ctx context.Context, d time.Duration) error { return c.engine.Sleep(ctx, d) }
 
-// Region returns the region requests are signed for.
-func (c *Client) Region() string { return c.engine.Region() }
+// Region returns the region requests are signed for: "" for a client
+// that cannot send (NewFromConfig's configuration error, a nil or zero
+// Client), whose calls return why.
+func (c *Client) Region() string {
+	if c == nil || c.engine == nil {
+		return ""
+	}
+	return c.engine.Region()
+}
 
-// Endpoint returns the URL requests are sent to.
-func (c *Client) Endpoint() string { return c.engine.Endpoint() }
+// Endpoint returns the URL requests are sent to, "" when Region is.
+func (c *Client) Endpoint() string {
+	if c == nil || c.engine == nil {
+		return ""
+	}
+	return c.engine.Endpoint()
+}

@@ -297,3 +297,23 @@ func TestVersionIsChangelogsTopRelease(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessorsOfAClientThatCannotSend: Region and Endpoint of a client
+// NewFromConfig could not configure, of a zero and of a nil *Client, are
+// empty; they panicked (a nil engine).
+func TestAccessorsOfAClientThatCannotSend(t *testing.T) {
+	t.Parallel()
+	var nilClient *Client
+	for name, c := range map[string]*Client{
+		"NewFromConfig(aws.Config{})": NewFromConfig(aws.Config{}),
+		"zero":                        {},
+		"nil":                         nilClient,
+	} {
+		if r, e := c.Region(), c.Endpoint(); r != "" || e != "" {
+			t.Errorf("%s: Region %q, Endpoint %q; want both empty", name, r, e)
+		}
+	}
+	if _, err := NewFromConfig(aws.Config{}).DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: ec2test.FailoverAttachment}); err == nil {
+		t.Error("a client without a region sent a call")
+	}
+}
