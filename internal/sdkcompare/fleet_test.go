@@ -79,6 +79,7 @@ type fleetResult struct {
 	firstErrs        []string
 	elapsed          time.Duration
 	detachesAccepted int
+	early            int // describes that found no interface detached yet
 }
 
 func (r fleetResult) row(name string) string {
@@ -184,7 +185,7 @@ func runFleet(t *testing.T, fc fleetCase) fleetResult {
 	<-sampled
 
 	res := fleetResult{jobs: fc.n, requests: srv.requests.Load(), throttled: srv.throttled.Load(), conns: srv.conns.Load(),
-		peakHeapMiB: float64(peak) / (1 << 20), byAction: srv.actionCounts(), throttledBy: srv.throttledCounts(), elapsed: elapsed}
+		peakHeapMiB: float64(peak) / (1 << 20), byAction: srv.actionCounts(), throttledBy: srv.throttledCounts(), elapsed: elapsed, early: srv.earlyDescribes()}
 	var times []time.Duration
 	errCounts := map[string]int{}
 	for _, o := range outcomes {
@@ -296,7 +297,7 @@ func TestFleet(t *testing.T) {
 		}
 		r := runFleet(t, fc)
 		rows = append(rows, r.row(fc.name()))
-		t.Logf("%s  (%.1f s; requests by action %v; errors: %s)", r.row(fc.name()), r.elapsed.Seconds(), r.byAction, strings.Join(r.firstErrs, "; "))
+		t.Logf("%s  (%.1f s; requests by action %v, throttled %v, describes too early %d; errors: %s)", r.row(fc.name()), r.elapsed.Seconds(), r.byAction, r.throttledBy, r.early, strings.Join(r.firstErrs, "; "))
 		runtime.GC()
 	}
 	fmt.Println("\nfleet table:\n" + strings.Join(rows, "\n"))
