@@ -313,9 +313,12 @@ func checkQuickFleet(t *testing.T, fc fleetCase, r fleetResult) {
 		t.Errorf("%d jobs failed after EC2 accepted their detach: %s", r.failedAccepted, strings.Join(r.firstErrs, "; "))
 	}
 	// Issue 23 asks for at most 3 requests a job in both shapes. One
-	// client per job has no evidence of the rate: its full-jitter backoff
-	// measured 3.5 a job (4.8 before it), so that shape is held to 4 here
-	// and BENCHMARKS.md says how far it is from the target.
+	// client per job has no evidence of the rate, and its floor is 2.9 a
+	// job (180 of 200 first attempts meet an empty 20-token bucket, then a
+	// detach and a describe each): measured 2.9 (3.5 with the doubling
+	// from 4 s, 4.8 before that), so close to 3 that a noisy machine
+	// would fail CI on it; that shape is held to 4 here, and the sweep
+	// (fleet.sh) reports it.
 	perJob := int64(3)
 	if fc.perJob {
 		perJob = 4
