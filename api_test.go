@@ -1,32 +1,29 @@
 package enidetach_test
 
-// This test names every exported identifier of the root package and of
+// This file names every exported identifier of the root package and of
 // ec2test (types, functions, methods, struct fields, sentinels, constants),
 // as `go doc -all` lists them, so that moving code beneath the root cannot
 // drop or rename one: the package stops compiling first. Names are added
 // here when they are added to the API, never removed.
 
 import (
-	"testing"
-
 	"github.com/ec2lite/enidetach"
 	"github.com/ec2lite/enidetach/ec2test"
 )
 
-// TestExportedNamesCompile exists for its body to compile.
-func TestExportedNamesCompile(t *testing.T) {
-	t.Helper()
+// The root package's exported names.
+var (
 	_ = enidetach.Version
 	_ = enidetach.New
 	_ = enidetach.NewFromConfig
 	_ = enidetach.RegionFromInstanceMetadata
 	_ = enidetach.ThisInstance
 	_ = enidetach.DefaultInstanceMetadataTimeout
-	var _ enidetach.InstanceIdentity
+	_ enidetach.InstanceIdentity
 	_ = enidetach.InstanceIdentity{}.InstanceID
 	_ = enidetach.InstanceIdentity{}.AvailabilityZone
 	_ = enidetach.InstanceIdentity{}.Region
-	var _ enidetach.InstanceMetadataError
+	_ enidetach.InstanceMetadataError
 	_ = enidetach.InstanceMetadataError{}.Endpoint
 	_ = enidetach.InstanceMetadataError{}.StatusCode
 	_ = enidetach.InstanceMetadataError{}.Reason
@@ -48,38 +45,38 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.OutcomeError
 	_ = enidetach.OutcomeDone
 	_ = enidetach.OutcomePending
-	var _ enidetach.APIError
+	_ enidetach.APIError
 	_ = enidetach.APIError{}.Code
 	_ = enidetach.APIError{}.Message
 	_ = enidetach.APIError{}.RequestID
 	_ = enidetach.APIError{}.StatusCode
-	var _ enidetach.AmbiguousAttachmentError
+	_ enidetach.AmbiguousAttachmentError
 	_ = enidetach.AmbiguousAttachmentError{}.Input
 	_ = enidetach.AmbiguousAttachmentError{}.AttachmentID
 	_ = enidetach.AmbiguousAttachmentError{}.Interfaces
 	_ = enidetach.AmbiguousAttachmentError{}.RequestID
-	var _ enidetach.AttachNetworkInterfaceInput
+	_ enidetach.AttachNetworkInterfaceInput
 	_ = enidetach.AttachNetworkInterfaceInput{}.NetworkInterfaceID
 	_ = enidetach.AttachNetworkInterfaceInput{}.InstanceID
 	_ = enidetach.AttachNetworkInterfaceInput{}.DeviceIndex
 	_ = enidetach.AttachNetworkInterfaceInput{}.NetworkCardIndex
 	_ = enidetach.AttachNetworkInterfaceInput{}.DryRun
-	var _ enidetach.AttachNetworkInterfaceOutput
+	_ enidetach.AttachNetworkInterfaceOutput
 	_ = enidetach.AttachNetworkInterfaceOutput{}.AttachmentID
 	_ = enidetach.AttachNetworkInterfaceOutput{}.NetworkCardIndex
 	_ = enidetach.AttachNetworkInterfaceOutput{}.RequestID
-	var _ enidetach.Client
-	var _ enidetach.CredentialsError
+	_ enidetach.Client
+	_ enidetach.CredentialsError
 	_ = enidetach.CredentialsError{}.Provider
 	_ = enidetach.CredentialsError{}.Err
-	var _ enidetach.DetachNetworkInterfaceInput
+	_ enidetach.DetachNetworkInterfaceInput
 	_ = enidetach.DetachNetworkInterfaceInput{}.AttachmentID
 	_ = enidetach.DetachNetworkInterfaceInput{}.DryRun
 	_ = enidetach.DetachNetworkInterfaceInput{}.Force
-	var _ enidetach.DetachNetworkInterfaceOutput
+	_ enidetach.DetachNetworkInterfaceOutput
 	_ = enidetach.DetachNetworkInterfaceOutput{}.Return
 	_ = enidetach.DetachNetworkInterfaceOutput{}.RequestID
-	var _ enidetach.Event
+	_ enidetach.Event
 	_ = enidetach.Event{}.Kind
 	_ = enidetach.Event{}.Action
 	_ = enidetach.Event{}.Outcome
@@ -87,10 +84,10 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.Event{}.Retry
 	_ = enidetach.Event{}.StatusCode
 	_ = enidetach.Event{}.Duration
-	var _ enidetach.EventKind
-	var _ enidetach.HTTPClient
+	_ enidetach.EventKind
+	_ enidetach.HTTPClient
 	_ = enidetach.HTTPClient.Do
-	var _ enidetach.InterfaceState
+	_ enidetach.InterfaceState
 	_ = enidetach.InterfaceState{}.NetworkInterfaceID
 	_ = enidetach.InterfaceState{}.Status
 	_ = enidetach.InterfaceState{}.AttachmentID
@@ -99,16 +96,16 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.InterfaceState{}.DeviceIndex
 	_ = enidetach.InterfaceState{}.NetworkCardIndex
 	_ = enidetach.InterfaceState{}.AvailabilityZone
-	var _ enidetach.LookupAttachmentInput
+	_ enidetach.LookupAttachmentInput
 	_ = enidetach.LookupAttachmentInput{}.NetworkInterfaceID
 	_ = enidetach.LookupAttachmentInput{}.InstanceID
 	_ = enidetach.LookupAttachmentInput{}.DeviceIndex
 	_ = enidetach.LookupAttachmentInput{}.NetworkCardIndex
-	var _ enidetach.MoveIncompleteError
+	_ enidetach.MoveIncompleteError
 	_ = enidetach.MoveIncompleteError{}.Step
 	_ = enidetach.MoveIncompleteError{}.Output
 	_ = enidetach.MoveIncompleteError{}.Err
-	var _ enidetach.MoveNetworkInterfaceInput
+	_ enidetach.MoveNetworkInterfaceInput
 	_ = enidetach.MoveNetworkInterfaceInput{}.NetworkInterfaceID
 	_ = enidetach.MoveNetworkInterfaceInput{}.AttachmentID
 	_ = enidetach.MoveNetworkInterfaceInput{}.FromInstanceID
@@ -119,7 +116,7 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.MoveNetworkInterfaceInput{}.ToNetworkCardIndex
 	_ = enidetach.MoveNetworkInterfaceInput{}.Force
 	_ = enidetach.MoveNetworkInterfaceInput{}.DryRun
-	var _ enidetach.MoveNetworkInterfaceOutput
+	_ enidetach.MoveNetworkInterfaceOutput
 	_ = enidetach.MoveNetworkInterfaceOutput{}.NetworkInterfaceID
 	_ = enidetach.MoveNetworkInterfaceOutput{}.Start
 	_ = enidetach.MoveNetworkInterfaceOutput{}.AlreadyAtTarget
@@ -128,12 +125,12 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.MoveNetworkInterfaceOutput{}.State
 	_ = enidetach.MoveNetworkInterfaceOutput{}.LookupElapsed
 	_ = enidetach.MoveNetworkInterfaceOutput{}.Elapsed
-	var _ enidetach.MoveRefusedError
+	_ enidetach.MoveRefusedError
 	_ = enidetach.MoveRefusedError{}.Reason
 	_ = enidetach.MoveRefusedError{}.Interface
 	_ = enidetach.MoveRefusedError{}.Detail
 	_ = enidetach.MoveRefusedError{}.Err
-	var _ enidetach.MoveStep
+	_ enidetach.MoveStep
 	_ = enidetach.MoveStep{}.AttachmentID
 	_ = enidetach.MoveStep{}.InstanceID
 	_ = enidetach.MoveStep{}.DeviceIndex
@@ -144,11 +141,11 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.MoveStep{}.Polls
 	_ = enidetach.MoveStep{}.CallElapsed
 	_ = enidetach.MoveStep{}.WaitElapsed
-	var _ enidetach.NoAttachmentError
+	_ enidetach.NoAttachmentError
 	_ = enidetach.NoAttachmentError{}.Input
 	_ = enidetach.NoAttachmentError{}.Interface
 	_ = enidetach.NoAttachmentError{}.RequestID
-	var _ enidetach.Options
+	_ enidetach.Options
 	_ = enidetach.Options{}.Region
 	_ = enidetach.Options{}.Credentials
 	_ = enidetach.Options{}.Profile
@@ -166,26 +163,26 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.Options{}.Clock
 	_ = enidetach.Options{}.OnEvent
 	_ = enidetach.Options{}.AppID
-	var _ enidetach.Outcome
-	var _ enidetach.PageLimitError
+	_ enidetach.Outcome
+	_ enidetach.PageLimitError
 	_ = enidetach.PageLimitError{}.Pages
 	_ = enidetach.PageLimitError{}.RequestID
 	_ = enidetach.PageLimitError{}.RepeatedToken
-	var _ enidetach.ResponseError
+	_ enidetach.ResponseError
 	_ = enidetach.ResponseError{}.StatusCode
 	_ = enidetach.ResponseError{}.RequestID
 	_ = enidetach.ResponseError{}.Snippet
 	_ = enidetach.ResponseError{}.Err
-	var _ enidetach.RetryError
+	_ enidetach.RetryError
 	_ = enidetach.RetryError{}.Attempts
 	_ = enidetach.RetryError{}.Reason
 	_ = enidetach.RetryError{}.Err
-	var _ enidetach.TransportError
+	_ enidetach.TransportError
 	_ = enidetach.TransportError{}.Err
-	var _ enidetach.ValidationError
+	_ enidetach.ValidationError
 	_ = enidetach.ValidationError{}.Field
 	_ = enidetach.ValidationError{}.Reason
-	var _ enidetach.WaitOptions
+	_ enidetach.WaitOptions
 	_ = enidetach.WaitOptions{}.NetworkInterfaceID
 	_ = enidetach.WaitOptions{}.MinDelay
 	_ = enidetach.WaitOptions{}.MaxDelay
@@ -193,7 +190,7 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.WaitOptions{}.Idempotent
 	_ = enidetach.WaitOptions{}.OnPoll
 	_ = enidetach.WaitOptions{}.SentAt
-	var _ enidetach.WaitResult
+	_ enidetach.WaitResult
 	_ = enidetach.WaitResult{}.State
 	_ = enidetach.WaitResult{}.Detached
 	_ = enidetach.WaitResult{}.Attached
@@ -205,11 +202,11 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.WaitResult{}.FailedPolls
 	_ = enidetach.WaitResult{}.LastPollError
 	_ = enidetach.WaitResult{}.Elapsed
-	var _ enidetach.WaitTimeoutError
+	_ enidetach.WaitTimeoutError
 	_ = enidetach.WaitTimeoutError{}.Last
 	_ = enidetach.WaitTimeoutError{}.Err
 	_ = enidetach.WaitTimeoutError{}.Contradiction
-	var _ enidetach.WrongInterfaceError
+	_ enidetach.WrongInterfaceError
 	_ = enidetach.WrongInterfaceError{}.AttachmentID
 	_ = enidetach.WrongInterfaceError{}.NetworkInterfaceID
 	_ = enidetach.WrongInterfaceError{}.Found
@@ -258,6 +255,10 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = enidetach.Options.Format
 	_ = enidetach.Options.GoString
 	_ = enidetach.Options.String
+)
+
+// ec2test's exported names.
+var (
 	_ = ec2test.Throttle
 	_ = ec2test.InternalError
 	_ = ec2test.Unavailable
@@ -291,7 +292,7 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = ec2test.FailoverAttachment
 	_ = ec2test.SpareInterface
 	_ = ec2test.DefaultSeed
-	var _ ec2test.Attachment
+	_ ec2test.Attachment
 	_ = ec2test.Attachment{}.AttachmentID
 	_ = ec2test.Attachment{}.NetworkInterfaceID
 	_ = ec2test.Attachment{}.InstanceID
@@ -299,33 +300,33 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = ec2test.Attachment{}.NetworkCardIndex
 	_ = ec2test.Attachment{}.DeleteOnTermination
 	_ = ec2test.Attachment{}.AttachTime
-	var _ ec2test.AttachmentState
+	_ ec2test.AttachmentState
 	_ = ec2test.AttachmentState{}.Attachment
 	_ = ec2test.AttachmentState{}.Status
-	var _ ec2test.Fault
-	var _ ec2test.Instance
+	_ ec2test.Fault
+	_ ec2test.Instance
 	_ = ec2test.Instance{}.InstanceID
 	_ = ec2test.Instance{}.AvailabilityZone
 	_ = ec2test.Instance{}.SubnetID
 	_ = ec2test.Instance{}.VpcID
 	_ = ec2test.Instance{}.OwnerID
 	_ = ec2test.Instance{}.State
-	var _ ec2test.InstanceState
+	_ ec2test.InstanceState
 	_ = ec2test.InstanceState{}.Instance
 	_ = ec2test.InstanceState{}.Attachments
-	var _ ec2test.InterfaceState
+	_ ec2test.InterfaceState
 	_ = ec2test.InterfaceState{}.NetworkInterface
 	_ = ec2test.InterfaceState{}.Status
 	_ = ec2test.InterfaceState{}.Attachment
 	_ = ec2test.InterfaceState{}.Detaches
 	_ = ec2test.InterfaceState{}.ForcedDetaches
 	_ = ec2test.InterfaceState{}.Attaches
-	var _ ec2test.Key
+	_ ec2test.Key
 	_ = ec2test.Key{}.AccessKeyID
 	_ = ec2test.Key{}.SecretAccessKey
 	_ = ec2test.Key{}.SessionToken
 	_ = ec2test.Key{}.Denied
-	var _ ec2test.NetworkInterface
+	_ ec2test.NetworkInterface
 	_ = ec2test.NetworkInterface{}.NetworkInterfaceID
 	_ = ec2test.NetworkInterface{}.SubnetID
 	_ = ec2test.NetworkInterface{}.VpcID
@@ -336,8 +337,8 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = ec2test.NetworkInterface{}.InterfaceType
 	_ = ec2test.NetworkInterface{}.OwnerID
 	_ = ec2test.NetworkInterface{}.RequesterManaged
-	var _ ec2test.Option
-	var _ ec2test.Request
+	_ ec2test.Option
+	_ ec2test.Request
 	_ = ec2test.Request{}.Time
 	_ = ec2test.Request{}.Action
 	_ = ec2test.Request{}.Params
@@ -346,11 +347,11 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = ec2test.Request{}.StatusCode
 	_ = ec2test.Request{}.ErrorCode
 	_ = ec2test.Request{}.Fault
-	var _ ec2test.Seed
+	_ ec2test.Seed
 	_ = ec2test.Seed{}.Instances
 	_ = ec2test.Seed{}.NetworkInterfaces
 	_ = ec2test.Seed{}.Attachments
-	var _ ec2test.Server
+	_ ec2test.Server
 	_ = ec2test.Server{}.URL
 	_ = (*ec2test.Server).AddAttachment
 	_ = (*ec2test.Server).AddInstance
@@ -374,10 +375,10 @@ func TestExportedNamesCompile(t *testing.T) {
 	_ = (*ec2test.Server).SetInstanceState
 	_ = ec2test.Fault.WithHeader
 	_ = ec2test.Key.Format
-	var _ ec2test.IMDS
+	_ ec2test.IMDS
 	_ = ec2test.IMDS{}.URL
 	_ = ec2test.IMDS{}.InstanceID
 	_ = (*ec2test.IMDS).Close
 	_ = (*ec2test.IMDS).Format
 	_ = (*ec2test.Server).StartIMDS
-}
+)

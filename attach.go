@@ -1,17 +1,12 @@
 package enidetach
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/xml"
 	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
 	"time"
-
-	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // AttachNetworkInterfaceInput is the input of AttachNetworkInterface.
@@ -227,110 +222,4 @@ func resolveLook(items []describeItem, in *AttachNetworkInterfaceInput, sent tim
 		return nil, lookUndecided
 	}
 	return &AttachNetworkInterfaceOutput{AttachmentID: a.ID, NetworkCardIndex: a.NetworkCardIndex}, lookAttachedHere
-}
-
-// attachResult is what AttachNetworkInterface decodes into: decodeResult
-// fills out through the fast path or attachResponse.
-type attachResult struct {
-	out     AttachNetworkInterfaceOutput
-	cardSet bool // the answer had a <networkCardIndex>
-}
-
-// RequestID is the result's request ID, which the engine fills from the
-// header when the body has none.
-func (r *attachResult) RequestID() *string { return &r.out.RequestID }
-
-// DecodeFast is fastAttachResult, the operation's fast path over the engine's scanner.
-func (r *attachResult) DecodeFast(body []byte) bool { return fastAttachResult(body, r) }
-
-// DecodeXML decodes through attachResponse.
-func (r *attachResult) DecodeXML(body []byte, action string) error {
-	var doc attachResponse
-	if err := query.DecodeXML(body, action, &doc); err != nil {
-		return err
-	}
-	return doc.result(r)
-}
-
-// attachResponse is <AttachNetworkInterfaceResponse> for encoding/xml.
-// Names match exactly, in any namespace; other elements are skipped.
-type attachResponse struct {
-	XMLName          xml.Name          `xml:"AttachNetworkInterfaceResponse"`
-	RequestID        query.TextElement `xml:"requestId"`
-	AttachmentID     query.TextElement `xml:"attachmentId"`
-	NetworkCardIndex query.TextElement `xml:"networkCardIndex"`
-}
-
-// result fills r from the document as the fast path does. An answer
-// without an attachment ID is refused: the attach may have taken effect,
-// but a caller must never be handed an empty ID as a success.
-func (doc *attachResponse) result(r *attachResult) error {
-	id, err := doc.RequestID.Value("requestId")
-	if err != nil {
-		return err
-	}
-	att, err := doc.AttachmentID.Value("attachmentId")
-	if err != nil {
-		return err
-	}
-	if len(att) == 0 {
-		return errors.New("no <attachmentId> in the answer")
-	}
-	cardText, err := doc.NetworkCardIndex.Value("networkCardIndex")
-	if err != nil {
-		return err
-	}
-	card := 0
-	if len(cardText) > 0 {
-		var ok bool
-		if card, ok = parseIndex(cardText); !ok {
-			return fmt.Errorf("<networkCardIndex> is %q, want a small non-negative integer", query.Snippet(cardText))
-		}
-	}
-	*r = attachResult{out: AttachNetworkInterfaceOutput{AttachmentID: string(att), NetworkCardIndex: card, RequestID: string(id)}, cardSet: len(cardText) > 0}
-	return nil
-}
-
-// attachLeaves are the children of the attach's result that it reads.
-var attachLeaves = []string{"requestId", "attachmentId", "networkCardIndex"}
-
-// fastAttachResult decodes the AttachNetworkInterface result as
-// attachResponse.result would.
-func fastAttachResult(body []byte, r *attachResult) bool {
-	var v [3][]byte
-	if !query.ScanLeaves(body, "AttachNetworkInterfaceResponse", attachLeaves, v[:]) {
-		return false
-	}
-	id, ok := query.Text(v[0])
-	if !ok {
-		return false
-	}
-	att, ok := query.Text(v[1])
-	if !ok || att == "" {
-		return false
-	}
-	card, cardText := 0, bytes.TrimSpace(v[2])
-	if len(cardText) > 0 {
-		if card, ok = parseIndex(cardText); !ok {
-			return false
-		}
-	}
-	*r = attachResult{out: AttachNetworkInterfaceOutput{AttachmentID: att, NetworkCardIndex: card, RequestID: id}, cardSet: len(cardText) > 0}
-	return true
-}
-
-// parseIndex reads a device or network card index: 1 to 9 decimal digits.
-// It does not allocate.
-func parseIndex(text []byte) (int, bool) {
-	if len(text) == 0 || len(text) > 9 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range text {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
 }

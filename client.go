@@ -50,34 +50,6 @@ func New(opts Options, optFns ...func(*Options)) (*Client, error) {
 	return newClient(opts, config.OS{})
 }
 
-// newClient is New reading env instead of the process environment.
-func newClient(opts Options, env config.Env) (*Client, error) {
-	s, err := config.Resolve(opts.input(), env)
-	if err != nil {
-		return nil, err
-	}
-	return newFromSettings(s, opts.OnEvent), nil
-}
-
-// input is what opts configure, for internal/config to resolve.
-func (o Options) input() config.Input {
-	in := config.Input{
-		Service: "EC2", APIVersion: apiVersion, Version: Version,
-		Region: o.Region, Credentials: o.Credentials, Profile: o.Profile, BaseEndpoint: o.BaseEndpoint,
-		UseFIPSEndpoint: o.UseFIPSEndpoint, UseDualStackEndpoint: o.UseDualStackEndpoint, AllowInsecureHTTP: o.AllowInsecureHTTP,
-		Retryer: o.Retryer, RetryMode: o.RetryMode, MaxAttempts: o.MaxAttempts, MaxBackoff: o.MaxBackoff,
-		AttemptTimeout: o.AttemptTimeout, Logger: o.Logger, Clock: o.Clock, AppID: o.AppID,
-	}
-	if o.HTTPClient != nil {
-		in.HTTPClient = o.HTTPClient
-	}
-	if o.OnEvent != nil {
-		// The STS engines of the default chain report their attempts too.
-		in.OnAttempt = func(a query.Attempt) { o.OnEvent(attemptEvent(a)) }
-	}
-	return in
-}
-
 // newFromSettings returns a client whose engine has settings s, reporting
 // its attempts to onEvent.
 func newFromSettings(s query.Settings, onEvent func(Event)) *Client {
@@ -110,8 +82,20 @@ func (c *Client) now() time.Time { return c.engine.Now() }
 // sleep waits for d or until ctx ends, as the engine's backoffs wait.
 func (c *Client) sleep(ctx context.Context, d time.Duration) error { return c.engine.Sleep(ctx, d) }
 
-// Region returns the region requests are signed for.
-func (c *Client) Region() string { return c.engine.Region() }
+// Region returns the region requests are signed for: "" for a client
+// that cannot send (NewFromConfig's configuration error, a nil or zero
+// Client), whose calls return why.
+func (c *Client) Region() string {
+	if c == nil || c.engine == nil {
+		return ""
+	}
+	return c.engine.Region()
+}
 
-// Endpoint returns the URL requests are sent to.
-func (c *Client) Endpoint() string { return c.engine.Endpoint() }
+// Endpoint returns the URL requests are sent to, "" when Region is.
+func (c *Client) Endpoint() string {
+	if c == nil || c.engine == nil {
+		return ""
+	}
+	return c.engine.Endpoint()
+}

@@ -1,5 +1,9 @@
 package enidetach
 
+// How a client is configured: Options (New) or an aws.Config (NewFromConfig)
+// become internal/config's Input, which resolves the region, the endpoint,
+// the credential chain, the shared files and the transport.
+
 import (
 	"context"
 
@@ -7,6 +11,34 @@ import (
 	"github.com/ec2lite/enidetach/internal/config"
 	"github.com/ec2lite/enidetach/internal/query"
 )
+
+// newClient is New reading env instead of the process environment.
+func newClient(opts Options, env config.Env) (*Client, error) {
+	s, err := config.Resolve(opts.input(), env)
+	if err != nil {
+		return nil, err
+	}
+	return newFromSettings(s, opts.OnEvent), nil
+}
+
+// input is what opts configure, for internal/config to resolve.
+func (o Options) input() config.Input {
+	in := config.Input{
+		Service: "EC2", APIVersion: apiVersion, Version: Version,
+		Region: o.Region, Credentials: o.Credentials, Profile: o.Profile, BaseEndpoint: o.BaseEndpoint,
+		UseFIPSEndpoint: o.UseFIPSEndpoint, UseDualStackEndpoint: o.UseDualStackEndpoint, AllowInsecureHTTP: o.AllowInsecureHTTP,
+		Retryer: o.Retryer, RetryMode: o.RetryMode, MaxAttempts: o.MaxAttempts, MaxBackoff: o.MaxBackoff,
+		AttemptTimeout: o.AttemptTimeout, Logger: o.Logger, Clock: o.Clock, AppID: o.AppID,
+	}
+	if o.HTTPClient != nil {
+		in.HTTPClient = o.HTTPClient
+	}
+	if o.OnEvent != nil {
+		// The STS engines of the default chain report their attempts too.
+		in.OnAttempt = func(a query.Attempt) { o.OnEvent(attemptEvent(a)) }
+	}
+	return in
+}
 
 // NewFromConfig returns a client configured from an AWS SDK config, as
 // ec2.NewFromConfig configures the SDK's client, then by optFns: region,

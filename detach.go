@@ -1,13 +1,8 @@
 package enidetach
 
 import (
-	"bytes"
 	"context"
-	"encoding/xml"
-	"fmt"
 	"net/url"
-
-	"github.com/ec2lite/enidetach/internal/query"
 )
 
 // DetachNetworkInterfaceInput is the input of DetachNetworkInterface.
@@ -98,115 +93,4 @@ func (c *Client) DetachNetworkInterface(ctx context.Context, in *DetachNetworkIn
 		return nil, c.operationError(action, err)
 	}
 	return &r.out, nil
-}
-
-// detachResult is what DetachNetworkInterface decodes into: decodeResult
-// fills out, through the fast path or detachResponse, so that a call
-// allocates one value for both.
-type detachResult struct {
-	out DetachNetworkInterfaceOutput
-}
-
-// RequestID is the result's request ID, which the engine fills from the
-// header when the body has none.
-func (r *detachResult) RequestID() *string { return &r.out.RequestID }
-
-// DecodeFast is fastDetachResult, the operation's fast path over the engine's scanner.
-func (r *detachResult) DecodeFast(body []byte) bool { return fastDetachResult(body, r) }
-
-// DecodeXML decodes through detachResponse.
-func (r *detachResult) DecodeXML(body []byte, action string) error {
-	var doc detachResponse
-	if err := query.DecodeXML(body, action, &doc); err != nil {
-		return err
-	}
-	return doc.result(r)
-}
-
-// detachResponse is <DetachNetworkInterfaceResponse> for encoding/xml.
-// Names match exactly, in any namespace; other elements are skipped.
-type detachResponse struct {
-	XMLName   xml.Name          `xml:"DetachNetworkInterfaceResponse"`
-	RequestID query.TextElement `xml:"requestId"`
-	Return    query.TextElement `xml:"return"`
-}
-
-// result fills r from the document as the fast path does.
-func (doc *detachResponse) result(r *detachResult) error {
-	id, err := doc.RequestID.Value("requestId")
-	if err != nil {
-		return err
-	}
-	text, err := doc.Return.Value("return")
-	if err != nil {
-		return err
-	}
-	ret, ok := parseReturn(text)
-	if !ok {
-		return fmt.Errorf("<return> is %q, want an xsd:boolean", query.Snippet(text))
-	}
-	r.out = DetachNetworkInterfaceOutput{Return: ret, RequestID: string(id)}
-	return nil
-}
-
-// parseReturn reads the text of <return>, an xsd:boolean, once the caller
-// has trimmed white space (xsd:boolean collapses it; the SDK, which parses
-// the untrimmed text, would refuse " true "). It takes what the SDK takes
-// for the <return> of other EC2 actions (strconv.ParseBool: 1, t, T, TRUE,
-// true, True, 0, f, F, FALSE, false, False), and true and false in any
-// letter case, as earlier versions did. No text (a missing or self-closed
-// <return>) is true: a success response means the detach was accepted. It
-// does not allocate.
-func parseReturn(text []byte) (value, ok bool) {
-	switch string(text) {
-	case "", "1", "t", "T", "TRUE", "true", "True":
-		return true, true
-	case "0", "f", "F", "FALSE", "false", "False":
-		return false, true
-	}
-	switch {
-	case asciiEqualFold(text, "true"):
-		return true, true
-	case asciiEqualFold(text, "false"):
-		return false, true
-	}
-	return false, false
-}
-
-// detachLeaves are the children of the detach's result that it reads.
-var detachLeaves = []string{"requestId", "return"}
-
-// fastDetachResult decodes the DetachNetworkInterface result as
-// detachResponse.result would.
-func fastDetachResult(body []byte, r *detachResult) bool {
-	var v [2][]byte
-	if !query.ScanLeaves(body, "DetachNetworkInterfaceResponse", detachLeaves, v[:]) {
-		return false
-	}
-	ret, ok := parseReturn(bytes.TrimSpace(v[1]))
-	if !ok {
-		return false
-	}
-	id, ok := query.Text(v[0])
-	if !ok {
-		return false
-	}
-	r.out = DetachNetworkInterfaceOutput{Return: ret, RequestID: id}
-	return true
-}
-
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
 }

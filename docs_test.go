@@ -348,3 +348,33 @@ func TestREADMEIsShort(t *testing.T) {
 		t.Errorf("README.md has %d lines, more than 250: move the details into a guide of docs/", n)
 	}
 }
+
+// TestBenchmarksHoldResultsNotHistory: BENCHMARKS.md holds results, how to
+// reproduce them and what they are measured against; commits and branches
+// are the git log's, and a reader cannot reproduce them.
+func TestBenchmarksHoldResultsNotHistory(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("BENCHMARKS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad := historyIn(string(b)); len(bad) > 0 {
+		t.Errorf("BENCHMARKS.md reads as development history: %q", bad)
+	}
+	if bad := historyIn("measured at 5b8d949 on this branch, merged from the `wait` branch"); len(bad) != 3 {
+		t.Errorf("the check finds %q in a line with a hash and two branches, want all three", bad)
+	}
+}
+
+// historyIn returns what in text looks like a commit hash or names a branch.
+func historyIn(text string) []string {
+	hash := regexp.MustCompile(`\b[0-9a-f]{7,40}\b`)
+	branch := regexp.MustCompile(`(?i)(this|the ` + "`?" + `\w+` + "`?" + `) branch`)
+	var found []string
+	for _, h := range hash.FindAllString(text, -1) {
+		if strings.ContainsAny(h, "abcdef") && strings.ContainsAny(h, "0123456789") {
+			found = append(found, h)
+		}
+	}
+	return append(found, branch.FindAllString(text, -1)...)
+}

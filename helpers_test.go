@@ -24,7 +24,9 @@ import (
 // functions included (they cannot call t.Setenv): no AWS_* variable of this
 // machine (it sets AWS_CA_BUNDLE) and no ~/.aws reaches them. Tests that
 // need a variable set it with t.Setenv, or pass a mapEnv to newClient.
+// Most tests wait on servers and polls, not the CPU: more run at once.
 func TestMain(m *testing.M) {
+	testenv.WaitingParallel()
 	testenv.Main(m)
 }
 

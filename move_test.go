@@ -125,44 +125,50 @@ func assertUnchanged(t *testing.T, srv *ec2test.Server) {
 	}
 }
 
+// TestMoveReportsBothSteps moves an interface attached at the source and
+// checks what the output says of the start, each step, its waits and the
+// state it ends in.
+func TestMoveReportsBothSteps(t *testing.T) {
+	t.Parallel()
+	e := newMoveEnv(t, ec2test.WithDetachingDuration(10*time.Second), ec2test.WithAttachingDuration(5*time.Second))
+	out, err := e.c.MoveNetworkInterface(context.Background(), toB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertAt(t, e.srv, ec2test.FailoverInterface, ec2test.InstanceB, 1, 1, 1)
+	st, _ := e.srv.Interface(ec2test.FailoverInterface)
+	d, a := out.Detach, out.Attach
+	switch {
+	case out.NetworkInterfaceID != ec2test.FailoverInterface || out.AlreadyAtTarget:
+		t.Errorf("output %+v", out)
+	case out.Start.AttachmentID != ec2test.FailoverAttachment || out.Start.InstanceID != ec2test.InstanceA || out.Start.AvailabilityZone != "us-east-1a":
+		t.Errorf("start %+v", out.Start)
+	case d.AttachmentID != ec2test.FailoverAttachment || d.InstanceID != ec2test.InstanceA || d.DeviceIndex != 1 || !d.Sent || d.RequestID == "" || d.Status != "available":
+		t.Errorf("detach step %+v", d)
+	case a.AttachmentID != st.Attachment.AttachmentID || a.InstanceID != ec2test.InstanceB || a.DeviceIndex != 1 || !a.Sent || a.RequestID == "" || a.Status != "attached":
+		t.Errorf("attach step %+v, server attachment %s", a, st.Attachment.AttachmentID)
+	case out.State.AttachmentID != a.AttachmentID || out.State.AttachmentStatus != "attached":
+		t.Errorf("state %+v", out.State)
+	}
+	// Each wait polls first 1.7 to 2.1 s after its call, then as often
+	// (TestMoveSchedule checks the windows): it sees the end of its
+	// half within 2.1 s.
+	if d.Polls < 5 || d.WaitElapsed < 10*time.Second || d.WaitElapsed > 12100*time.Millisecond ||
+		a.Polls < 3 || a.WaitElapsed < 5*time.Second || a.WaitElapsed > 7100*time.Millisecond {
+		t.Errorf("waits: detach %d polls in %v, attach %d polls in %v", d.Polls, d.WaitElapsed, a.Polls, a.WaitElapsed)
+	}
+	if out.Elapsed != d.WaitElapsed+a.WaitElapsed {
+		t.Errorf("elapsed %v, want the waits' %v on the fake clock", out.Elapsed, d.WaitElapsed+a.WaitElapsed)
+	}
+	if got := strings.Join(mutations(e.srv), " "); got != "DetachNetworkInterface AttachNetworkInterface" {
+		t.Errorf("sent %s", got)
+	}
+}
+
+// TestMoveNetworkInterface starts the move from each state the interface
+// can be in: detaching, available, attaching or attached at the target.
 func TestMoveNetworkInterface(t *testing.T) {
 	t.Parallel()
-	t.Run("attached at the source", func(t *testing.T) {
-		t.Parallel()
-		e := newMoveEnv(t, ec2test.WithDetachingDuration(10*time.Second), ec2test.WithAttachingDuration(5*time.Second))
-		out, err := e.c.MoveNetworkInterface(context.Background(), toB())
-		if err != nil {
-			t.Fatal(err)
-		}
-		assertAt(t, e.srv, ec2test.FailoverInterface, ec2test.InstanceB, 1, 1, 1)
-		st, _ := e.srv.Interface(ec2test.FailoverInterface)
-		d, a := out.Detach, out.Attach
-		switch {
-		case out.NetworkInterfaceID != ec2test.FailoverInterface || out.AlreadyAtTarget:
-			t.Errorf("output %+v", out)
-		case out.Start.AttachmentID != ec2test.FailoverAttachment || out.Start.InstanceID != ec2test.InstanceA || out.Start.AvailabilityZone != "us-east-1a":
-			t.Errorf("start %+v", out.Start)
-		case d.AttachmentID != ec2test.FailoverAttachment || d.InstanceID != ec2test.InstanceA || d.DeviceIndex != 1 || !d.Sent || d.RequestID == "" || d.Status != "available":
-			t.Errorf("detach step %+v", d)
-		case a.AttachmentID != st.Attachment.AttachmentID || a.InstanceID != ec2test.InstanceB || a.DeviceIndex != 1 || !a.Sent || a.RequestID == "" || a.Status != "attached":
-			t.Errorf("attach step %+v, server attachment %s", a, st.Attachment.AttachmentID)
-		case out.State.AttachmentID != a.AttachmentID || out.State.AttachmentStatus != "attached":
-			t.Errorf("state %+v", out.State)
-		}
-		// Each wait polls first 1.7 to 2.1 s after its call, then as often
-		// (TestMoveSchedule checks the windows): it sees the end of its
-		// half within 2.1 s.
-		if d.Polls < 5 || d.WaitElapsed < 10*time.Second || d.WaitElapsed > 12100*time.Millisecond ||
-			a.Polls < 3 || a.WaitElapsed < 5*time.Second || a.WaitElapsed > 7100*time.Millisecond {
-			t.Errorf("waits: detach %d polls in %v, attach %d polls in %v", d.Polls, d.WaitElapsed, a.Polls, a.WaitElapsed)
-		}
-		if out.Elapsed != d.WaitElapsed+a.WaitElapsed {
-			t.Errorf("elapsed %v, want the waits' %v on the fake clock", out.Elapsed, d.WaitElapsed+a.WaitElapsed)
-		}
-		if got := strings.Join(mutations(e.srv), " "); got != "DetachNetworkInterface AttachNetworkInterface" {
-			t.Errorf("sent %s", got)
-		}
-	})
 	t.Run("detaching", func(t *testing.T) {
 		t.Parallel()
 		e := newMoveEnv(t, ec2test.WithDetachingDuration(10*time.Second))

@@ -74,8 +74,11 @@ type pollWaiter struct {
 type pollAnswer struct {
 	items []describeItem // the items that match the wait
 	calls int            // the describe's requests (pages)
-	took  time.Duration  // the describe's time, on the client's clock
-	err   error
+	// cut: the wait's context ended while a describe that asked for it was
+	// in flight; err is the context's error.
+	cut  bool
+	took time.Duration // the describe's time, on the client's clock
+	err  error
 }
 
 // pollBatch is one shared describe in flight.
@@ -111,12 +114,17 @@ func (c *Client) sharedPoll(ctx context.Context, w *pollWaiter, due time.Time) (
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if b := w.batch; b == nil {
+	b := w.batch
+	if b == nil {
 		delete(p.pending, w)
 	} else if b.left--; b.left == 0 {
 		b.cancel()
 	}
-	return pollAnswer{}, ctx.Err()
+	a := pollAnswer{err: ctx.Err()}
+	if b != nil {
+		a.cut, a.calls = true, 1
+	}
+	return a, ctx.Err()
 }
 
 // sendPolls sends describes for self and every pending wait that is

@@ -265,8 +265,8 @@ func TestSharedPollEndsWithItsLastWaiter(t *testing.T) {
 // *WaitTimeoutError soon after its end, and then no goroutine of the
 // poller is left, no describe in flight and no wait pending.
 // On real time: it is about goroutines and describes hung on the network.
+// Not parallel: it counts the poller goroutines of the whole process.
 func TestSharedPollsLeaveNothingBehind(t *testing.T) {
-	t.Parallel()
 	hung := make(chan struct{})
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)

@@ -177,12 +177,26 @@ func (l *waitLoop) poll(ctx context.Context, eligible, due time.Time) (waitAnswe
 		w.match = func(it *describeItem) bool { return it.ID == id || ours(it) }
 	}
 	ans, err := l.c.sharedPoll(ctx, w, due)
+	l.res.Polls += ans.calls
 	if err != nil {
+		if ans.cut { // a describe asked for this wait: a poll, failed
+			l.cut(ans.err, l.c.now().Sub(due))
+		}
 		return waitAnswer{}, 0, false
 	}
-	l.res.Polls += ans.calls
 	a := waitAnswer{items: ans.items, err: ans.err, mayPass: l.c.pollMayPass(ans.err)}
-	return a, ans.took, ans.err == nil || ctx.Err() == nil
+	if ans.err != nil && ctx.Err() != nil {
+		l.cut(ans.err, ans.took)
+		return a, ans.took, false
+	}
+	return a, ans.took, true
+}
+
+// cut reports a poll that the wait's end cut off in flight: it was sent,
+// so it is counted and reported, as an error.
+func (l *waitLoop) cut(err error, took time.Duration) {
+	l.polls++
+	l.c.emit(pollEvent(l.polls, verdict{failed: true}, err, max(took, 0)))
 }
 
 // askByID asks for the wait's interface by ID, adding the time it took to
@@ -193,7 +207,12 @@ func (l *waitLoop) askByID(ctx context.Context, took time.Duration) (waitAnswer,
 	items, _, err := l.c.describeMatching(ctx, interfaceParams(id), &l.res.Polls,
 		func(it *describeItem) bool { return it.ID == id || ours(it) })
 	a := waitAnswer{items: items, err: err, mayPass: l.c.pollMayPass(err), byID: true}
-	return a, took + l.c.now().Sub(t), err == nil || ctx.Err() == nil
+	took += l.c.now().Sub(t)
+	if err != nil && ctx.Err() != nil {
+		l.cut(err, took)
+		return a, took, false
+	}
+	return a, took, true
 }
 
 // record takes verdict v on answer a into the result, and reports whether

@@ -38,7 +38,7 @@ func (s *Server) detach(params url.Values, key Key, now time.Time) (string, *ec2
 	switch {
 	case n == nil:
 		return "", &ec2Error{400, "InvalidAttachmentID.NotFound", fmt.Sprintf("The attachment ID '%s' does not exist", id)}
-	case n.att.primary():
+	case n.att.slot().primary():
 		return "", &ec2Error{400, "OperationNotPermitted", "The network interface at device index 0 and networkCard index 0 cannot be detached."}
 	case n.att.Status == "detaching":
 		return "", &ec2Error{400, "IncorrectState", fmt.Sprintf("The attachment '%s' is already detaching.", id)}

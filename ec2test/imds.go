@@ -210,10 +210,8 @@ func (s *Server) imdsInstance(id string) (Instance, string) {
 	if p, ok := s.instances[id]; ok {
 		in = *p
 	}
-	for _, n := range s.interfaces {
-		if a := n.att; a != nil && a.InstanceID == id && a.primary() {
-			return in, n.PrivateIPAddress
-		}
+	if n := s.slotHolder(primarySlot(id)); n != nil {
+		return in, n.PrivateIPAddress
 	}
 	return in, ""
 }

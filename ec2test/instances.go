@@ -126,7 +126,7 @@ func (s *Server) describeInstances(params url.Values, key Key, now time.Time) (s
 			continue
 		}
 		v := instanceView{Instance: *in, nics: nics[in.InstanceID]}
-		sort.Slice(v.nics, func(i, j int) bool { return slotLess(v.nics[i].Attachment.Attachment, v.nics[j].Attachment.Attachment) })
+		sort.Slice(v.nics, func(i, j int) bool { return v.nics[i].Attachment.slot().less(v.nics[j].Attachment.slot()) })
 		if matchesAll(v, q.filters, instanceFilters) {
 			matched = append(matched, v)
 		}
@@ -140,7 +140,7 @@ func (s *Server) describeInstances(params url.Values, key Key, now time.Time) (s
 func writeReservation(b *strings.Builder, v instanceView) {
 	primaryIP := ""
 	for _, st := range v.nics {
-		if st.Attachment.primary() {
+		if st.Attachment.slot().primary() {
 			primaryIP = st.PrivateIPAddress
 		}
 	}
@@ -171,35 +171,41 @@ func writeReservation(b *strings.Builder, v instanceView) {
 	}
 	b.WriteString("                    <networkInterfaceSet>\n")
 	for _, st := range v.nics {
-		a := st.Attachment
-		fmt.Fprintf(b, "                        <item>\n"+
-			"                            <networkInterfaceId>%s</networkInterfaceId>\n"+
-			"                            <subnetId>%s</subnetId>\n"+
-			"                            <vpcId>%s</vpcId>\n"+
-			"                            <description>%s</description>\n"+
-			"                            <ownerId>%s</ownerId>\n"+
-			"                            <status>%s</status>\n"+
-			"                            <macAddress>%s</macAddress>\n"+
-			"                            <privateIpAddress>%s</privateIpAddress>\n"+
-			"                            <sourceDestCheck>true</sourceDestCheck>\n"+
-			"                            <groupSet/>\n"+
-			"                            <attachment>\n"+
-			"                                <attachmentId>%s</attachmentId>\n"+
-			"                                <deviceIndex>%d</deviceIndex>\n"+
-			"                                <status>%s</status>\n"+
-			"                                <attachTime>%s</attachTime>\n"+
-			"                                <deleteOnTermination>%t</deleteOnTermination>\n"+
-			"                                <networkCardIndex>%d</networkCardIndex>\n"+
-			"                            </attachment>\n"+
-			"                            <interfaceType>%s</interfaceType>\n"+
-			"                        </item>\n",
-			xmlEscape(st.NetworkInterfaceID), xmlEscape(st.SubnetID), xmlEscape(st.VpcID), xmlEscape(st.Description),
-			xmlEscape(st.OwnerID), st.Status, xmlEscape(st.MACAddress), xmlEscape(st.PrivateIPAddress),
-			xmlEscape(a.AttachmentID), a.DeviceIndex, a.Status, a.AttachTime.UTC().Format("2006-01-02T15:04:05.000Z"),
-			a.DeleteOnTermination, a.NetworkCardIndex, xmlEscape(st.InterfaceType))
+		writeInstanceNIC(b, st)
 	}
 	b.WriteString("                    </networkInterfaceSet>\n" +
 		"                </item>\n" +
 		"            </instancesSet>\n" +
 		"        </item>\n")
+}
+
+// writeInstanceNIC writes one item of an instance's networkInterfaceSet: an
+// attached interface and its attachment.
+func writeInstanceNIC(b *strings.Builder, st InterfaceState) {
+	a := st.Attachment
+	fmt.Fprintf(b, "                        <item>\n"+
+		"                            <networkInterfaceId>%s</networkInterfaceId>\n"+
+		"                            <subnetId>%s</subnetId>\n"+
+		"                            <vpcId>%s</vpcId>\n"+
+		"                            <description>%s</description>\n"+
+		"                            <ownerId>%s</ownerId>\n"+
+		"                            <status>%s</status>\n"+
+		"                            <macAddress>%s</macAddress>\n"+
+		"                            <privateIpAddress>%s</privateIpAddress>\n"+
+		"                            <sourceDestCheck>true</sourceDestCheck>\n"+
+		"                            <groupSet/>\n"+
+		"                            <attachment>\n"+
+		"                                <attachmentId>%s</attachmentId>\n"+
+		"                                <deviceIndex>%d</deviceIndex>\n"+
+		"                                <status>%s</status>\n"+
+		"                                <attachTime>%s</attachTime>\n"+
+		"                                <deleteOnTermination>%t</deleteOnTermination>\n"+
+		"                                <networkCardIndex>%d</networkCardIndex>\n"+
+		"                            </attachment>\n"+
+		"                            <interfaceType>%s</interfaceType>\n"+
+		"                        </item>\n",
+		xmlEscape(st.NetworkInterfaceID), xmlEscape(st.SubnetID), xmlEscape(st.VpcID), xmlEscape(st.Description),
+		xmlEscape(st.OwnerID), st.Status, xmlEscape(st.MACAddress), xmlEscape(st.PrivateIPAddress),
+		xmlEscape(a.AttachmentID), a.DeviceIndex, a.Status, a.AttachTime.UTC().Format("2006-01-02T15:04:05.000Z"),
+		a.DeleteOnTermination, a.NetworkCardIndex, xmlEscape(st.InterfaceType))
 }

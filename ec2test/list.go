@@ -45,7 +45,7 @@ type listQuery struct {
 // unknown parameters first, then the permission and DryRun, then the
 // values.
 func (a listAction) parse(params url.Values, key Key) (listQuery, *ec2Error) {
-	q := listQuery{filters: map[string][]string{}}
+	var q listQuery
 	if e := checkParams(params, func(k string) bool {
 		return k == "DryRun" || k == "MaxResults" || k == "NextToken" || a.idParam.MatchString(k) || filterParam.MatchString(k)
 	}); e != nil {
@@ -54,54 +54,21 @@ func (a listAction) parse(params url.Values, key Key) (listQuery, *ec2Error) {
 	if e := authorize(key, params); e != nil {
 		return q, e
 	}
-	names := map[string]string{} // filter index -> name
 	for k, v := range params {
 		if a.idParam.MatchString(k) {
 			q.ids = append(q.ids, v[0])
 		}
-		if m := filterParam.FindStringSubmatch(k); m != nil && m[2] == "Name" {
-			names[m[1]] = v[0]
-		}
 	}
 	sort.Strings(q.ids)
-	for k, v := range params {
-		if m := filterParam.FindStringSubmatch(k); m != nil && m[2] != "Name" {
-			name, ok := names[m[1]]
-			if !ok {
-				return q, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Filter.%s has values but no name", m[1])}
-			}
-			q.filters[name] = append(q.filters[name], v[0])
-		}
+	var e *ec2Error
+	if q.filters, e = a.parseFilters(params); e != nil {
+		return q, e
 	}
-	if n := filterValues(q.filters); n > maxFilterValues {
-		return q, &ec2Error{400, "FilterLimitExceeded", fmt.Sprintf("The maximum number of filter values specified on a single call is %d", maxFilterValues)}
+	if q.limit, e = a.parseMaxResults(params, len(q.ids) > 0); e != nil {
+		return q, e
 	}
-	for name := range q.filters {
-		if !a.filterKnown(name) {
-			return q, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("The filter '%s' is invalid", name)}
-		}
-	}
-	if v, ok := params["MaxResults"]; ok {
-		if len(q.ids) > 0 {
-			return q, &ec2Error{400, "InvalidParameterCombination", a.idsVsMax}
-		}
-		n, err := strconv.Atoi(v[0])
-		switch {
-		case err != nil:
-			return q, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %s ) for parameter maxResults is invalid. Expecting an integer.", v[0])}
-		case n < minMaxResults:
-			return q, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %d ) for parameter maxResults is invalid. Expecting a value greater than %d.", n, minMaxResults)}
-		case n > maxMaxResults:
-			return q, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %d ) for parameter maxResults is invalid. Expecting a value smaller than or equal to %d.", n, maxMaxResults)}
-		}
-		q.limit = n
-	}
-	if tok, ok := params["NextToken"]; ok {
-		id, valid := decodePageToken(tok[0])
-		if !valid {
-			return q, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %s ) for parameter NextToken is invalid. The token is invalid.", tok[0])}
-		}
-		q.after = id
+	if q.after, e = parseNextToken(params); e != nil {
+		return q, e
 	}
 	for _, id := range q.ids {
 		if !a.wellFormed(id) {
@@ -109,6 +76,73 @@ func (a listAction) parse(params url.Values, key Key) (listQuery, *ec2Error) {
 		}
 	}
 	return q, nil
+}
+
+// parseFilters gathers Filter.N.Name and Filter.N.Value.M into filter name
+// -> accepted values, refusing values without a name, too many values and
+// unknown names.
+func (a listAction) parseFilters(params url.Values) (map[string][]string, *ec2Error) {
+	names := map[string]string{} // filter index -> name
+	for k, v := range params {
+		if m := filterParam.FindStringSubmatch(k); m != nil && m[2] == "Name" {
+			names[m[1]] = v[0]
+		}
+	}
+	filters := map[string][]string{}
+	for k, v := range params {
+		if m := filterParam.FindStringSubmatch(k); m != nil && m[2] != "Name" {
+			name, ok := names[m[1]]
+			if !ok {
+				return nil, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Filter.%s has values but no name", m[1])}
+			}
+			filters[name] = append(filters[name], v[0])
+		}
+	}
+	if n := filterValues(filters); n > maxFilterValues {
+		return nil, &ec2Error{400, "FilterLimitExceeded", fmt.Sprintf("The maximum number of filter values specified on a single call is %d", maxFilterValues)}
+	}
+	for name := range filters {
+		if !a.filterKnown(name) {
+			return nil, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("The filter '%s' is invalid", name)}
+		}
+	}
+	return filters, nil
+}
+
+// parseMaxResults returns MaxResults (0 when absent), which EC2 refuses
+// beside IDs and outside its limits.
+func (a listAction) parseMaxResults(params url.Values, withIDs bool) (int, *ec2Error) {
+	v, ok := params["MaxResults"]
+	if !ok {
+		return 0, nil
+	}
+	if withIDs {
+		return 0, &ec2Error{400, "InvalidParameterCombination", a.idsVsMax}
+	}
+	n, err := strconv.Atoi(v[0])
+	switch {
+	case err != nil:
+		return 0, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %s ) for parameter maxResults is invalid. Expecting an integer.", v[0])}
+	case n < minMaxResults:
+		return 0, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %d ) for parameter maxResults is invalid. Expecting a value greater than %d.", n, minMaxResults)}
+	case n > maxMaxResults:
+		return 0, &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %d ) for parameter maxResults is invalid. Expecting a value smaller than or equal to %d.", n, maxMaxResults)}
+	}
+	return n, nil
+}
+
+// parseNextToken returns the ID the previous page ended with ("" on the
+// first page).
+func parseNextToken(params url.Values) (string, *ec2Error) {
+	tok, ok := params["NextToken"]
+	if !ok {
+		return "", nil
+	}
+	id, valid := decodePageToken(tok[0])
+	if !valid {
+		return "", &ec2Error{400, "InvalidParameterValue", fmt.Sprintf("Value ( %s ) for parameter NextToken is invalid. The token is invalid.", tok[0])}
+	}
+	return id, nil
 }
 
 // wants reports whether a resource's ID is on the page asked for: among the

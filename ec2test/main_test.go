@@ -1,6 +1,7 @@
 package ec2test_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/ec2lite/enidetach/internal/testenv"
@@ -9,6 +10,11 @@ import (
 // TestMain makes every test here hermetic, the examples included: no AWS_*
 // variable or ~/.aws of this machine reaches a client. Peer processes get
 // their own environment (peerEnv).
+// The peers' python3 runners (peerrunner_test.go) end with the tests.
 func TestMain(m *testing.M) {
-	testenv.Main(m)
+	cleanup := testenv.Isolate()
+	code := m.Run()
+	stopPeerRunners()
+	cleanup()
+	os.Exit(code)
 }

@@ -1,12 +1,10 @@
 package ec2test_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,19 +33,9 @@ func peerEnv(t *testing.T, keyID, secret string) []string {
 // runAWS runs the AWS CLI against srv and returns its exit code and output.
 func runAWS(t *testing.T, srv *ec2test.Server, secret string, args ...string) (int, string) {
 	t.Helper()
-	aws := testenv.RequireAWSCLI(t)
+	testenv.RequireAWSCLI(t)
 	full := append([]string{"--endpoint-url", srv.URL, "--region", srv.Region(), "--output", "json"}, args...)
-	cmd := exec.Command(aws, full...)
-	cmd.Env = peerEnv(t, ec2test.DefaultAccessKeyID, secret)
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode(), string(out)
-	}
-	if err != nil {
-		t.Fatalf("aws: %v", err)
-	}
-	return 0, string(out)
+	return runPeer(t, peerEnv(t, ec2test.DefaultAccessKeyID, secret), "", full...)
 }
 
 func TestAWSCLI(t *testing.T) {
@@ -150,15 +138,9 @@ func TestBotocore(t *testing.T) {
 			t.Parallel()
 			srv := ec2test.NewServer()
 			defer srv.Close()
-			cmd := exec.Command(py, "-c", botocoreDetach, srv.URL, srv.Region(), tc.attachment, tc.dry)
-			cmd.Env = peerEnv(t, ec2test.DefaultAccessKeyID, tc.secret)
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("botocore: %v\n%s", err, out.String())
-			}
-			if !strings.HasPrefix(out.String(), tc.want) {
-				t.Errorf("botocore printed %q, want %q", out.String(), tc.want)
+			out := runBotocoreEnv(t, py, peerEnv(t, ec2test.DefaultAccessKeyID, tc.secret), botocoreDetach, srv.URL, srv.Region(), tc.attachment, tc.dry)
+			if !strings.HasPrefix(out, tc.want) {
+				t.Errorf("botocore printed %q, want %q", out, tc.want)
 			}
 			if tc.recorded {
 				reqs := srv.Requests()
@@ -438,13 +420,22 @@ func TestBotocoreDescribeInstances(t *testing.T) {
 // printed; it fails the test if the script fails.
 func runBotocore(t *testing.T, py string, srv *ec2test.Server, script string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(py, append([]string{"-c", script, srv.URL, srv.Region()}, args...)...)
-	cmd.Env = peerEnv(t, ec2test.DefaultAccessKeyID, ec2test.DefaultSecretAccessKey)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("botocore: %v\n%s", err, out)
+	return runBotocoreEnv(t, py, peerEnv(t, ec2test.DefaultAccessKeyID, ec2test.DefaultSecretAccessKey), script, append([]string{srv.URL, srv.Region()}, args...)...)
+}
+
+// runBotocoreEnv runs a botocore script with args in env and returns what
+// it printed; it fails the test if the script fails. py is the python3
+// that testenv.RequireBotocore found: the one the runners use.
+func runBotocoreEnv(t *testing.T, py string, env []string, script string, args ...string) string {
+	t.Helper()
+	if py != testenv.Python3 {
+		t.Fatalf("botocore's python3 is %s, the runners' %s", py, testenv.Python3)
 	}
-	return string(out)
+	code, out := runPeer(t, env, script, args...)
+	if code != 0 {
+		t.Fatalf("botocore: exit %d\n%s", code, out)
+	}
+	return out
 }
 
 // botocoreAttachOne attaches through botocore and prints "ok <attachment

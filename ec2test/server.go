@@ -151,6 +151,8 @@ type ec2Error struct {
 	message string
 }
 
+// serveHTTP answers one request: a control request, or an EC2 action
+// after the faults due, the form checks and the signature check.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, ControlPrefix) {
 		s.serveControl(w, r)
@@ -177,62 +179,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			w = &truncatingWriter{ResponseWriter: w}
 		}
 	}
-	if err != nil {
-		s.writeError(w, &rec, now, 0, ec2Error{400, "InvalidRequest", "The request body could not be read."})
+	if e := checkForm(r, body, err, perr); e != nil {
+		s.writeError(w, &rec, now, 0, *e)
 		return
 	}
-	if len(body) > maxRequestBody {
-		s.writeError(w, &rec, now, 0, ec2Error{413, "RequestEntityTooLarge", "The request body is too large."})
-		return
-	}
-	if r.Method != http.MethodPost {
-		s.writeError(w, &rec, now, 0, ec2Error{400, "InvalidRequest", "Only POST requests with a form body are supported."})
-		return
-	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
-		s.writeError(w, &rec, now, 0, ec2Error{400, "InvalidRequest", "The Content-Type must be application/x-www-form-urlencoded."})
-		return
-	}
-	if perr != nil {
-		s.writeError(w, &rec, now, 0, ec2Error{400, "MalformedQueryString", "The request body is not a valid form: " + perr.Error()})
-		return
-	}
-
-	keyID, code, msg := s.verifyCode(r, body, now)
+	keyID, e := s.authenticate(r, body, now)
 	rec.AccessKeyID = keyID
-	if code != "" {
-		status := http.StatusForbidden
-		switch code {
-		case "AuthFailure":
-			status = http.StatusUnauthorized
-		case "RequestExpired", "IncompleteSignature":
-			status = http.StatusBadRequest
-		}
-		s.writeError(w, &rec, now, 0, ec2Error{status, code, msg})
+	if e != nil {
+		s.writeError(w, &rec, now, 0, *e)
 		return
 	}
 	key, _ := s.key(keyID)
-
-	var result string
-	var e *ec2Error
-	switch v := params.Get("Version"); {
-	case rec.Action == "":
-		e = &ec2Error{400, "InvalidAction", "The action is missing."}
-	case v == "":
-		e = &ec2Error{400, "MissingParameter", "The request must contain the parameter Version"}
-	case v != APIVersion:
-		e = &ec2Error{400, "NoSuchVersion", fmt.Sprintf("The requested version (%s) of service AmazonEC2 does not exist", v)}
-	case rec.Action == "DetachNetworkInterface":
-		result, e = s.detach(params, key, now)
-	case rec.Action == "AttachNetworkInterface":
-		result, e = s.attach(params, key, now)
-	case rec.Action == "DescribeNetworkInterfaces":
-		result, e = s.describe(params, key, now)
-	case rec.Action == "DescribeInstances":
-		result, e = s.describeInstances(params, key, now)
-	default:
-		e = &ec2Error{400, "InvalidAction", fmt.Sprintf("The action %s is not valid for this web service.", rec.Action)}
-	}
+	result, e := s.act(params, key, now)
 	if e != nil {
 		s.writeError(w, &rec, now, 0, *e)
 		return
@@ -241,6 +199,68 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.writeXML(w, &rec, now, 0, http.StatusOK, id, fmt.Sprintf(
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%[1]sResponse xmlns=\"http://ec2.amazonaws.com/doc/%[2]s/\">\n    <requestId>%[3]s</requestId>\n%[4]s</%[1]sResponse>",
 		rec.Action, APIVersion, id, result))
+}
+
+// checkForm refuses a request that is not a POST of a readable form body
+// within the size limit; readErr and parseErr are reading's and parsing's.
+func checkForm(r *http.Request, body []byte, readErr, parseErr error) *ec2Error {
+	if readErr != nil {
+		return &ec2Error{400, "InvalidRequest", "The request body could not be read."}
+	}
+	if len(body) > maxRequestBody {
+		return &ec2Error{413, "RequestEntityTooLarge", "The request body is too large."}
+	}
+	if r.Method != http.MethodPost {
+		return &ec2Error{400, "InvalidRequest", "Only POST requests with a form body are supported."}
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+		return &ec2Error{400, "InvalidRequest", "The Content-Type must be application/x-www-form-urlencoded."}
+	}
+	if parseErr != nil {
+		return &ec2Error{400, "MalformedQueryString", "The request body is not a valid form: " + parseErr.Error()}
+	}
+	return nil
+}
+
+// authenticate checks the request's signature, returning the access key ID
+// it names (even when refused, for the record) and EC2's refusal, with the
+// status EC2 gives each code.
+func (s *Server) authenticate(r *http.Request, body []byte, now time.Time) (string, *ec2Error) {
+	keyID, code, msg := s.verifyCode(r, body, now)
+	if code == "" {
+		return keyID, nil
+	}
+	status := http.StatusForbidden
+	switch code {
+	case "AuthFailure":
+		status = http.StatusUnauthorized
+	case "RequestExpired", "IncompleteSignature":
+		status = http.StatusBadRequest
+	}
+	return keyID, &ec2Error{status, code, msg}
+}
+
+// act checks the Action and Version parameters and runs the action,
+// returning its result's elements.
+func (s *Server) act(params url.Values, key Key, now time.Time) (string, *ec2Error) {
+	switch action, v := params.Get("Action"), params.Get("Version"); {
+	case action == "":
+		return "", &ec2Error{400, "InvalidAction", "The action is missing."}
+	case v == "":
+		return "", &ec2Error{400, "MissingParameter", "The request must contain the parameter Version"}
+	case v != APIVersion:
+		return "", &ec2Error{400, "NoSuchVersion", fmt.Sprintf("The requested version (%s) of service AmazonEC2 does not exist", v)}
+	case action == "DetachNetworkInterface":
+		return s.detach(params, key, now)
+	case action == "AttachNetworkInterface":
+		return s.attach(params, key, now)
+	case action == "DescribeNetworkInterfaces":
+		return s.describe(params, key, now)
+	case action == "DescribeInstances":
+		return s.describeInstances(params, key, now)
+	default:
+		return "", &ec2Error{400, "InvalidAction", fmt.Sprintf("The action %s is not valid for this web service.", action)}
+	}
 }
 
 // writeError answers with EC2's error document.

@@ -200,35 +200,10 @@ func (s *Server) addAttachment(a Attachment, now time.Time) {
 		n = s.addInterface(NetworkInterface{NetworkInterfaceID: a.NetworkInterfaceID, AvailabilityZone: in.AvailabilityZone, SubnetID: in.SubnetID, VpcID: in.VpcID})
 	}
 	// Changes made from Go are seen by describes at once.
-	if other := s.slotHolder(a.InstanceID, a.NetworkCardIndex, a.DeviceIndex); other != nil && other != n {
+	if other := s.slotHolder(a.slot()); other != nil && other != n {
 		other.att, other.history = nil, nil
 	}
 	n.att, n.history = &AttachmentState{Attachment: a, Status: "attached"}, nil
-}
-
-// primary reports whether the attachment is at the primary interface's
-// slot, device index 0 on network card 0, which EC2 never detaches.
-func (a Attachment) primary() bool { return a.DeviceIndex == 0 && a.NetworkCardIndex == 0 }
-
-// slotLess orders attachments by network card, then device index: the
-// order in which Instances and DescribeInstances list an instance's
-// interfaces.
-func slotLess(a, b Attachment) bool {
-	if a.NetworkCardIndex != b.NetworkCardIndex {
-		return a.NetworkCardIndex < b.NetworkCardIndex
-	}
-	return a.DeviceIndex < b.DeviceIndex
-}
-
-// slotHolder returns the interface at a device slot of an instance, or nil.
-// The caller holds s.mu and has advanced the interfaces.
-func (s *Server) slotHolder(instanceID string, card, device int) *netInterface {
-	for _, n := range s.interfaces {
-		if a := n.att; a != nil && a.InstanceID == instanceID && a.NetworkCardIndex == card && a.DeviceIndex == device {
-			return n
-		}
-	}
-	return nil
 }
 
 // advanceAll advances every interface to now. The caller holds s.mu.
@@ -317,7 +292,7 @@ func (s *Server) Instances() []InstanceState {
 				st.Attachments = append(st.Attachments, *n.att)
 			}
 		}
-		sort.Slice(st.Attachments, func(i, j int) bool { return slotLess(st.Attachments[i].Attachment, st.Attachments[j].Attachment) })
+		sort.Slice(st.Attachments, func(i, j int) bool { return st.Attachments[i].slot().less(st.Attachments[j].slot()) })
 		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].InstanceID < out[j].InstanceID })

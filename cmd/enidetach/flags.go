@@ -42,7 +42,7 @@ func newFlagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.profile, "profile", "", "shared config profile (default: AWS_PROFILE or default)")
 	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "bound on each request to EC2; one that runs out is retried")
 	fs.BoolVar(&f.wait, "wait", false, "wait until the interface is available; progress goes to stderr")
-	fs.DurationVar(&f.maxWait, "max-wait", defaultMaxWait, "with -wait or a move: bound on the whole command; exit 3 if the interface is not seen available (attached, for a move) by then")
+	fs.DurationVar(&f.maxWait, "max-wait", defaultMaxWait, "with -wait, a move or -status: bound on the whole command; exit 3 if the interface is not seen available (attached, for a move) by then (-status: exit 1)")
 	fs.BoolVar(&f.idempotent, "idempotent", false, "with -wait: an attachment already gone counts as detached")
 	fs.StringVar(&f.toInstanceID, "to-instance-id", "", "move: attach the interface to this instance once detached (implies -wait; self: the instance the command runs on)")
 	fs.IntVar(&f.toDeviceIndex, "to-device-index", 0, "with -to-instance-id: the device index to attach at (default: the one the interface had)")
@@ -137,12 +137,13 @@ func (f *flags) checkSource() error {
 }
 
 // checkStatusFlags checks -status's command line: the interface and the
-// instance, and nothing that would change anything.
+// instance (and -max-wait, its bound), and nothing that would change
+// anything.
 func (f *flags) checkStatusFlags() error {
 	if !f.set["network-interface-id"] || !f.set["instance-id"] || f.set["device-index"] {
 		return errors.New("-status needs -network-interface-id and -instance-id (and no -device-index)")
 	}
-	for _, name := range []string{"to-instance-id", "to-device-index", "to-network-card-index", "wait", "max-wait", "idempotent", "dry-run", "force"} {
+	for _, name := range []string{"to-instance-id", "to-device-index", "to-network-card-index", "wait", "idempotent", "dry-run", "force"} {
 		if f.set[name] {
 			return fmt.Errorf("-status cannot be combined with -%s", name)
 		}

@@ -72,11 +72,28 @@ const (
 	defaultMaxWait = 10 * time.Minute
 )
 
+// testPollDelay is empty but in the tests' builds (go build -ldflags
+// "-X main.testPollDelay=50ms"), whose waits then poll at that fixed delay:
+// the tests that run the command as a process prove its signals, kills,
+// outputs and the agents' scripts against a fake whose transitions take a
+// fraction of a second; the library's tests prove its schedule.
+var testPollDelay string
+
 func main() {
 	ctx, stop := interruptible(context.Background())
-	status := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	status := runTuned(ctx, os.Args[1:], os.Stdout, os.Stderr, fixedPolls(testPollDelay))
 	stop()
 	os.Exit(status)
+}
+
+// fixedPolls returns a tune that makes every wait poll every delay, or nil
+// when delay is not a positive duration.
+func fixedPolls(delay string) func(*enidetach.WaitOptions) {
+	d, err := time.ParseDuration(delay)
+	if err != nil || d <= 0 {
+		return nil
+	}
+	return func(o *enidetach.WaitOptions) { o.MinDelay, o.MaxDelay = d, d }
 }
 
 // run runs the command line args and returns the exit status.
@@ -159,13 +176,13 @@ func work(ctx context.Context, f *flags, stderr io.Writer) (*result, error) {
 	if err != nil {
 		return res, err
 	}
-	if f.status {
-		return res, checkStatus(ctx, client, f, res)
-	}
-	if f.wait {
+	if f.wait || f.status {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.maxWait)
 		defer cancel()
+	}
+	if f.status {
+		return res, checkStatus(ctx, client, f, res)
 	}
 	if f.moving() {
 		return res, moveInterface(ctx, client, f, res, stderr)

@@ -94,10 +94,11 @@ const (
 	atB = ec2test.InstanceB + " attached device 1 card 0"
 )
 
-// runMove runs the command as a process to its end.
+// runMove runs the command as a process to its end, its waits polling
+// every fastPollDelay.
 func runMove(t *testing.T, args ...string) (int, *result, *process) {
 	t.Helper()
-	p := startProcess(t, buildProgram(t, "."), false, args...)
+	p := startProcess(t, fastProgram(t), false, args...)
 	status := p.wait(t)
 	var res result
 	if args[0] == "-json" {
@@ -111,7 +112,7 @@ func runMove(t *testing.T, args ...string) (int, *result, *process) {
 // anything is detached, the move moves, and a second run finds it done.
 func TestMoveEndToEnd(t *testing.T) {
 	t.Parallel()
-	l := serveLocal(t)
+	l := serveLocal(t, "-transition", "300ms")
 
 	status, res, p := runMove(t, l.moveArgs("-dry-run")...)
 	if status != exitOK || !res.DryRunPermitted || res.Detach == nil || res.Attach == nil || !res.Detach.Sent || !res.Attach.Sent ||
@@ -158,14 +159,14 @@ func TestMoveEndToEnd(t *testing.T) {
 // detaching or attaching, is finished by running the same command again.
 func TestMoveKilledConverges(t *testing.T) {
 	t.Parallel()
-	// Transitions of 3 s: each wait's first poll comes 1.7-2.1 s after its
-	// call, and must see the interface detaching or attaching.
-	program := buildProgram(t, ".")
+	// Transitions of 1 s: each wait's first poll comes fastPollDelay after
+	// its call, and must see the interface detaching or attaching.
+	program := fastProgram(t)
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		for _, when := range []string{"detaching at " + ec2test.InstanceA, "attaching at " + ec2test.InstanceB} {
 			t.Run(fmt.Sprintf("%s when %s", sig, when), func(t *testing.T) {
 				t.Parallel()
-				l := serveLocal(t, "-transition", "3s")
+				l := serveLocal(t, "-transition", "1s")
 				p := startProcess(t, program, false, l.moveArgs()...)
 				for !strings.Contains(p.waitLine(t, "poll "), when) {
 				}

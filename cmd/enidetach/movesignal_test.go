@@ -55,7 +55,7 @@ func holdingEC2(t *testing.T, srv *ec2test.Server, action string) (string, <-cha
 // and the same command run again finishes the move.
 func TestMoveSignalWhileCallInFlight(t *testing.T) {
 	t.Parallel()
-	program := buildProgram(t, ".")
+	program := fastProgram(t)
 	for _, tc := range []struct {
 		action, step string
 		sig          syscall.Signal
@@ -103,8 +103,8 @@ func TestMoveSignalWhileCallInFlight(t *testing.T) {
 // second attach.
 func TestMoveSignalWhileWaitingAttached(t *testing.T) {
 	t.Parallel()
-	program := buildProgram(t, ".")
-	srv := ec2test.NewServer(ec2test.WithDetachingDuration(100*time.Millisecond), ec2test.WithAttachingDuration(3*time.Second)) // the first poll comes 1.7-2.1 s after the attach
+	program := fastProgram(t)
+	srv := ec2test.NewServer(ec2test.WithDetachingDuration(100*time.Millisecond), ec2test.WithAttachingDuration(time.Second)) // the first poll comes fastPollDelay after the attach
 	defer srv.Close()
 	move := []string{"-json", "-endpoint", srv.URL, "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
 		"-instance-id", ec2test.InstanceA, "-device-index", "1", "-to-instance-id", ec2test.InstanceB}
@@ -140,7 +140,7 @@ func TestMoveSignalWhileWaitingAttached(t *testing.T) {
 // the action named, the fake untouched.
 func TestMoveSignalDuringChecks(t *testing.T) {
 	t.Parallel()
-	program := buildProgram(t, ".")
+	program := fastProgram(t)
 	srv := ec2test.NewServer()
 	defer srv.Close()
 	endpoint, arrived := holdingEC2(t, srv, "DescribeInstances")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/testenv"
 )
 
 // programs holds the commands built once for the tests that run them as
@@ -25,7 +26,10 @@ var programs struct {
 	paths map[string]string
 }
 
+// TestMain runs more tests at once than there are cores: most wait on the
+// command's processes and their polls, not the CPU.
 func TestMain(m *testing.M) {
+	testenv.WaitingParallel()
 	code := m.Run()
 	if programs.dir != "" {
 		os.RemoveAll(programs.dir)
@@ -34,12 +38,32 @@ func TestMain(m *testing.M) {
 }
 
 // buildProgram builds the command in pkg (relative to this directory)
-// once, and returns its path.
+// once, as users build it, and returns its path.
 func buildProgram(t *testing.T, pkg string) string {
+	t.Helper()
+	return buildWith(t, pkg, "")
+}
+
+// fastPollDelay is how often the waits of fastProgram's command poll.
+const fastPollDelay = 50 * time.Millisecond
+
+// fastProgram builds the command once with its waits polling every
+// fastPollDelay (main.testPollDelay), for the tests of its signals, kills
+// and outputs, whose fakes take a fraction of a second to detach or
+// attach: the library's first poll comes 1.7-2.1 s after a call, and its
+// own tests prove its schedule.
+func fastProgram(t *testing.T) string {
+	t.Helper()
+	return buildWith(t, ".", "-X main.testPollDelay="+fastPollDelay.String())
+}
+
+// buildWith builds pkg with ldflags once, and returns its path.
+func buildWith(t *testing.T, pkg, ldflags string) string {
 	t.Helper()
 	programs.Lock()
 	defer programs.Unlock()
-	if p, ok := programs.paths[pkg]; ok {
+	key := pkg + " " + ldflags
+	if p, ok := programs.paths[key]; ok {
 		return p
 	}
 	if programs.dir == "" {
@@ -50,11 +74,11 @@ func buildProgram(t *testing.T, pkg string) string {
 		programs.dir, programs.paths = dir, map[string]string{}
 	}
 	path := filepath.Join(programs.dir, filepath.Base(filepath.Clean(pkg))+"-"+time.Now().Format("150405.000000"))
-	out, err := exec.Command("go", "build", "-o", path, pkg).CombinedOutput()
+	out, err := exec.Command("go", "build", "-ldflags="+ldflags, "-o", path, pkg).CombinedOutput()
 	if err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+		t.Fatalf("go build -ldflags=%q %s: %v\n%s", ldflags, pkg, err, out)
 	}
-	programs.paths[pkg] = path
+	programs.paths[key] = path
 	return path
 }
 

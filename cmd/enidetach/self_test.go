@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ec2lite/enidetach/ec2test"
 )
@@ -124,6 +125,33 @@ func TestStatus(t *testing.T) {
 	code, stdout, _ = runCmd("-endpoint", srv.URL, "-region", srv.Region(), "-status", "-network-interface-id", ec2test.FailoverInterface, "-instance-id", "self")
 	if want := ec2test.FailoverInterface + " is not attached to " + ec2test.InstanceB + ": attachment "; code != exitNotAttached || !strings.HasPrefix(stdout, want) {
 		t.Errorf("text: exit %d, %q; want 4, %q...", code, stdout, want)
+	}
+}
+
+// TestStatusIsBoundedByMaxWait: -max-wait bounds -status as a whole (an
+// agent's monitor has a timeout of its own): an EC2 that does not answer
+// ends the check with exit 1 (never 4, "not attached") by then, although
+// each request alone could wait -timeout.
+func TestStatusIsBoundedByMaxWait(t *testing.T) {
+	hermetic(t)
+	srv := ec2test.NewServer()
+	defer srv.Close()
+	onInstance(t, srv, ec2test.InstanceA)
+	release := make(chan struct{})
+	stalled := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		select { // never answers
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer stalled.Close()
+	defer close(release) // before Close, which waits for the handlers
+	start := time.Now()
+	code, stdout, _ := runCmd("-json", "-endpoint", stalled.URL, "-region", srv.Region(), "-status", "-timeout", "20s",
+		"-max-wait", "500ms", "-network-interface-id", ec2test.FailoverInterface, "-instance-id", "self")
+	if took := time.Since(start); code != exitRefused || strings.Contains(stdout, `"attached"`) || took > 10*time.Second {
+		t.Errorf("-status -max-wait 500ms against a silent EC2: exit %d after %v, %s; want 1 within a few seconds", code, took.Round(time.Millisecond), stdout)
 	}
 }
 

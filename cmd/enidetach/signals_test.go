@@ -27,7 +27,7 @@ var signalNames = map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.
 // 129) with nothing on stdout, or ignored SIGINT.
 func TestSignalAfterAcceptedDetach(t *testing.T) {
 	t.Parallel()
-	program := buildProgram(t, ".")
+	program := fastProgram(t)
 	cases := []struct {
 		sig       syscall.Signal
 		ignoreInt bool
@@ -68,7 +68,7 @@ func TestSignalAfterAcceptedDetach(t *testing.T) {
 // TestSignalTextMode: without -json the same is said on stderr.
 func TestSignalTextMode(t *testing.T) {
 	t.Parallel()
-	program := buildProgram(t, ".")
+	program := fastProgram(t)
 	srv := ec2test.NewServer(ec2test.WithDetachingDuration(time.Hour))
 	defer srv.Close()
 	p := startProcess(t, program, false, "-endpoint", srv.URL, "-region", srv.Region(), "-attachment-id", ec2test.FailoverAttachment, "-wait")

@@ -40,8 +40,8 @@ func TestMoveTakenMeanwhile(t *testing.T) {
 		srv.AddAttachment(ec2test.Attachment{AttachmentID: "eni-attach-0ddddddddddddddd0", NetworkInterfaceID: ec2test.FailoverInterface, InstanceID: third, DeviceIndex: 1})
 	}}
 	var stdout bytes.Buffer
-	status := run(context.Background(), []string{"-json", "-endpoint", srv.URL, "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
-		"-instance-id", ec2test.InstanceA, "-device-index", "1", "-to-instance-id", ec2test.InstanceB}, &stdout, stderr)
+	status := runTuned(context.Background(), []string{"-json", "-endpoint", srv.URL, "-region", srv.Region(), "-network-interface-id", ec2test.FailoverInterface,
+		"-instance-id", ec2test.InstanceA, "-device-index", "1", "-to-instance-id", ec2test.InstanceB}, &stdout, stderr, fastPolls)
 	var res result
 	decodeOne(t, stdout.String(), &res)
 	e := res.Error

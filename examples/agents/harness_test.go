@@ -39,7 +39,10 @@ const (
 // minute.
 var goHome = os.Getenv("HOME")
 
+// TestMain runs more tests at once than there are cores (they wait on the
+// agents' processes and their polls, not the CPU), each hermetic.
 func TestMain(m *testing.M) {
+	testenv.WaitingParallel()
 	cleanup := testenv.Isolate()
 	code := m.Run()
 	cleanup()
@@ -84,8 +87,12 @@ func buildBinaries() {
 	if built.err != nil {
 		return
 	}
-	// One go build for both: its packages compile in parallel.
-	cmd := exec.Command("go", "build", "-o", built.dir+string(filepath.Separator), "./cmd/enidetach", "./examples/local")
+	// One go build for both: its packages compile in parallel. The
+	// command's waits poll every 50 ms (main.testPollDelay), not 1.7-2.1 s
+	// after each call as the library's schedule does: the agents and the
+	// guide's recipes are proved against a fake whose attaches and
+	// detaches are done at once or in a second, and wait for many moves.
+	cmd := exec.Command("go", "build", "-ldflags=-X main.testPollDelay=50ms", "-o", built.dir+string(filepath.Separator), "./cmd/enidetach", "./examples/local")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "HOME="+goHome)
 	if out, err := cmd.CombinedOutput(); err != nil {

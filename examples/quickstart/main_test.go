@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/testenv"
 )
 
 // TestMain runs main when the test binary is started as the quick start
@@ -17,6 +18,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
+	testenv.WaitingParallel() // the cases wait on the program's polls, not the CPU
 	os.Exit(m.Run())
 }
 

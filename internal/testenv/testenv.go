@@ -13,8 +13,11 @@
 package testenv
 
 import (
+	"flag"
 	"os"
 	"os/exec"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -59,6 +62,24 @@ func Main(m *testing.M) {
 	code := m.Run()
 	cleanup()
 	os.Exit(code)
+}
+
+// WaitingParallel, for the TestMain of a package whose parallel tests
+// spend their time waiting (on real time, on a server or a process) rather
+// than computing, runs up to four times GOMAXPROCS of them at once instead
+// of GOMAXPROCS (go test's default, right for tests that compute): on two
+// cores, two tests each waiting seconds for a poll would otherwise hold
+// back all the others. An explicit -parallel (go test -parallel N) wins.
+// It parses the command line, as a TestMain that reads flags must.
+func WaitingParallel() {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		if err := flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0))); err != nil {
+			panic(err)
+		}
+	}
 }
 
 // Clear empties every AWS_* variable and points HOME at an empty directory
