@@ -251,6 +251,9 @@ func TestGuideMatchesTheFiles(t *testing.T) {
 	if monitor == nil || !strings.HasSuffix(pcs, " op monitor interval="+monitor[2]+" timeout="+monitor[1]) {
 		t.Errorf("the pcs line's monitor operation is not the meta-data's %q: %s", monitor, pcs)
 	}
+	if guide, _ := os.ReadFile(filepath.Join(root, guidePath)); monitor != nil && !strings.Contains(string(guide), "at the default "+strings.TrimSuffix(monitor[2], "s")+" s,") {
+		t.Errorf("%s's sizing of the monitor interval does not start from the meta-data's default %s", guidePath, monitor[2])
+	}
 
 	// The recipes' environment.
 	want := map[string]string{"AWS_ACCESS_KEY_ID": ec2test.DefaultAccessKeyID, "AWS_SECRET_ACCESS_KEY": ec2test.DefaultSecretAccessKey,

@@ -1,6 +1,7 @@
 package agents
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ec2lite/enidetach/ec2test"
@@ -64,4 +65,50 @@ func TestAgentNeverSaysNotRunningOnAnError(t *testing.T) {
 		t.Errorf("stop with EC2 unreachable: exit %d, want an error\n%s", got, out)
 	}
 	f.wantAttached(t, "monitor and stop with EC2 unreachable", ec2test.FailoverInterface, ec2test.InstanceA, 1)
+}
+
+// TestAgentFailureThatMayPassIsNotHard: with no instance metadata service
+// answering, or no credentials, start, stop and monitor answer
+// OCF_ERR_GENERIC, never the hard OCF_ERR_ARGS (a probe at boot, before
+// the metadata service or the role's credentials answer, would ban the
+// resource from the node until a manual cleanup); the fake is left as it
+// was.
+func TestAgentFailureThatMayPassIsNotHard(t *testing.T) {
+	requireOCF(t)
+	t.Parallel()
+	f := startFake(t)
+	for name, env := range map[string][]string{
+		"metadata unreachable": append(fakeAgentEnv(t, f, ec2test.InstanceB, ec2test.FailoverInterface),
+			"AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:1"),
+		"no credentials": without(fakeAgentEnv(t, f, ec2test.InstanceB, ec2test.FailoverInterface),
+			"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY="),
+	} {
+		for _, action := range []string{"monitor", "start", "stop"} {
+			t.Run(name+"/"+action, func(t *testing.T) {
+				t.Parallel()
+				if got, out := run(t, env, agentPath, action); got != ocfErrGeneric {
+					t.Errorf("%s with %s: exit %d, want %d (OCF_ERR_GENERIC)\n%s", action, name, got, ocfErrGeneric, out)
+				}
+			})
+		}
+	}
+	t.Cleanup(func() {
+		f.wantAttached(t, "actions that failed", ec2test.FailoverInterface, ec2test.InstanceA, 1)
+	})
+}
+
+// without returns env less the variables whose entries start with one of
+// prefixes.
+func without(env []string, prefixes ...string) []string {
+	var out []string
+next:
+	for _, kv := range env {
+		for _, p := range prefixes {
+			if strings.HasPrefix(kv, p) {
+				continue next
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
 }

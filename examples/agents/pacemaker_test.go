@@ -43,8 +43,9 @@ func agentEnv(t *testing.T, bin string, params ...string) []string {
 // COMMON's command lines say and answers Pacemaker's code for each of its
 // exit statuses: monitor says "not running" only on -status's 4 (EC2 said
 // not attached here), never on an error; a start or stop not seen finished
-// (3) or refused (1) is a generic error; usage or configuration on this
-// node (2: no credentials, no Region, not on EC2) is OCF_ERR_ARGS.
+// (3) or refused (1) is a generic error; bad parameters (2, kind
+// validation) are OCF_ERR_ARGS (TestAgentMapsTheCommandsErrorKind has the
+// other kinds of 2).
 func TestAgentMapsTheCommandsExitStatus(t *testing.T) {
 	requireOCF(t)
 	t.Parallel()
@@ -78,12 +79,63 @@ func TestAgentMapsTheCommandsExitStatus(t *testing.T) {
 	}
 }
 
+// TestAgentMapsTheCommandsErrorKind: the command's exit 2 is a hard error
+// (OCF_ERR_ARGS: Pacemaker bans the resource from this node until a
+// cleanup) only for bad parameters (kind validation); an instance metadata
+// service or credentials that failed to answer may answer the next time,
+// so start, stop and monitor answer OCF_ERR_GENERIC (retried, or the
+// resource recovered elsewhere). A start on an interface EC2 says does not
+// exist is OCF_ERR_CONFIGURED: it can run on no node.
+func TestAgentMapsTheCommandsErrorKind(t *testing.T) {
+	requireOCF(t)
+	t.Parallel()
+	for _, tc := range []struct {
+		action     string
+		rc         int
+		kind, code string
+		want       int
+	}{
+		{"monitor", 2, "instance-metadata", "", ocfErrGeneric},
+		{"monitor", 2, "credentials", "", ocfErrGeneric},
+		{"monitor", 2, "validation", "", ocfErrArgs},
+		{"monitor", 2, "", "", ocfErrGeneric}, // no JSON: not known to be the parameters
+		{"start", 2, "instance-metadata", "", ocfErrGeneric},
+		{"start", 2, "credentials", "", ocfErrGeneric},
+		{"start", 2, "validation", "", ocfErrArgs},
+		{"start", 1, "api", "InvalidNetworkInterfaceID.NotFound", ocfErrConfigured},
+		{"start", 1, "api", "RequestLimitExceeded", ocfErrGeneric},
+		{"stop", 2, "instance-metadata", "", ocfErrGeneric},
+		{"stop", 2, "credentials", "", ocfErrGeneric},
+		{"stop", 2, "validation", "", ocfErrArgs},
+	} {
+		t.Run(tc.action+"/"+itoa(tc.rc)+"/"+tc.kind+tc.code, func(t *testing.T) {
+			t.Parallel()
+			bin, _ := stub(t)
+			env := append(agentEnv(t, bin, "interface_id=eni-0123456789abcdef0"), "STUB_RC="+itoa(tc.rc))
+			if tc.kind != "" {
+				env = append(env, `STUB_OUT={"networkInterfaceId":"eni-0123456789abcdef0","error":{"kind":"`+tc.kind+`","code":"`+tc.code+`","message":"why \"it\" failed"}}`)
+			}
+			got, out := run(t, env, agentPath, tc.action)
+			if got != tc.want {
+				t.Errorf("%s, the command exiting %d with kind %q code %q: agent exit %d, want %d\n%s", tc.action, tc.rc, tc.kind, tc.code, got, tc.want, out)
+			}
+			if tc.kind != "" && !strings.Contains(out, `why \"it\" failed`) {
+				t.Errorf("the command's error message is not in the agent's output:\n%s", out)
+			}
+		})
+	}
+}
+
 // agentMapsExitStatus checks one case of TestAgentMapsTheCommandsExitStatus:
 // action, its command called with args exiting rc, answers want.
 func agentMapsExitStatus(t *testing.T, action, args string, rc, want int) {
 	bin, log := stub(t)
+	kind := "api"
+	if rc == 2 {
+		kind = "validation"
+	}
 	env := append(agentEnv(t, bin, "interface_id=eni-0123456789abcdef0"), "STUB_RC="+itoa(rc),
-		`STUB_OUT={"networkInterfaceId":"eni-0123456789abcdef0","error":{"kind":"api","code":"X","message":"what EC2 said"}}`)
+		`STUB_OUT={"networkInterfaceId":"eni-0123456789abcdef0","error":{"kind":"`+kind+`","code":"X","message":"what EC2 said"}}`)
 	got, out := run(t, env, agentPath, action)
 	if got != want {
 		t.Errorf("agent exit %d, want %d\n%s", got, want, out)
@@ -227,5 +279,22 @@ func TestAgentMetaDataIsValid(t *testing.T) {
 		if !strings.Contains(xml, want) {
 			t.Errorf("meta-data lacks %s", want)
 		}
+	}
+}
+
+// TestAgentMonitorSparesTheAccount: each monitor sends one
+// DescribeNetworkInterfaces, which EC2 refills at 20 a second per account
+// and Region, shared with every other tool: at the default interval, 1,000
+// resources stay below that (at 30 s they sent 33 a second).
+func TestAgentMonitorSparesTheAccount(t *testing.T) {
+	requireOCF(t)
+	t.Parallel()
+	_, xml := run(t, agentEnv(t, "/nonexistent"), agentPath, "meta-data")
+	m := regexp.MustCompile(`<action name="monitor"\s+timeout="\d+s" interval="(\d+)s"`).FindStringSubmatch(xml)
+	if m == nil {
+		t.Fatalf("meta-data has no monitor interval:\n%s", xml)
+	}
+	if perSecond := 1000 / float64(atoi(t, m[1])); perSecond >= 20 {
+		t.Errorf("monitor interval %ss: 1,000 resources send %.1f DescribeNetworkInterfaces a second, want under EC2's refill of 20", m[1], perSecond)
 	}
 }
