@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,13 +18,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 	"github.com/ec2lite/enidetach/ec2test"
-	"github.com/ec2lite/enidetach/internal/query"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -40,86 +37,6 @@ func TestUserAgent(t *testing.T) {
 		Version, strings.TrimPrefix(runtime.Version(), "go"), runtime.GOOS, runtime.GOARCH)
 	if got := rs.captured()[0].Header.Get("User-Agent"); got != want {
 		t.Errorf("User-Agent = %q, want %q", got, want)
-	}
-}
-
-// TestContextCancelledReturnsPromptly checks that a call waiting on a slow
-// server returns soon after its context ends, with ctx.Err() in the chain.
-func TestContextCancelledReturnsPromptly(t *testing.T) {
-	t.Parallel()
-	c, srv := newTestClient(t, nil)
-	srv.Inject(ec2test.Delay(10*time.Second), 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := c.DetachNetworkInterface(ctx, &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"})
-	if elapsed := time.Since(start); elapsed > 2*time.Second {
-		t.Errorf("returned after %v, want soon after the 100ms deadline", elapsed)
-	}
-	var te *TransportError
-	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &te) {
-		t.Errorf("error = %v (%T), want a *TransportError with context.DeadlineExceeded", err, err)
-	}
-	if n := len(srv.Requests()); n > 1 {
-		t.Errorf("%d requests sent; a call whose context ended must not retry", n)
-	}
-}
-
-func TestCancelledContextSendsNothing(t *testing.T) {
-	t.Parallel()
-	var sent atomic.Int32
-	c := newTestClientWith(t, doFunc(func(*http.Request) (*http.Response, error) {
-		sent.Add(1)
-		return nil, errors.New("unreachable")
-	}))
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err := c.DetachNetworkInterface(ctx, &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("error = %v, want context.Canceled in the chain", err)
-	}
-	if n := sent.Load(); n != 0 {
-		t.Errorf("%d requests handed to the HTTP client", n)
-	}
-}
-
-// TestConnectionsAreReused checks that bodies are drained so that
-// sequential calls share one keep-alive connection.
-func TestConnectionsAreReused(t *testing.T) {
-	t.Parallel()
-	var conns atomic.Int32
-	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.FormValue("AttachmentId") == "error" {
-			w.WriteHeader(400)
-			_, _ = w.Write(readTestdata(t, "error_ec2.xml"))
-			return
-		}
-		_, _ = w.Write(readTestdata(t, "success.xml"))
-	}))
-	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	ts.Start()
-	defer ts.Close()
-	c, err := newClient(Options{BaseEndpoint: ts.URL, Credentials: staticCreds("a", "b")}, testEnv(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 200; i++ {
-		id := "eni-attach-1"
-		if i%2 == 1 {
-			id = "error"
-		}
-		_, _ = c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: id})
-	}
-	// One connection, give or take a race inside net/http: the transport
-	// returns a drained connection to its pool from another goroutine, and
-	// on a loaded machine the next call may dial before it is back. Bodies
-	// left unread would cost a connection per call.
-	if n := conns.Load(); n > 3 {
-		t.Errorf("200 sequential calls opened %d connections, want 1 (at most 3)", n)
 	}
 }
 
@@ -152,19 +69,6 @@ func TestCallOtherAction(t *testing.T) {
 	reqs := srv.Requests()
 	if got := reqs[0].Params.Get("Version"); got != "2016-11-15" {
 		t.Errorf("Version = %q", got)
-	}
-}
-
-func TestCallDecodeErrorIsReported(t *testing.T) {
-	t.Parallel()
-	rs := newRecordingServer(t, 200, []byte(`<DescribeNetworkInterfacesResponse><n>not a number</n></DescribeNetworkInterfacesResponse>`), nil)
-	var out struct {
-		N int `xml:"n"`
-	}
-	err := clientFor(t, rs).Call(context.Background(), "DescribeNetworkInterfaces", nil, &out)
-	var re *ResponseError
-	if !errors.As(err, &re) || re.StatusCode != 200 || !strings.Contains(err.Error(), "DescribeNetworkInterfacesResponse") {
-		t.Fatalf("error = %v, want *ResponseError naming the response", err)
 	}
 }
 
@@ -305,130 +209,10 @@ func TestMisusedClientAndOut(t *testing.T) {
 	}
 }
 
-// TestAttemptTimeoutDuringErrorBody: a 4xx whose body outlasts
-// Options.AttemptTimeout lost its code (it could have been
-// RequestLimitExceeded), so it is a timed-out attempt and retried, not a
-// final ResponseError.
-func TestAttemptTimeoutDuringErrorBody(t *testing.T) {
-	t.Parallel()
-	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) == 1 {
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, "<Response><Errors><Error><Code>RequestLimit")
-			w.(http.Flusher).Flush()
-			<-r.Context().Done() // the rest never comes
-			return
-		}
-		_, _ = w.Write(readTestdata(t, "success.xml"))
-	}))
-	defer srv.Close()
-	c := clientFor(t, &recordingServer{Server: srv}, func(o *Options) { o.AttemptTimeout = 200 * time.Millisecond })
-	out, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
-	if err != nil || !out.Return {
-		t.Fatalf("got (%+v, %v), want success on the second attempt", out, err)
-	}
-	if n := calls.Load(); n != 2 {
-		t.Errorf("%d attempts, want 2", n)
-	}
-}
-
 // doFunc adapts a function to HTTPClient.
 type doFunc func(*http.Request) (*http.Response, error)
 
 func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
-
-// TestMisbehavingSeams: an HTTPClient or a credentials provider that breaks
-// its contract gets a typed error, never a panic or an unsigned request.
-func TestMisbehavingSeams(t *testing.T) {
-	t.Parallel()
-	in := &DetachNetworkInterfaceInput{AttachmentID: secondary}
-	newC := func(opts Options) *Client {
-		opts.Region, opts.BaseEndpoint, opts.MaxAttempts = "us-east-1", "http://127.0.0.1:9/", 1
-		if opts.Credentials == nil {
-			opts.Credentials = staticCreds("AKID", "secret")
-		}
-		c, err := newClient(opts, testEnv(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-
-	c := newC(Options{HTTPClient: doFunc(func(*http.Request) (*http.Response, error) { return nil, nil })})
-	_, err := c.DetachNetworkInterface(context.Background(), in)
-	var te *TransportError
-	if !errors.As(err, &te) || !errors.Is(err, query.ErrNoResponse) {
-		t.Errorf("Do returning (nil, nil): error = %v, want a *TransportError", err)
-	}
-
-	// A response without header or body is an answer with an empty body.
-	c = newC(Options{HTTPClient: doFunc(func(*http.Request) (*http.Response, error) { return &http.Response{StatusCode: 503}, nil })})
-	_, err = c.DetachNetworkInterface(context.Background(), in)
-	var re *ResponseError
-	if !errors.As(err, &re) || re.StatusCode != 503 {
-		t.Errorf("bare response: error = %v, want a *ResponseError with status 503", err)
-	}
-
-	for _, creds := range []aws.Credentials{{AccessKeyID: "AKID"}, {SecretAccessKey: "secret"}, {}} {
-		sent := false
-		c = newC(Options{
-			HTTPClient: doFunc(func(*http.Request) (*http.Response, error) { sent = true; return nil, errors.New("unreachable") }),
-			Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-				return creds, nil
-			}),
-		})
-		_, err = c.DetachNetworkInterface(context.Background(), in)
-		var ce *CredentialsError
-		if !errors.As(err, &ce) || ce.Provider != "Options.Credentials" || sent {
-			t.Errorf("empty credentials %+v: error = %v, sent %v; want a *CredentialsError and nothing sent", creds.AccessKeyID, err, sent)
-		}
-	}
-
-	// Anonymous credentials send an unsigned request, as the SDK does.
-	var auth []string
-	c = newC(Options{
-		HTTPClient: doFunc(func(r *http.Request) (*http.Response, error) {
-			auth = r.Header["Authorization"]
-			return nil, errors.New("unreachable")
-		}),
-		Credentials: aws.AnonymousCredentials{},
-	})
-	_, _ = c.DetachNetworkInterface(context.Background(), in)
-	if auth != nil {
-		t.Errorf("anonymous credentials signed the request: %v", auth)
-	}
-}
-
-// TestOneRefreshPerExpiry: 64 calls in flight that all meet ExpiredToken
-// fetch new credentials about once, not once per failure.
-func TestOneRefreshPerExpiry(t *testing.T) {
-	t.Parallel()
-	var retrievals atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		if strings.Contains(r.Header.Get("Authorization"), "Credential=AKID1/") {
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, `<Response><Errors><Error><Code>ExpiredToken</Code><Message>expired</Message></Error></Errors></Response>`)
-			return
-		}
-		_, _ = w.Write(readTestdata(t, "success.xml"))
-	}))
-	defer srv.Close()
-	c := clientFor(t, &recordingServer{Server: srv}, func(o *Options) {
-		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			n := retrievals.Add(1)
-			return aws.Credentials{AccessKeyID: fmt.Sprintf("AKID%d", n), SecretAccessKey: "secret", SessionToken: "token"}, nil
-		})
-	})
-	concurrently(t, 64, func() error {
-		_, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
-		return err
-	})
-	if n := retrievals.Load(); n > 2 {
-		t.Errorf("%d credential retrievals for 64 calls meeting one expiry, want at most 2", n)
-	}
-}
 
 // TestErrorsNameTheOperation: every error a call returns says which action
 // failed, in the SDK's shape, and errors.As still reaches the error inside.

@@ -1,7 +1,6 @@
 package enidetach
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,84 +10,7 @@ import (
 	"testing"
 
 	"github.com/ec2lite/enidetach/internal/query"
-	"github.com/google/go-cmp/cmp"
 )
-
-// TestErrorResponses sends every error-body shape through the client and
-// checks the typed error: EC2 and awsQuery documents become *APIError,
-// anything else a *ResponseError carrying the status, the request ID header
-// and a bounded snippet.
-func TestErrorResponses(t *testing.T) {
-	t.Parallel()
-	reqID := http.Header{"X-Amzn-Requestid": {"hdr-id"}}
-	tests := []struct {
-		name    string
-		status  int
-		body    []byte
-		header  http.Header
-		want    *APIError
-		wantRsp *ResponseError // Err not compared
-	}{
-		{name: "EC2 error document", status: 400, body: readTestdata(t, "error_ec2.xml"),
-			want: &APIError{Code: "InvalidAttachmentID.NotFound", Message: "The attachment ID 'eni-attach-0123456789abcdef0' does not exist", RequestID: "d2b2ea2e-fb7c-4b4e-9ae1-2d1b2fEXAMPLE", StatusCode: 400}},
-		{name: "RequestId spelling and extra members", status: 400, body: readTestdata(t, "error_request_id_lower.xml"),
-			want: &APIError{Code: "OperationNotPermitted", Message: "The network interface at device index 0 and networkCard index 0 cannot be detached.", RequestID: "lower-id", StatusCode: 400}},
-		{name: "awsQuery ErrorResponse", status: 400, body: readTestdata(t, "error_awsquery.xml"),
-			want: &APIError{Code: "InvalidIdentityToken", Message: "Couldn't retrieve verification key from your identity provider", RequestID: "sts-req-1", StatusCode: 400}},
-		{name: "no request ID in body falls back to header", status: 403, header: reqID,
-			body: []byte(`<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors></Response>`),
-			want: &APIError{Code: "UnauthorizedOperation", Message: "no", RequestID: "hdr-id", StatusCode: 403}},
-		{name: "HTML from a proxy", status: 403, header: reqID, body: readTestdata(t, "error_proxy.html"),
-			wantRsp: &ResponseError{StatusCode: 403, RequestID: "hdr-id", Snippet: string(readTestdata(t, "error_proxy.html"))}},
-		{name: "JSON", status: 400, body: readTestdata(t, "error_json.json"),
-			wantRsp: &ResponseError{StatusCode: 400, Snippet: string(readTestdata(t, "error_json.json"))}},
-		{name: "plain text", status: 404, body: readTestdata(t, "error_plain.txt"),
-			wantRsp: &ResponseError{StatusCode: 404, Snippet: "Service Unavailable"}},
-		{name: "truncated XML", status: 400, body: readTestdata(t, "error_truncated.xml"),
-			wantRsp: &ResponseError{StatusCode: 400, Snippet: string(readTestdata(t, "error_truncated.xml"))}},
-		{name: "empty body", status: 401, header: reqID, wantRsp: &ResponseError{StatusCode: 401, RequestID: "hdr-id"}},
-		{name: "error document without a code", status: 400, body: []byte(`<Response><Errors><Error><Message>m</Message></Error></Errors></Response>`),
-			wantRsp: &ResponseError{StatusCode: 400, Snippet: `<Response><Errors><Error><Message>m</Message></Error></Errors></Response>`}},
-		{name: "long body is cut to a snippet", status: 400, body: bytes.Repeat([]byte("é"), 1000),
-			wantRsp: &ResponseError{StatusCode: 400, Snippet: strings.Repeat("é", 128)}},
-		{name: "redirect is not followed", status: 301, header: http.Header{"Location": {"https://elsewhere.example/"}},
-			wantRsp: &ResponseError{StatusCode: 301}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			rs := newRecordingServer(t, tc.status, tc.body, tc.header)
-			c := clientFor(t, rs, func(o *Options) { o.MaxAttempts = 1 })
-			_, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"})
-			if tc.want != nil {
-				var ae *APIError
-				if !errors.As(err, &ae) {
-					t.Fatalf("error = %v (%T), want *APIError", err, err)
-				}
-				if diff := cmp.Diff(tc.want, ae); diff != "" {
-					t.Errorf("APIError mismatch (-want +got):\n%s", diff)
-				}
-				return
-			}
-			var re *ResponseError
-			if !errors.As(err, &re) {
-				t.Fatalf("error = %v (%T), want *ResponseError", err, err)
-			}
-			var ae *APIError
-			if errors.As(err, &ae) {
-				t.Errorf("a non-EC2 body became an APIError: %v", ae)
-			}
-			got := *re
-			got.Err = nil
-			if diff := cmp.Diff(*tc.wantRsp, got, cmp.AllowUnexported(ResponseError{})); diff != "" {
-				t.Errorf("ResponseError mismatch (-want +got):\n%s", diff)
-			}
-			if !strings.Contains(err.Error(), "status") {
-				t.Errorf("error text %q does not give the status", err)
-			}
-		})
-	}
-}
 
 // TestSuccessBodiesThatAreNotResults checks that a 200 whose body is not the
 // action's response is a *ResponseError, never a silent success.

@@ -117,3 +117,8 @@ func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 func ec2Error(code string) string {
 	return `<Response><Errors><Error><Code>` + code + `</Code><Message>m</Message></Error></Errors><RequestID>r</RequestID></Response>`
 }
+
+// doFunc adapts a function to HTTPClient.
+type doFunc func(*http.Request) (*http.Response, error)
+
+func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }

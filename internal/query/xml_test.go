@@ -1,7 +1,11 @@
 package query
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -61,27 +65,88 @@ func BenchmarkDecodeError(b *testing.B) {
 	}
 }
 
-// TestErrorFastPath keeps the allocation-free path in use for the error
-// documents EC2, STS (and ec2test) actually send, allocating only the
-// error's three strings; FuzzDecodeError checks that it agrees with
-// encoding/xml. Not parallel: AllocsPerRun counts the whole process.
-func TestErrorFastPath(t *testing.T) {
-	for _, body := range [][]byte{
-		readTestdata(t, "error_ec2.xml"),
-		readTestdata(t, "error_request_id_lower.xml"),
-		readTestdata(t, "error_awsquery.xml"),
-		[]byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>InvalidAttachmentID.NotFound</Code><Message>The attachment ID &apos;eni-attach-1&apos; does not exist</Message></Error></Errors><RequestID>x</RequestID></Response>"),
-	} {
-		if code, _, _, ok := fastErrorDocument(body); !ok || code == "" {
-			t.Errorf("fast path declined %q", body)
-		}
+// TestErrorResponses sends every error-body shape through the engine and
+// checks the typed error: EC2 and awsQuery documents become *APIError,
+// anything else a *ResponseError carrying the status, the request ID header
+// and a bounded snippet.
+func TestErrorResponses(t *testing.T) {
+	t.Parallel()
+	reqID := http.Header{"X-Amzn-Requestid": {"hdr-id"}}
+	tests := []struct {
+		name    string
+		status  int
+		body    []byte
+		header  http.Header
+		want    *APIError
+		wantRsp *ResponseError // Err not compared
+	}{
+		{name: "EC2 error document", status: 400, body: readTestdata(t, "error_ec2.xml"),
+			want: &APIError{Code: "InvalidAttachmentID.NotFound", Message: "The attachment ID 'eni-attach-0123456789abcdef0' does not exist", RequestID: "d2b2ea2e-fb7c-4b4e-9ae1-2d1b2fEXAMPLE", StatusCode: 400}},
+		{name: "RequestId spelling and extra members", status: 400, body: readTestdata(t, "error_request_id_lower.xml"),
+			want: &APIError{Code: "OperationNotPermitted", Message: "The network interface at device index 0 and networkCard index 0 cannot be detached.", RequestID: "lower-id", StatusCode: 400}},
+		{name: "awsQuery ErrorResponse", status: 400, body: readTestdata(t, "error_awsquery.xml"),
+			want: &APIError{Code: "InvalidIdentityToken", Message: "Couldn't retrieve verification key from your identity provider", RequestID: "sts-req-1", StatusCode: 400}},
+		{name: "no request ID in body falls back to header", status: 403, header: reqID,
+			body: []byte(`<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors></Response>`),
+			want: &APIError{Code: "UnauthorizedOperation", Message: "no", RequestID: "hdr-id", StatusCode: 403}},
+		{name: "HTML from a proxy", status: 403, header: reqID, body: readTestdata(t, "error_proxy.html"),
+			wantRsp: &ResponseError{StatusCode: 403, RequestID: "hdr-id", Snippet: string(readTestdata(t, "error_proxy.html"))}},
+		{name: "JSON", status: 400, body: readTestdata(t, "error_json.json"),
+			wantRsp: &ResponseError{StatusCode: 400, Snippet: string(readTestdata(t, "error_json.json"))}},
+		{name: "plain text", status: 404, body: readTestdata(t, "error_plain.txt"),
+			wantRsp: &ResponseError{StatusCode: 404, Snippet: "Service Unavailable"}},
+		{name: "truncated XML", status: 400, body: readTestdata(t, "error_truncated.xml"),
+			wantRsp: &ResponseError{StatusCode: 400, Snippet: string(readTestdata(t, "error_truncated.xml"))}},
+		{name: "empty body", status: 401, header: reqID, wantRsp: &ResponseError{StatusCode: 401, RequestID: "hdr-id"}},
+		{name: "error document without a code", status: 400, body: []byte(`<Response><Errors><Error><Message>m</Message></Error></Errors></Response>`),
+			wantRsp: &ResponseError{StatusCode: 400, Snippet: `<Response><Errors><Error><Message>m</Message></Error></Errors></Response>`}},
+		{name: "long body is cut to a snippet", status: 400, body: bytes.Repeat([]byte("é"), 1000),
+			wantRsp: &ResponseError{StatusCode: 400, Snippet: strings.Repeat("é", 128)}},
+		{name: "redirect is not followed", status: 301, header: http.Header{"Location": {"https://elsewhere.example/"}},
+			wantRsp: &ResponseError{StatusCode: 301}},
 	}
-	body := readTestdata(t, "error_ec2.xml")
-	if allocs := testing.AllocsPerRun(100, func() {
-		if _, _, _, ok := fastErrorDocument(body); !ok {
-			t.Fatal("fast path declined")
-		}
-	}); allocs > 3 {
-		t.Errorf("fastErrorDocument allocates %.0f times, want 3 (its strings)", allocs)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				for k, v := range tc.header {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(tc.status)
+				_, _ = w.Write(tc.body)
+			})
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			defer tr.CloseIdleConnections()
+			e := newTestEngine(t, srv.URL, func(s *Settings) {
+				s.Transport, s.Retryer = tr, NewRetryer(RetrySettings{MaxAttempts: 1})
+			})
+			err := e.Call(context.Background(), "DetachNetworkInterface", nil, nil)
+			if tc.want != nil {
+				var ae *APIError
+				if !errors.As(err, &ae) {
+					t.Fatalf("error = %v (%T), want *APIError", err, err)
+				}
+				if diff := cmp.Diff(tc.want, ae); diff != "" {
+					t.Errorf("APIError mismatch (-want +got):\n%s", diff)
+				}
+				return
+			}
+			var re *ResponseError
+			if !errors.As(err, &re) {
+				t.Fatalf("error = %v (%T), want *ResponseError", err, err)
+			}
+			var ae *APIError
+			if errors.As(err, &ae) {
+				t.Errorf("a non-EC2 body became an APIError: %v", ae)
+			}
+			got := *re
+			got.Err = nil
+			if diff := cmp.Diff(*tc.wantRsp, got, cmp.AllowUnexported(ResponseError{})); diff != "" {
+				t.Errorf("ResponseError mismatch (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(err.Error(), "status") {
+				t.Errorf("error text %q does not give the status", err)
+			}
+		})
 	}
 }
