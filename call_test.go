@@ -326,9 +326,9 @@ var retryModes = []aws.RetryMode{aws.RetryModeStandard, aws.RetryModeAdaptive}
 const (
 	transient1, transient2 = 50 * time.Millisecond, 100 * time.Millisecond
 	// paced1 bounds the first backoff of a throttled mutating call with
-	// the client's own retryer (pacer.go: full jitter below 4 s, doubling
-	// each throttle up to 32 s).
-	paced1 = 4 * time.Second
+	// the client's own retryer (pacerbackoff.go: full jitter below 12 s,
+	// then below 48 s).
+	paced1 = 12 * time.Second
 )
 
 // TestFaultMatrix drives the client through the faults a failover meets,
@@ -363,11 +363,11 @@ func TestFaultMatrix(t *testing.T) {
 		backoffs        []span
 	}{
 		{name: "2 throttles then success", faults: []fault{{ec2test.Throttle(), 2}},
-			attempts: 3, backoffs: upTo(paced1, 2*paced1), check: wantSuccess},
+			attempts: 3, backoffs: upTo(paced1, 4*paced1), check: wantSuccess},
 		// A throttled mutating call is paced and retried while the context
-		// allows (pacer.go), its backoff capped at the fourth attempt's.
+		// allows (pacer.go), its backoff below 48 s after the first.
 		{name: "throttling beyond MaxAttempts is paced, not failed", faults: []fault{{ec2test.Throttle(), 5}},
-			attempts: 6, backoffs: upTo(paced1, 2*paced1, 4*paced1, 8*paced1, 16*paced1), check: wantSuccess},
+			attempts: 6, backoffs: upTo(paced1, 4*paced1, 4*paced1, 4*paced1, 4*paced1), check: wantSuccess},
 		{name: "500 then success", faults: []fault{{ec2test.InternalError(), 1}},
 			attempts: 2, backoffs: upTo(transient1), check: wantSuccess},
 		{name: "503 Unavailable throughout", faults: []fault{{ec2test.Unavailable(), 5}},

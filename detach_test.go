@@ -417,21 +417,21 @@ func recordSleeps(c *Client) func() []time.Duration {
 
 // TestThrottledCallWithoutEvidenceBacksOff: a client with one call, such
 // as each agent's in a zone failure, has no evidence of the account's
-// rate: each throttle of its call doubles the ceiling of a random backoff
-// (here u = 0.5: 2 s, 4 s, 8 s, 16 s, then 16 s: half the 32 s cap), an
-// x-amz-retry-after (6 s) lengthens one, and nothing else spaces its
+// rate: its call's first throttle draws a random backoff below 12 s, each
+// later one below 48 s (here u = 0.5: 6 s, then 24 s), an
+// x-amz-retry-after (9 s) lengthens one, and nothing else spaces its
 // attempts.
 func TestThrottledCallWithoutEvidenceBacksOff(t *testing.T) {
 	t.Parallel()
 	c, srv := newTestClient(t, nil)
 	slept := recordSleeps(c)
 	setUniform(c, func() float64 { return 0.5 })
-	srv.Inject(ec2test.Throttle().WithHeader("X-Amz-Retry-After", "6000"), 1)
+	srv.Inject(ec2test.Throttle().WithHeader("X-Amz-Retry-After", "9000"), 1)
 	srv.Inject(ec2test.Throttle(), 5)
 	if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: pacedAttachment, DryRun: true}); !errors.Is(err, ErrDryRunOperation) {
 		t.Fatalf("error = %v, want the dry run's answer after 6 throttles", err)
 	}
-	want := []time.Duration{6 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 16 * time.Second, 16 * time.Second}
+	want := []time.Duration{9 * time.Second, 24 * time.Second, 24 * time.Second, 24 * time.Second, 24 * time.Second, 24 * time.Second}
 	if got := slept(); !slices.Equal(got, want) {
 		t.Errorf("waits %v, want %v", got, want)
 	}

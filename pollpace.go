@@ -152,13 +152,14 @@ func (p *poller) closeLocked(r *pollRound, now time.Time) {
 
 // pollBackoff returns the least delay before a wait's own next poll after
 // its last failures polls failed, the last with err: after a throttled
-// poll, the full-jitter backoff of the wait's throttled attempts in a row
-// (query.Engine.ThrottleBackoff), so that a poll EC2 throttled never comes back sooner
-// than a throttled call would; 0 after any other failure.
-func (c *Client) pollBackoff(err error, failures int) time.Duration {
-	attempts, ok := throttledPoll(err)
-	if !ok {
+// poll, a throttled call's full-jitter backoff for that many throttles in
+// a row (query.Engine.ThrottleBackoff: each poll already spent its
+// retryer's attempts), so that a poll EC2 throttled never comes back
+// sooner than a throttled call would, nor after the wait's deadline where
+// it can; 0 after any other failure.
+func (c *Client) pollBackoff(ctx context.Context, err error, failures int) time.Duration {
+	if !throttled(err) {
 		return 0
 	}
-	return c.engine.ThrottleBackoff(max(failures, 1) * attempts)
+	return c.engine.ThrottleBackoff(ctx, max(failures, 1))
 }

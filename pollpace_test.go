@@ -71,27 +71,33 @@ func equalDurations(a, b []time.Duration) bool {
 
 // TestThrottledPollBacksOff: after a poll EC2 throttled, a wait's own next
 // poll comes no sooner than a throttled call's full-jitter backoff for
-// the wait's throttled attempts in a row (here u = 0.5); other failures
-// leave the schedule alone.
+// the wait's throttled polls in a row (here u = 0.5: 12 s and then 48 s
+// windows), within the wait's deadline where it can; other failures leave
+// the schedule alone.
 func TestThrottledPollBacksOff(t *testing.T) {
 	t.Parallel()
 	c, _ := newTestClient(t, nil)
 	setUniform(c, func() float64 { return 0.5 })
 	throttle := &APIError{Code: "RequestLimitExceeded", StatusCode: 503}
+	soon, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	tests := []struct {
 		name     string
+		ctx      context.Context
 		err      error
 		failures int
 		want     time.Duration
 	}{
-		{"one throttled attempt", c.operationError("DescribeNetworkInterfaces", throttle), 1, 2 * time.Second},
-		{"three throttled attempts", c.operationError("DescribeNetworkInterfaces", &RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: throttle}), 1, 8 * time.Second},
-		{"the second such poll in a row", &RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: throttle}, 2, 16 * time.Second},
-		{"a 503 Unavailable", &RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: &APIError{Code: "Unavailable", StatusCode: 503}}, 1, 0},
-		{"the network", &TransportError{Err: errors.New("connection reset")}, 1, 0},
+		{"one throttled attempt", context.Background(), c.operationError("DescribeNetworkInterfaces", throttle), 1, 6 * time.Second},
+		{"three throttled attempts", context.Background(), c.operationError("DescribeNetworkInterfaces", &RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: throttle}), 1, 6 * time.Second},
+		{"the second such poll in a row", context.Background(), &RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: throttle}, 2, 24 * time.Second},
+		// 10 s left: the 48 s window shrinks, but to no less than 12 s.
+		{"the second in a row, 10 s before the deadline", soon, &RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: throttle}, 2, 6 * time.Second},
+		{"a 503 Unavailable", context.Background(), &RetryError{Attempts: 3, Reason: query.ReasonMaxAttempts, Err: &APIError{Code: "Unavailable", StatusCode: 503}}, 1, 0},
+		{"the network", context.Background(), &TransportError{Err: errors.New("connection reset")}, 1, 0},
 	}
 	for _, tc := range tests {
-		if got := c.pollBackoff(tc.err, tc.failures); got != tc.want {
+		if got := c.pollBackoff(tc.ctx, tc.err, tc.failures); got != tc.want {
 			t.Errorf("%s: pollBackoff = %v, want %v", tc.name, got, tc.want)
 		}
 	}

@@ -142,7 +142,7 @@ func (c *Client) wait(ctx context.Context, g waitGoal, o WaitOptions, res *WaitR
 		// Another wait's describe may take this one along from MinDelay on:
 		// a crowd of waits on one client collapses into one round of
 		// describes, sent when the first of them is due.
-		eligible, due = now.Add(o.MinDelay), now.Add(l.delay(now, a.err))
+		eligible, due = now.Add(o.MinDelay), now.Add(l.delay(ctx, now, a.err))
 	}
 }
 
@@ -241,8 +241,8 @@ func (l *waitLoop) record(v verdict, a waitAnswer, now time.Time) (bool, error) 
 // delay draws the delay before the next poll: after a failed poll, the
 // schedule's base doubled for each failure in a row, and after a throttled
 // one no sooner than a throttled call's backoff (pollBackoff).
-func (l *waitLoop) delay(now time.Time, err error) time.Duration {
-	return max(l.c.nextDelay(now.Sub(l.start), l.o, l.failures), l.c.pollBackoff(err, l.failures))
+func (l *waitLoop) delay(ctx context.Context, now time.Time, err error) time.Duration {
+	return max(l.c.nextDelay(now.Sub(l.start), l.o, l.failures), l.c.pollBackoff(ctx, err, l.failures))
 }
 
 // timeout ends the wait with a *WaitTimeoutError: the caller's context

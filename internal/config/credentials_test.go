@@ -10,17 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
-// TestContainerHostAllowList: container credentials are fetched only from
-// the hosts the SDK allows for AWS_CONTAINER_CREDENTIALS_FULL_URI (ECS's
-// and EKS's link-local addresses, loopback), never from the instance
-// metadata service's address.
-func TestContainerHostAllowList(t *testing.T) {
-	t.Parallel()
-	if !containerHostAllowed("169.254.170.23") || !containerHostAllowed("fd00:ec2::23") || containerHostAllowed("169.254.169.254") {
-		t.Error("container host allow-list is wrong")
-	}
-}
-
 // refreshStrategies is a provider with the cache strategies ec2rolecreds
 // has.
 type refreshStrategies struct{ aws.CredentialsProvider }

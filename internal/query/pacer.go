@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,12 +34,10 @@ import (
 //     at the pacer's rate, at first the faster documented refill (20 a
 //     second): a client throttled never sends faster than that.
 //   - Until the client has evidence of the rate, a throttled attempt also
-//     waits u × min(32 s, 4 s × 2^(k-1)) before it is ready again, u
-//     uniform in [0, 1), k the throttles of that call so far. The first
-//     window is four times the SDK's (1 s): measured with 200 one-call
-//     clients on a 20/20 bucket (BENCHMARKS.md, "Fleets"), 4 s cost 3.5
-//     requests a job where 2 s cost 4.2, with a p95 no later. An
-//     x-amz-retry-after lengthens a wait, never shortens it.
+//     waits a full-jitter backoff before it is ready again
+//     (pacerbackoff.go: at most 12 s after a call's first throttle, 48 s
+//     after later ones, and ending before the call's deadline where it
+//     can). An x-amz-retry-after lengthens a wait, never shortens it.
 //   - Evidence of the rate is a second in which EC2 both admitted
 //     pacerEvidence or more attempts sent while the pacer was engaged and
 //     throttled some: what it admitted is then its refill rate, for this
@@ -50,8 +47,8 @@ import (
 //     takes the next slot at once instead of a random backoff: the client
 //     sends what the bucket refills. Each later second with throttles sets
 //     the rate to what EC2 admitted in it, at most halving it; each second
-//     without throttles while calls waited raises it by half (buckets can
-//     be raised).
+//     without throttles in which calls waited and EC2 admitted what the
+//     rate sent raises it by half (buckets can be raised).
 //   - A slot is taken when an attempt is ready to go, never in advance: one
 //     attempt's long wait (an x-amz-retry-after, a long backoff) holds no
 //     slot that another call could use, so it delays no other call of the
@@ -83,31 +80,16 @@ const (
 	// which it throttled others, for the client to take what it admitted
 	// as the rate.
 	pacerEvidence = 4
+	// pacerRaiseShare is how much of its rate a window without throttles
+	// must have had admitted for the rate to rise.
+	pacerRaiseShare = 0.95
 	// pacerIdle lets a pacer go: a documented mutating bucket (50 tokens,
 	// 5 a second) refills in 10 s.
 	pacerIdle = 10 * time.Second
 	// maxPacedTime bounds the throttled retries of a call whose context
 	// has no deadline.
 	maxPacedTime = 5 * time.Minute
-	// throttleBackoffBase and throttleBackoffCap shape the backoff of a
-	// throttled attempt without evidence of the rate (throttleBackoff).
-	throttleBackoffBase = 4 * time.Second
-	throttleBackoffCap  = 32 * time.Second
 )
-
-// throttleBackoff returns the full-jitter delay after the k-th throttle in
-// a row of one call or one wait's polls, for u drawn uniformly in [0, 1):
-// u × min(32 s, 4 s × 2^(k-1)).
-func throttleBackoff(k int, u float64) time.Duration {
-	ceiling := throttleBackoffCap
-	if k < 1 {
-		k = 1
-	}
-	if shift := k - 1; shift < 8 {
-		ceiling = min(throttleBackoffBase<<shift, throttleBackoffCap)
-	}
-	return time.Duration(u * float64(ceiling))
-}
 
 // pacing holds a client's pacers.
 type pacing struct {
@@ -146,20 +128,6 @@ func (p *pacing) throttledSince(action string, t time.Time) bool {
 	}
 	v, ok := p.throttled.Load(action)
 	return ok && v.(*atomic.Int64).Load() >= t.UnixNano()
-}
-
-// backoff returns the delay after the k-th throttle of a call.
-func (p *pacing) backoff(k int) time.Duration {
-	u := rand.Float64
-	if p != nil && p.uniform != nil {
-		u = p.uniform
-	}
-	v := u()
-	d := throttleBackoff(k, v)
-	if p != nil && p.maxBackoff > 0 {
-		d = min(d, time.Duration(v*float64(p.maxBackoff)))
-	}
-	return d
 }
 
 // pacerFor returns the action's pacer, nil for non-mutating actions (and a
@@ -204,47 +172,49 @@ type pacer struct {
 	waited      bool // an attempt waited for its slot in the window
 }
 
-// reserve takes the send slot of an attempt ready after from now and
+// reserve takes the next free send slot for an attempt ready now and
 // returns how long to wait for it, and whether the attempt is paced (sent
-// while the pacer is engaged; its answer tells the rate). An attempt ready
-// before the next free slot waits for it; one ready later (a long
-// backoff, an x-amz-retry-after) goes when it is ready and takes only the
-// next slot from now, never one at its own time, which would hold every
-// later call of the action behind it.
-func (p *pacer) reserve(now time.Time, after time.Duration) (time.Duration, bool) {
+// while the pacer is engaged; its answer tells the rate). An attempt that
+// backs off (a long backoff, an x-amz-retry-after) reserves once it is
+// ready, never before: a slot taken in advance would hold every later
+// call of the action behind it, and a thousand calls backing off at once
+// would push the next free slot out by a thousand intervals.
+func (p *pacer) reserve(now time.Time) (time.Duration, bool) {
 	if p == nil || !p.engaged.Load() {
-		return after, false
+		return 0, false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.engaged.Load() {
-		return after, false
+		return 0, false
 	}
 	if now.Sub(p.busy) >= pacerIdle && !p.next.After(now) {
 		p.engaged.Store(false) // nothing throttled or waited for a while: EC2 keeps up
-		return after, false
+		return 0, false
 	}
-	interval := time.Duration(float64(time.Second) / p.rate)
-	ready := now.Add(after)
-	if !ready.After(p.next) {
-		if p.next.After(now) && p.next.Sub(now) > after {
-			p.waited, p.busy = true, now
-		}
-		slot := p.next
-		p.next = slot.Add(interval)
-		return slot.Sub(now), true
+	slot := now
+	if p.next.After(now) {
+		slot, p.waited, p.busy = p.next, true, now
 	}
-	if p.next.Before(now) {
-		p.next = now
+	p.next = slot.Add(time.Duration(float64(time.Second) / p.rate))
+	return slot.Sub(now), true
+}
+
+// untilFree returns how long from now until the next free send slot,
+// without taking it; 0 when the pacer is not engaged.
+func (p *pacer) untilFree(now time.Time) time.Duration {
+	if p == nil || !p.engaged.Load() {
+		return 0
 	}
-	p.next = p.next.Add(interval)
-	return after, true
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return max(p.next.Sub(now), 0)
 }
 
 // throttleDelay returns how long a call throttled k times in a row waits
 // before its next attempt: nothing where the learnt rate spaces it
 // (reserve), else throttleBackoff.
-func (p *pacer) throttleDelay(ps *pacing, k int) time.Duration {
+func (p *pacer) throttleDelay(ctx context.Context, ps *pacing, k int) time.Duration {
 	if p != nil {
 		p.mu.Lock()
 		known := p.known
@@ -253,7 +223,7 @@ func (p *pacer) throttleDelay(ps *pacing, k int) time.Duration {
 			return 0
 		}
 	}
-	return ps.backoff(k)
+	return ps.backoff(ctx, k)
 }
 
 // observe records an answer of the action: throttled or not, and whether
@@ -306,7 +276,11 @@ func (p *pacer) learn(perSecond float64) {
 		// most halved a second, against a second that admitted little
 		// by chance.
 		p.rate = min(max(perSecond, p.rate/2, pacerMinRate), pacerMaxRate)
-	case p.waited && p.known:
+	case p.waited && p.known && perSecond >= pacerRaiseShare*p.rate:
+		// Calls waited and EC2 admitted all the rate sent: it may keep up
+		// with more. Not when it admitted less: calls then waited for
+		// slots given out at an earlier rate, and raising the rate on each
+		// such second would end in a burst at pacerMaxRate.
 		p.rate = min(p.rate*1.5, pacerMaxRate)
 	}
 }
@@ -318,27 +292,24 @@ func (e *Engine) ThrottledSince(action string, t time.Time) bool {
 	return e.pacing.throttledSince(action, t)
 }
 
-// ThrottleBackoff returns a throttled call's full-jitter delay after k
-// throttles in a row, u × min(32 s, 4 s × 2^(k-1)): a wait whose polls
-// EC2 throttled polls again no sooner.
-func (e *Engine) ThrottleBackoff(k int) time.Duration { return e.pacing.backoff(k) }
-
-// SetUniform replaces the draw of u in ThrottleBackoff (tests).
-func (e *Engine) SetUniform(fn func() float64) {
-	if e.pacing != nil {
-		e.pacing.uniform = fn
-	}
-}
-
-// pace waits for the action's next send slot, or until ctx ends, and
-// reports whether the attempt is paced.
-func (e *Engine) pace(ctx context.Context, p *pacer) (bool, error) {
+// pace waits for the action's next send slot for an attempt ready at
+// ready (zero: now), or until ctx ends, and reports whether the attempt is
+// paced. An attempt whose backoff ended is ready at its end even on a
+// clock that the backoff did not move (tests).
+func (e *Engine) pace(ctx context.Context, p *pacer, ready time.Time) (bool, error) {
 	if p == nil {
 		return false, nil
 	}
-	d, paced := p.reserve(e.Now(), 0)
+	d, paced := p.reserve(maxTime(e.Now(), ready))
 	if d > 0 {
 		return paced, e.sleep(ctx, d)
 	}
 	return paced, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -22,14 +22,14 @@ import (
 // attempts and throttled others); then by the rate learnt, which follows the
 // answers to paced attempts only (what was admitted in a second with
 // throttles, at most halving it; raised by half after a second without
-// throttles while calls waited), and the pacer lets go after pacerIdle
+// throttles in which calls waited and EC2 admitted what the rate sent), and the pacer lets go after pacerIdle
 // without throttles or waiting calls.
 func TestPacerLearnsTheRate(t *testing.T) {
 	t.Parallel()
 	t0 := fixedTime
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	p := &pacer{rate: pacerStartRate}
-	if d, paced := p.reserve(t0, 0); d != 0 || paced {
+	if d, paced := p.reserve(t0); d != 0 || paced {
 		t.Fatalf("not engaged: wait %v, paced %v; want 0, unpaced", d, paced)
 	}
 	p.observe(t0, true, false)
@@ -38,7 +38,7 @@ func TestPacerLearnsTheRate(t *testing.T) {
 	}
 	var slots []time.Duration
 	for range 3 {
-		d, paced := p.reserve(t0, 0)
+		d, paced := p.reserve(t0)
 		if !paced {
 			t.Error("an engaged pacer's slot is not paced")
 		}
@@ -69,47 +69,40 @@ func TestPacerLearnsTheRate(t *testing.T) {
 	}
 	slots = nil
 	for range 3 {
-		d, _ := p.reserve(at(2100), 0)
+		d, _ := p.reserve(at(2100))
 		slots = append(slots, d)
 	}
 	if want := []time.Duration{0, time.Second / 12, 2 * time.Second / 12}; !slices.Equal(slots, want) {
 		t.Errorf("slots %v, want %v (12 a second)", slots, want)
 	}
-	// A second without throttles while calls waited: raised by half.
+	// A second without throttles while calls waited, admitting less than
+	// the rate sends (calls waiting for slots given out earlier): kept.
 	p.observe(at(3200), false, true)
+	if p.rate < 11.9 || p.rate > 12.1 {
+		t.Errorf("rate after a second admitting 1 without throttles while calls waited = %.2f, want 12 (kept)", p.rate)
+	}
+	// A second without throttles while calls waited, admitting what the
+	// rate sends: raised by half.
+	p.reserve(at(3200))
+	p.reserve(at(3200)) // waits
+	for i := range 12 {
+		p.observe(at(3250+80*i), false, true)
+	}
+	p.observe(at(4250), false, true)
 	if p.rate < 17.9 || p.rate > 18.1 {
-		t.Errorf("rate after a second without throttles while calls waited = %.2f, want 18", p.rate)
+		t.Errorf("rate after a second admitting 13 without throttles while calls waited = %.2f, want 18", p.rate)
 	}
 	// A second that admitted one with throttles: halved, not cut to 1.
-	p.observe(at(3700), false, true)
-	p.observe(at(4300), true, true)
+	p.observe(at(4700), false, true)
+	p.observe(at(5300), true, true)
 	if p.rate < 8.9 || p.rate > 9.1 {
 		t.Errorf("rate after a second admitting 1 with throttles = %.2f, want 9 (halved)", p.rate)
 	}
-	if d, paced := p.reserve(t0.Add(time.Minute), 0); d != 0 || paced || p.engaged.Load() {
+	if d, paced := p.reserve(t0.Add(time.Minute)); d != 0 || paced || p.engaged.Load() {
 		t.Errorf("after a minute without throttles or waiting calls: wait %v, paced %v, engaged %v; want the pacer let go", d, paced, p.engaged.Load())
 	}
 	if mutating("DescribeNetworkInterfaces") || !mutating("DetachNetworkInterface") || !mutating("AttachNetworkInterface") {
 		t.Error("mutating: Describe* must not be, Detach/Attach must be")
-	}
-}
-
-// TestThrottleBackoffIsFullJitterExponential: u × min(32 s, 4 s × 2^(k-1)).
-func TestThrottleBackoffIsFullJitterExponential(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		k    int
-		u    float64
-		want time.Duration
-	}{
-		{0, 0.5, 2 * time.Second}, {1, 0.5, 2 * time.Second}, {1, 0.999, 3996 * time.Millisecond}, {2, 0.5, 4 * time.Second},
-		{3, 1, 16 * time.Second}, {4, 1, 32 * time.Second}, {6, 1, 32 * time.Second}, {6, 0.25, 8 * time.Second},
-		{1000, 0.5, 16 * time.Second}, {4, 0, 0},
-	}
-	for _, tc := range tests {
-		if got := throttleBackoff(tc.k, tc.u); got != tc.want {
-			t.Errorf("throttleBackoff(%d, %v) = %v, want %v", tc.k, tc.u, got, tc.want)
-		}
 	}
 }
 
@@ -202,5 +195,75 @@ func TestLongDelayHoldsNoSlot(t *testing.T) {
 	}
 	if took > time.Second {
 		t.Errorf("ten admitted calls took %v beside one waiting 5 s, want at most 1s", took)
+	}
+}
+
+// TestBackoffHoldsNoSlot: a hundred calls throttled at once back off for
+// seconds (6 s here) and take no send slot meanwhile, so that a call ready
+// now waits for no more than one interval of the pacer's rate (20 a
+// second), not for a hundred of them.
+func TestBackoffHoldsNoSlot(t *testing.T) {
+	t.Parallel()
+	const crowd = 100
+	var mu sync.Mutex
+	arrived := 0
+	all := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		arrived++
+		n := arrived
+		if n == crowd {
+			close(all)
+		}
+		mu.Unlock()
+		if n > crowd {
+			io.WriteString(w, `<DetachNetworkInterfaceResponse><return>true</return></DetachNetworkInterfaceResponse>`)
+			return
+		}
+		<-all // every call's first attempt is sent before the first throttle is answered
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>slow down</Message></Error></Errors><RequestID>r</RequestID></Response>`)
+	}))
+	defer srv.Close()
+	endpoint, _ := url.Parse(srv.URL)
+	e := New(Settings{Service: "EC2", Version: "2016-11-15", Endpoint: endpoint, Region: "us-east-1", HTTPClient: srv.Client(),
+		Clock: time.Now, Retryer: NewRetryer(RetrySettings{}), Pace: true, BeyondRetryer: true})
+	e.SetUniform(func() float64 { return 0.5 })
+	backingOff := make(chan struct{}, crowd)
+	var other []time.Duration
+	e.SetSleep(func(ctx context.Context, d time.Duration) error {
+		if d == throttleBackoff(1, 0.5) {
+			backingOff <- struct{}{}
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		mu.Lock()
+		other = append(other, d)
+		mu.Unlock()
+		return nil
+	})
+	detach := func(ctx context.Context) error {
+		return e.Call(ctx, "DetachNetworkInterface", url.Values{"AttachmentId": {"eni-attach-1"}}, nil)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range crowd {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = detach(ctx) }()
+	}
+	for range crowd {
+		<-backingOff
+	}
+	if err := detach(context.Background()); err != nil {
+		t.Errorf("the call ready now: %v", err)
+	}
+	cancel()
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, d := range other {
+		if d > 50*time.Millisecond {
+			t.Errorf("the call ready now waited %v for its slot beside %d calls backing off, want at most 50ms (waits %v)", d, crowd, other)
+		}
 	}
 }

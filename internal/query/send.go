@@ -30,7 +30,7 @@ func (e *Engine) Send(ctx context.Context, action string, body []byte, out any) 
 	s := sendState{action: action, body: body, hash: payloadHash(body), out: out,
 		p: e.pacing.pacerFor(action, false), releaseRetry: nopRelease}
 	var err error
-	if s.paced, err = e.pace(ctx, s.p); err != nil { // a retry's slot is taken with its backoff
+	if s.paced, err = e.pace(ctx, s.p, time.Time{}); err != nil { // a retry's slot is taken after its backoff
 		return &TransportError{Err: fmt.Errorf("wait for a send slot after throttling: %w", err), callerEnded: ctx.Err() != nil}
 	}
 	for s.n = 1; ; s.n++ {
@@ -142,13 +142,24 @@ func (e *Engine) retry(ctx context.Context, s *sendState, res attemptResult, thr
 	}
 	var delay time.Duration
 	if beyond {
-		delay = s.p.throttleDelay(e.pacing, s.throttles)
+		delay = s.p.throttleDelay(ctx, e.pacing, s.throttles)
 	} else if delay, err = e.s.Retryer.RetryDelay(s.n, s.last); err != nil {
 		return &RetryError{Attempts: s.n, Reason: ReasonNotRetryable, Err: s.last, cause: err}
 	}
-	delay, s.paced = s.p.reserve(e.Now(), honourRetryAfter(delay, res.header))
+	delay = honourRetryAfter(delay, res.header)
+	now := e.Now()
+	if delay > 0 {
+		// An attempt takes its send slot once ready (pacer.reserve), but
+		// waits at least for the slot free now.
+		delay = max(delay, s.p.untilFree(now))
+	}
+	ready := now.Add(delay)
 	e.log(ctx, "enidetach: retrying", slog.Int("attempt", s.n), slog.Duration("backoff", delay), slog.Any("error", s.last)) // formatted only if logged
 	if err := e.sleep(ctx, delay); err != nil {
+		return s.stop(ReasonContextEnded, err)
+	}
+	// The slot is taken once the attempt is ready (pacer.reserve).
+	if s.paced, err = e.pace(ctx, s.p, ready); err != nil {
 		return s.stop(ReasonContextEnded, err)
 	}
 	return nil

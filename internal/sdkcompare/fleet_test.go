@@ -79,6 +79,7 @@ type fleetResult struct {
 	firstErrs        []string
 	elapsed          time.Duration
 	detachesAccepted int
+	early            int // describes that found no interface detached yet
 }
 
 func (r fleetResult) row(name string) string {
@@ -184,7 +185,7 @@ func runFleet(t *testing.T, fc fleetCase) fleetResult {
 	<-sampled
 
 	res := fleetResult{jobs: fc.n, requests: srv.requests.Load(), throttled: srv.throttled.Load(), conns: srv.conns.Load(),
-		peakHeapMiB: float64(peak) / (1 << 20), byAction: srv.actionCounts(), throttledBy: srv.throttledCounts(), elapsed: elapsed}
+		peakHeapMiB: float64(peak) / (1 << 20), byAction: srv.actionCounts(), throttledBy: srv.throttledCounts(), elapsed: elapsed, early: srv.earlyDescribes()}
 	var times []time.Duration
 	errCounts := map[string]int{}
 	for _, o := range outcomes {
@@ -296,7 +297,7 @@ func TestFleet(t *testing.T) {
 		}
 		r := runFleet(t, fc)
 		rows = append(rows, r.row(fc.name()))
-		t.Logf("%s  (%.1f s; requests by action %v; errors: %s)", r.row(fc.name()), r.elapsed.Seconds(), r.byAction, strings.Join(r.firstErrs, "; "))
+		t.Logf("%s  (%.1f s; requests by action %v, throttled %v, describes too early %d; errors: %s)", r.row(fc.name()), r.elapsed.Seconds(), r.byAction, r.throttledBy, r.early, strings.Join(r.firstErrs, "; "))
 		runtime.GC()
 	}
 	fmt.Println("\nfleet table:\n" + strings.Join(rows, "\n"))
@@ -312,9 +313,12 @@ func checkQuickFleet(t *testing.T, fc fleetCase, r fleetResult) {
 		t.Errorf("%d jobs failed after EC2 accepted their detach: %s", r.failedAccepted, strings.Join(r.firstErrs, "; "))
 	}
 	// Issue 23 asks for at most 3 requests a job in both shapes. One
-	// client per job has no evidence of the rate: its full-jitter backoff
-	// measured 3.5 a job (4.8 before it), so that shape is held to 4 here
-	// and BENCHMARKS.md says how far it is from the target.
+	// client per job has no evidence of the rate, and its floor is 2.9 a
+	// job (180 of 200 first attempts meet an empty 20-token bucket, then a
+	// detach and a describe each): measured 2.9 (3.5 with the doubling
+	// from 4 s, 4.8 before that), so close to 3 that a noisy machine
+	// would fail CI on it; that shape is held to 4 here, and the sweep
+	// (fleet.sh) reports it.
 	perJob := int64(3)
 	if fc.perJob {
 		perJob = 4

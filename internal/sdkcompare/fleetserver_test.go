@@ -46,6 +46,7 @@ type fleetServer struct {
 	byENI  map[string]*fleetInterface
 	counts map[string]int // requests by action
 	thrott map[string]int // throttled answers by action
+	early  int            // describes answered with no interface yet detached (polls too early)
 }
 
 // fleetInterface is one interface and its attachment.
@@ -132,6 +133,13 @@ func (s *fleetServer) actionCounts() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return maps.Clone(s.counts)
+}
+
+// earlyDescribes returns how many describes found no interface detached.
+func (s *fleetServer) earlyDescribes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.early
 }
 
 // throttledCounts returns the throttled answers by action.
@@ -248,6 +256,7 @@ func (s *fleetServer) describe(w http.ResponseWriter, params url.Values, now tim
 		}
 	}
 	var found []*fleetInterface
+	anyGone := false
 	for _, f := range candidates {
 		gone := !f.detachedAt.IsZero() && !now.Before(f.detachedAt)
 		if ids, ok := filters["network-interface-id"]; ok && !slices.Contains(ids, f.eni) {
@@ -259,6 +268,10 @@ func (s *fleetServer) describe(w http.ResponseWriter, params url.Values, now tim
 		if !slices.Contains(found, f) {
 			found = append(found, f)
 		}
+		anyGone = anyGone || gone
+	}
+	if !anyGone {
+		s.early++
 	}
 	for _, f := range found {
 		status, attStatus := "in-use", "attached"
