@@ -40,6 +40,10 @@ type result struct {
 	// found the interface attached instead.
 	Attached           *bool  `json:"attached,omitempty"`
 	AttachedInstanceID string `json:"attachedInstanceId,omitempty"`
+	// InterfaceNotFound: EC2 answered InvalidNetworkInterfaceID.NotFound,
+	// so the interface is attached nowhere (-status: not attached; a
+	// detach constrained to -instance-id with -idempotent: done).
+	InterfaceNotFound bool `json:"interfaceNotFound,omitempty"`
 
 	Error *errorJSON `json:"error,omitempty"`
 
@@ -119,6 +123,8 @@ func report(stdout, stderr io.Writer, r *result, asJSON bool) {
 	switch {
 	case r.DryRunPermitted:
 		fmt.Fprintf(stdout, "dry run: detaching %s%s would be permitted (request id %s)\n", r.AttachmentID, iface, r.RequestID)
+	case r.AlreadyDetached && r.InterfaceNotFound:
+		fmt.Fprintf(stdout, "%s is not attached to %s: %s: nothing to detach\n", r.NetworkInterfaceID, r.InstanceID, interfaceGone)
 	case r.AlreadyDetached && r.AttachedInstanceID != "":
 		fmt.Fprintf(stdout, "%s is not attached to %s (attached to %s): nothing to detach\n", r.NetworkInterfaceID, r.InstanceID, r.AttachedInstanceID)
 	case r.AlreadyDetached:
