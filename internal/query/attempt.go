@@ -77,10 +77,16 @@ func (e *Engine) attempt(ctx context.Context, s *sendState) (attemptResult, erro
 		data, readErr = readBody(resp.Body, buf)
 		resp.Body.Close()
 	}
+	body, shown := sent.RedactXML(data)
 	a := answer{status: resp.StatusCode, requestID: sent.RedactString(requestIDFromHeader(res.header)),
-		body: sent.Redact(data), readErr: readErr, attemptTimedOut: parent.Err() == nil && ctx.Err() != nil,
+		body: body, readErr: readErr, attemptTimedOut: parent.Err() == nil && ctx.Err() != nil,
 		callerEnded: parent.Err() != nil}
 	err = a.decode(s.action, s.out)
+	if re, ok := err.(*ResponseError); ok && shown != nil {
+		// The body stopped being XML: the decoder failed where it would
+		// have, and the snippet shows the rest spelt out, redacted.
+		re.Snippet = Snippet(shown)
+	}
 	if e.s.WithholdBodies {
 		err = withholdBody(err)
 	}

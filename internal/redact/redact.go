@@ -184,8 +184,11 @@ const MinPartial = 8
 
 // forms returns secret as a page may quote it: as sent, query-escaped (a
 // page that echoes a URL or a form), and with "/" escaped as JSON encoders
-// may escape it. HTML escaping changes none of the characters of a
-// signature, a session token or a secret key (hex and base64).
+// may escape it. HTML's named entities change none of the characters of a
+// signature, a session token or a secret key (hex and base64), but a
+// numeric character reference may spell any of them: an XML answer is
+// spelt out before it is redacted (RedactXML), other pages keep at least
+// their runs of letters and digits between "/", "+" and "=" (Redact).
 func forms(secret string) []string {
 	f := []string{secret}
 	if q := url.QueryEscape(secret); q != secret {
