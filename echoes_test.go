@@ -1,17 +1,26 @@
 package enidetach
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/ec2lite/enidetach/ec2test"
 )
 
 // Secrets for the tests of spelt-out echoes: runs of letters and digits
@@ -174,5 +183,85 @@ func TestSpeltOutEchoInAMalformedAnswer(t *testing.T) {
 				t.Errorf("the error shows %q: %v", leaks, re.Snippet)
 			}
 		})
+	}
+}
+
+// previousEchoProxy stands before an endpoint it learns later (setTarget)
+// and writes into each answer's request ID and interface status the
+// signature of the request before; sigs returns every signature sent.
+func previousEchoProxy(t *testing.T) (proxyURL string, setTarget func(string), sigs func() []string) {
+	var mu sync.Mutex
+	var target *url.URL
+	var sent []string
+	quote := regexp.MustCompile(`<(requestId|status)>([^<]*)<`)
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			mu.Lock()
+			defer mu.Unlock()
+			r.SetURL(target)
+			r.Out.Host = r.In.Host // signed
+			auth := r.In.Header.Get("Authorization")
+			sent = append(sent, auth[strings.Index(auth, "Signature=")+len("Signature="):])
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			if n := len(sent); n >= 2 {
+				body = quote.ReplaceAll(body, []byte("<$1>$2 "+sent[n-2]+"<"))
+			}
+			mu.Unlock()
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			resp.ContentLength = int64(len(body))
+			resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+			return nil
+		},
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	return srv.URL, func(raw string) {
+			mu.Lock()
+			defer mu.Unlock()
+			target, _ = url.Parse(raw)
+		}, func() []string {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]string(nil), sent...)
+		}
+}
+
+// TestEarlierSignaturesAreRedacted: a describe whose answer quotes the
+// signature of the request before it (the detach's, which can be replayed
+// within its 15 minutes) put it into the WaitResult (its request IDs and
+// the interface's status) in every verb and in JSON. The engine redacts
+// the last signatures it sent from every answer now.
+func TestEarlierSignaturesAreRedacted(t *testing.T) {
+	t.Parallel()
+	proxyURL, setTarget, sigs := previousEchoProxy(t)
+	c, srv, _ := newClockedClient(t, []ec2test.Option{ec2test.WithDetachingDuration(3 * time.Second)},
+		func(o *Options) { o.BaseEndpoint = proxyURL })
+	setTarget(srv.URL)
+	res, err := c.DetachAndWait(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: secondary})
+	if err != nil || res == nil || res.Polls < 1 {
+		t.Fatalf("got (%+v, %v)", res, err)
+	}
+	js, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := fmt.Sprintf("%v\n%+v\n%#v\n%s", res, res, res, js)
+	sent := sigs()
+	if len(sent) < 2 {
+		t.Fatalf("%d requests sent, want a detach and a describe", len(sent))
+	}
+	for i, sig := range sent {
+		if strings.Contains(shown, sig[:16]) {
+			t.Errorf("the result shows request %d's signature:\n%s", i+1, shown)
+		}
+	}
+	if !strings.Contains(shown, "[REDACTED]") {
+		t.Errorf("no answer quoted a signature: %s", shown)
 	}
 }
