@@ -137,7 +137,7 @@ func TestBuildReadsNothing(t *testing.T) {
 	}
 }
 
-func TestUserAgent(t *testing.T) {
+func TestUserAgentNamesTheLibraryAndApp(t *testing.T) {
 	t.Parallel()
 	base := "enidetach/1.2.3 lang/go#" + strings.TrimPrefix(runtime.Version(), "go") + " md/GOOS#" + runtime.GOOS + " md/GOARCH#" + runtime.GOARCH
 	if got := userAgent("1.2.3", ""); got != base {
