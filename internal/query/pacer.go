@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,6 +98,8 @@ type pacing struct {
 	// maxBackoff, if set (Options.MaxBackoff), caps throttleBackoff's
 	// ceiling below throttleBackoffCap.
 	maxBackoff time.Duration
+	// mutating says which actions are paced (Settings.Mutating); nil: all.
+	mutating func(action string) bool
 	// uniform draws the u of throttleBackoff; nil: math/rand/v2.
 	uniform   func() float64
 	pacers    sync.Map // action name -> *pacer
@@ -106,7 +107,7 @@ type pacing struct {
 }
 
 // noteThrottle records a throttled answer of action at now and returns the
-// action's pacer, made if need be (nil for non-mutating actions).
+// action's pacer, made if need be (nil for actions not mutating).
 func (p *pacing) noteThrottle(action string, now time.Time) *pacer {
 	if p == nil {
 		return nil
@@ -133,7 +134,7 @@ func (p *pacing) throttledSince(action string, t time.Time) bool {
 // pacerFor returns the action's pacer, nil for non-mutating actions (and a
 // nil pacing). Pacers are made on an action's first throttle only.
 func (p *pacing) pacerFor(action string, create bool) *pacer {
-	if p == nil || !mutating(action) {
+	if p == nil || p.mutating != nil && !p.mutating(action) {
 		return nil
 	}
 	if v, ok := p.pacers.Load(action); ok {
@@ -144,17 +145,6 @@ func (p *pacing) pacerFor(action string, create bool) *pacer {
 	}
 	v, _ := p.pacers.LoadOrStore(action, &pacer{rate: pacerStartRate})
 	return v.(*pacer)
-}
-
-// mutating reports whether EC2 counts action among its mutating actions:
-// all but Describe*, Get*, List* and Search*.
-func mutating(action string) bool {
-	for _, prefix := range [...]string{"Describe", "Get", "List", "Search"} {
-		if strings.HasPrefix(action, prefix) {
-			return false
-		}
-	}
-	return true
 }
 
 // pacer spaces the attempts of one action while EC2 throttles it.

@@ -101,9 +101,6 @@ func TestPacerLearnsTheRate(t *testing.T) {
 	if d, paced := p.reserve(t0.Add(time.Minute)); d != 0 || paced || p.engaged.Load() {
 		t.Errorf("after a minute without throttles or waiting calls: wait %v, paced %v, engaged %v; want the pacer let go", d, paced, p.engaged.Load())
 	}
-	if mutating("DescribeNetworkInterfaces") || !mutating("DetachNetworkInterface") || !mutating("AttachNetworkInterface") {
-		t.Error("mutating: Describe* must not be, Detach/Attach must be")
-	}
 }
 
 // TestIsThrottleAgreesWithRetry: IsThrottle's shortcut decides as aws/retry's
@@ -265,5 +262,21 @@ func TestBackoffHoldsNoSlot(t *testing.T) {
 		if d > 50*time.Millisecond {
 			t.Errorf("the call ready now waited %v for its slot beside %d calls backing off, want at most 50ms (waits %v)", d, crowd, other)
 		}
+	}
+}
+
+// TestSettingsSayWhichActionsArePaced: the service's rule of which actions
+// are mutating comes in through Settings.Mutating (the engine knows none);
+// without one, every action is paced after a throttle.
+func TestSettingsSayWhichActionsArePaced(t *testing.T) {
+	t.Parallel()
+	u, _ := url.Parse("https://example.invalid/")
+	e := New(Settings{Endpoint: u, Pace: true, Mutating: func(action string) bool { return action == "StopThing" }})
+	if e.pacing.pacerFor("StopThing", true) == nil || e.pacing.pacerFor("DetachNetworkInterface", true) != nil {
+		t.Error("the pacer did not follow Settings.Mutating")
+	}
+	e = New(Settings{Endpoint: u, Pace: true})
+	if e.pacing.pacerFor("DescribeThings", true) == nil {
+		t.Error("without Settings.Mutating, an action was not paced")
 	}
 }
