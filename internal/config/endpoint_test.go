@@ -154,3 +154,30 @@ func TestParseBaseEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpointIsTheInputService: the endpoint is the Input's service's,
+// named by its EndpointPrefix, else its service ID lower-cased; it was
+// EC2's whatever the service.
+func TestEndpointIsTheInputService(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		service, prefix string
+		fips            bool
+		want            string
+	}{
+		{"STS", "", false, "https://sts.eu-west-1.amazonaws.com/"},
+		{"Example Service", "example", false, "https://example.eu-west-1.amazonaws.com/"},
+		{"Example Service", "example", true, "https://example-fips.eu-west-1.amazonaws.com/"},
+		{"EC2", "ec2", false, "https://ec2.eu-west-1.amazonaws.com/"},
+	} {
+		s, err := Resolve(ec2Input(func(in *Input) {
+			in.Service, in.EndpointPrefix, in.Region, in.UseFIPSEndpoint = tc.service, tc.prefix, "eu-west-1", tc.fips
+		}), testEnv(t, "", ""))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.service, err)
+		}
+		if got := s.Endpoint.String(); got != tc.want {
+			t.Errorf("%s (%q): endpoint %s, want %s", tc.service, tc.prefix, got, tc.want)
+		}
+	}
+}

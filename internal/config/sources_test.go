@@ -103,17 +103,50 @@ func TestServiceEndpointFromSources(t *testing.T) {
 		{"unset switch", []any{endpointSource{endpoint: "https://x", found: true, ignore: true}}, "https://x", true},
 	}
 	for _, tc := range tests {
-		got, ok := ServiceEndpointFromSources(tc.sources)
+		got, ok := ServiceEndpointFromSources("EC2", tc.sources)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("%s: (%q, %t), want (%q, %t)", tc.name, got, ok, tc.want, tc.ok)
 		}
 	}
 	t.Setenv("AWS_ENDPOINT_URL", "https://global")
-	if _, ok := ServiceEndpointFromSources([]any{ec2}); ok {
+	if _, ok := ServiceEndpointFromSources("EC2", []any{ec2}); ok {
 		t.Error("with AWS_ENDPOINT_URL alone, the sources' EC2 endpoint was used")
 	}
 	t.Setenv("AWS_ENDPOINT_URL_EC2", "https://ec2")
-	if got, ok := ServiceEndpointFromSources([]any{ec2}); !ok || got != "https://vpce.example.com" {
+	if got, ok := ServiceEndpointFromSources("EC2", []any{ec2}); !ok || got != "https://vpce.example.com" {
 		t.Errorf("with AWS_ENDPOINT_URL_EC2 too: (%q, %t)", got, ok)
+	}
+}
+
+// serviceSource carries the endpoint of the service "Example Service" only.
+type serviceSource struct{}
+
+func (serviceSource) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+	if sdkID != "Example Service" {
+		return "", false, nil
+	}
+	return "https://example.vpce.example.com", true, nil
+}
+
+// TestServiceEndpointFromSourcesNamesTheService: the sources are asked for
+// the given service's endpoint, and its own environment variable is the
+// SDK's name for it (the service ID upper-cased, spaces as underscores),
+// not EC2's. Not parallel: it reads the process environment.
+func TestServiceEndpointFromSourcesNamesTheService(t *testing.T) {
+	if got := EndpointEnvVar("Example Service"); got != "AWS_ENDPOINT_URL_EXAMPLE_SERVICE" {
+		t.Errorf("EndpointEnvVar = %s", got)
+	}
+	if got := EndpointEnvVar("EC2"); got != "AWS_ENDPOINT_URL_EC2" {
+		t.Errorf("EndpointEnvVar = %s", got)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_EC2", "")
+	os.Unsetenv("AWS_ENDPOINT_URL_EC2")
+	t.Setenv("AWS_ENDPOINT_URL", "https://global")
+	t.Setenv("AWS_ENDPOINT_URL_EXAMPLE_SERVICE", "https://example")
+	if got, ok := ServiceEndpointFromSources("Example Service", []any{serviceSource{}}); !ok || got != "https://example.vpce.example.com" {
+		t.Errorf("(%q, %t), want the service's endpoint from its source", got, ok)
+	}
+	if got, ok := ServiceEndpointFromSources("EC2", []any{serviceSource{}}); ok {
+		t.Errorf("EC2's endpoint: (%q, %t), want none", got, ok)
 	}
 }
