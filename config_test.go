@@ -56,20 +56,6 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-// resolve builds a client in env and retrieves its credentials.
-func resolve(t *testing.T, env mapEnv, opts Options) (aws.Credentials, *Client, error) {
-	t.Helper()
-	if opts.Region == "" {
-		opts.Region = "eu-west-1"
-	}
-	c, err := newClient(opts, env)
-	if err != nil {
-		return aws.Credentials{}, nil, err
-	}
-	creds, err := c.engine.Credentials().Retrieve(context.Background())
-	return creds, c, err
-}
-
 // containerServer serves container credentials and counts requests.
 type containerServer struct {
 	*httptest.Server
@@ -207,54 +193,15 @@ func TestRegionFromInstanceMetadata(t *testing.T) {
 	}
 }
 
-func TestNothingFound(t *testing.T) {
+// TestNoCredentialsErrorNamesTheOperation: a call whose default chain found
+// no credentials names the operation, then says that no source had any
+// (internal/config's TestNothingFound checks the sources it lists).
+func TestNoCredentialsErrorNamesTheOperation(t *testing.T) {
 	t.Parallel()
 	env := credEnv(t, "", "", "AWS_EC2_METADATA_DISABLED", "true")
-	_, _, err := resolve(t, env, Options{})
-	var ce *CredentialsError
-	if !errors.As(err, &ce) {
-		t.Fatalf("error = %v, want *CredentialsError", err)
-	}
-	// First that no source had credentials, then each source in the
-	// chain's order, the instance metadata service last.
-	inOrder := func(err error, wants ...string) {
-		t.Helper()
-		var ce *CredentialsError
-		if !errors.As(err, &ce) {
-			t.Fatalf("error = %v, want *CredentialsError", err)
-		}
-		msg, at := ce.Error(), 0
-		if !strings.HasPrefix(msg, "enidetach: no credentials found in any source: environment:") {
-			t.Errorf("error %q does not begin by saying that no source had credentials", msg)
-		}
-		for _, want := range wants {
-			i := strings.Index(msg[at:], want)
-			if i < 0 {
-				t.Errorf("error %q does not mention %q after the sources before it", msg, want)
-				return
-			}
-			at += i + len(want)
-		}
-	}
-	inOrder(err, "environment: AWS_ACCESS_KEY_ID", "web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set",
-		`shared files: no profile "default"`, "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "instance metadata: disabled")
-	if ce.Provider != "instance metadata (IMDSv2)" {
-		t.Errorf("Provider = %q, want the last source", ce.Provider)
-	}
-	// A call says it right after naming the operation.
 	if _, err := failingCall(t, env, Options{}); !strings.HasPrefix(fmt.Sprint(err), "operation error EC2: DetachNetworkInterface, enidetach: no credentials found in any source: environment:") {
 		t.Errorf("call error = %v, want it to begin by saying that no source had credentials", err)
 	}
-
-	// IMDS that answers nothing useful: the error names it after the others.
-	is := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(404) }))
-	defer is.Close()
-	env = credEnv(t, "[default]\nregion = eu-west-1\n", "", "AWS_EC2_METADATA_SERVICE_ENDPOINT", is.URL)
-	_, _, err = resolve(t, env, Options{})
-	if !errors.As(err, &ce) {
-		t.Fatalf("error = %v, want *CredentialsError", err)
-	}
-	inOrder(err, "environment:", `profile "default" has no credentials`, "container:", "instance metadata: ")
 }
 
 // TestFailingProvider checks that a provider's failure is a
