@@ -3,20 +3,14 @@ package enidetach
 import (
 	"bytes"
 	"context"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -131,57 +125,6 @@ func TestNoSecretInPrintedValues(t *testing.T) {
 		if strings.Contains(s, "print-secret-value") || strings.Contains(s, "print-session-token") {
 			t.Errorf("%T prints a secret", v)
 		}
-	}
-}
-
-// TestCABundle checks AWS_CA_BUNDLE: with the server's certificate the call
-// succeeds; without it the TLS failure is a TransportError, not retried.
-func TestCABundle(t *testing.T) {
-	t.Parallel()
-	var hits atomic.Int32
-	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		_, _ = w.Write(readTestdata(t, "success.xml"))
-	}))
-	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
-	ts.StartTLS()
-	defer ts.Close()
-	pemPath := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(pemPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	in := &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-1"}
-
-	env := testEnv(t)
-	env["AWS_CA_BUNDLE"] = pemPath
-	c, err := newClient(Options{BaseEndpoint: ts.URL, Credentials: staticCreds("a", "b")}, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.DetachNetworkInterface(context.Background(), in); err != nil {
-		t.Fatalf("with the CA bundle: %v", err)
-	}
-
-	c, err = newClient(Options{BaseEndpoint: ts.URL, Credentials: staticCreds("a", "b")}, testEnv(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := hits.Load()
-	_, err = c.DetachNetworkInterface(context.Background(), in)
-	var te *TransportError
-	var rt *RetryError
-	if !errors.As(err, &te) || errors.As(err, &rt) {
-		t.Errorf("without the CA bundle: %v, want a TransportError after one attempt", err)
-	}
-	if hits.Load() != before {
-		t.Error("a request got through an unverified TLS connection")
-	}
-
-	env["AWS_CA_BUNDLE"] = filepath.Join(t.TempDir(), "empty.pem")
-	_ = os.WriteFile(env["AWS_CA_BUNDLE"], []byte("not a certificate"), 0o600)
-	var ve *ValidationError
-	if _, err := newClient(Options{BaseEndpoint: ts.URL, Credentials: staticCreds("a", "b")}, env); !errors.As(err, &ve) {
-		t.Errorf("bundle without certificates: %v, want *ValidationError", err)
 	}
 }
 

@@ -12,6 +12,11 @@ import (
 	"github.com/ec2lite/enidetach/internal/query"
 )
 
+// serviceID is EC2's SDK service ID: errors name it, and its endpoint
+// settings are named for it (AWS_ENDPOINT_URL_EC2, the profile's services
+// section's "ec2").
+const serviceID = "EC2"
+
 // newClient is New reading env instead of the process environment.
 func newClient(opts Options, env config.Env) (*Client, error) {
 	s, err := config.Resolve(opts.input(), env)
@@ -24,7 +29,7 @@ func newClient(opts Options, env config.Env) (*Client, error) {
 // input is what opts configure, for internal/config to resolve.
 func (o Options) input() config.Input {
 	in := config.Input{
-		Service: "EC2", APIVersion: apiVersion, Version: Version,
+		Service: serviceID, EndpointPrefix: "ec2", APIVersion: apiVersion, Version: Version,
 		Region: o.Region, Credentials: o.Credentials, Profile: o.Profile, BaseEndpoint: o.BaseEndpoint,
 		UseFIPSEndpoint: o.UseFIPSEndpoint, UseDualStackEndpoint: o.UseDualStackEndpoint, AllowInsecureHTTP: o.AllowInsecureHTTP,
 		Retryer: o.Retryer, RetryMode: o.RetryMode, MaxAttempts: o.MaxAttempts, MaxBackoff: o.MaxBackoff,
@@ -66,7 +71,7 @@ func NewFromConfig(cfg aws.Config, optFns ...func(*Options)) *Client {
 	if cfg.BaseEndpoint != nil {
 		opts.BaseEndpoint = *cfg.BaseEndpoint
 	}
-	if ep, ok := config.ServiceEndpointFromSources(cfg.ConfigSources); ok {
+	if ep, ok := config.ServiceEndpointFromSources(serviceID, cfg.ConfigSources); ok {
 		opts.BaseEndpoint = ep
 	}
 	for _, src := range cfg.ConfigSources {

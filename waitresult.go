@@ -115,7 +115,7 @@ type WaitTimeoutError struct {
 }
 
 // Error gives the time waited, the polls (and the failed ones, with the
-// last failure) and the last state seen.
+// last failure) and the last state seen, or that nothing was.
 func (e *WaitTimeoutError) Error() string {
 	st, goal := e.Last.State, "detached"
 	if e.attaching {
@@ -128,8 +128,12 @@ func (e *WaitTimeoutError) Error() string {
 	if e.Contradiction != "" {
 		failed += "; " + e.Contradiction
 	}
-	return fmt.Sprintf("enidetach: interface not %s after %s and %d polls%s (last seen: interface %q status %q, attachment status %q): %v",
-		goal, e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, failed, st.NetworkInterfaceID, st.Status, st.AttachmentStatus, e.Err)
+	seen := "nothing seen" // no answer showed the interface
+	if st != (InterfaceState{}) {
+		seen = fmt.Sprintf("last seen: interface %q status %q, attachment status %q", st.NetworkInterfaceID, st.Status, st.AttachmentStatus)
+	}
+	return fmt.Sprintf("enidetach: interface not %s after %s and %d polls%s (%s): %v",
+		goal, e.Last.Elapsed.Round(time.Millisecond), e.Last.Polls, failed, seen, e.Err)
 }
 
 // Unwrap returns Err.

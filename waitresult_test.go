@@ -32,3 +32,19 @@ func TestWaitTimeoutSaysPollsFailed(t *testing.T) {
 		t.Errorf("error %q, want %q and the last failure", err, want)
 	}
 }
+
+// TestWaitTimeoutClaimsOnlyWhatWasSeen: a wait that ended before any answer
+// showed the interface says nothing was seen, not `interface "" status
+// ""`; one that saw it says how.
+func TestWaitTimeoutClaimsOnlyWhatWasSeen(t *testing.T) {
+	t.Parallel()
+	nothing := (&WaitTimeoutError{Last: WaitResult{Elapsed: 300 * time.Millisecond}, Err: context.DeadlineExceeded}).Error()
+	if want := "enidetach: interface not detached after 300ms and 0 polls (nothing seen): context deadline exceeded"; nothing != want {
+		t.Errorf("nothing seen: %q, want %q", nothing, want)
+	}
+	seen := (&WaitTimeoutError{Last: WaitResult{Polls: 2, Elapsed: time.Second,
+		State: InterfaceState{NetworkInterfaceID: "eni-1", Status: "in-use", AttachmentStatus: "detaching"}}, Err: context.DeadlineExceeded}).Error()
+	if want := `(last seen: interface "eni-1" status "in-use", attachment status "detaching")`; !strings.Contains(seen, want) {
+		t.Errorf("seen: %q, want it to hold %q", seen, want)
+	}
+}

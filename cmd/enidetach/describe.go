@@ -91,6 +91,20 @@ func answerLost(err error) bool {
 	return true
 }
 
+// interfaceNotFound is EC2's code for an interface ID that does not exist.
+const interfaceNotFound = "InvalidNetworkInterfaceID.NotFound"
+
+// interfaceGone says what the command concludes from interfaceNotFound.
+const interfaceGone = "EC2 says the interface does not exist (" + interfaceNotFound + ")"
+
+// isInterfaceNotFound reports whether err is EC2's answer that the
+// interface does not exist: evidence that it is attached nowhere, unlike
+// any other failure.
+func isInterfaceNotFound(err error) bool {
+	var ae *enidetach.APIError
+	return errors.As(err, &ae) && ae.Code == interfaceNotFound
+}
+
 // operation names the EC2 action of err, if any.
 func operation(err error) string {
 	var oe *smithy.OperationError

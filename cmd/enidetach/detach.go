@@ -43,6 +43,12 @@ func lookupForDetach(ctx context.Context, client *enidetach.Client, f *flags, re
 			return true, nil
 		}
 	}
+	if onInstance && f.idempotent && isInterfaceNotFound(err) {
+		// EC2 says the interface does not exist: attached nowhere, so
+		// not here either.
+		res.Detached, res.AlreadyDetached, res.InterfaceNotFound = true, true, true
+		return true, nil
+	}
 	if err != nil {
 		return false, err
 	}

@@ -138,6 +138,9 @@ func TestJSONOutcomes(t *testing.T) {
 		{"not-attached-by-interface", at(srv, "-network-interface-id", ec2test.FailoverInterface, "-wait"), 1},
 		{"lookup-not-found", at(srv, "-instance-id", ec2test.InstanceB, "-device-index", "1"), 1},
 		{"unknown-interface", at(srv, "-network-interface-id", "eni-0fffffffffffffff0"), 1},
+		// EC2's InvalidNetworkInterfaceID.NotFound: attached nowhere.
+		{"status-interface-not-found", at(srv, "-status", "-network-interface-id", "eni-0fffffffffffffff0", "-instance-id", ec2test.InstanceB), 4},
+		{"stop-interface-not-found", at(srv, "-network-interface-id", "eni-0fffffffffffffff0", "-instance-id", ec2test.InstanceB, "-wait", "-idempotent"), 0},
 		{"lookup-by-instance-wait", at(quick, "-instance-id", ec2test.InstanceA, "-device-index", "1", "-wait"), 0},
 		{"wait-by-attachment", at(slow, "-attachment-id", ec2test.FailoverAttachment, "-wait", "-max-wait", "300ms"), 3},
 		{"transport", []string{"-json", "-endpoint", "http://127.0.0.1:1", "-region", "us-east-1", "-attachment-id", ec2test.FailoverAttachment, "-timeout", "2s"}, 1},

@@ -107,18 +107,21 @@ func resumeHint(f *flags, res *result, status int) {
 // reportMove writes a move's outcome as text: the outcome on stdout, a
 // failure on stderr.
 func reportMove(stdout, stderr io.Writer, r *result) {
-	target := fmt.Sprintf("%s at device index %d, network card %d", r.ToInstanceID, deref(r.ToDeviceIndex), deref(r.ToNetworkCardIndex))
+	target := r.ToInstanceID
+	if r.ToDeviceIndex != nil { // not known when the lookup that defaults it failed
+		target += fmt.Sprintf(" at device index %d, network card %d", *r.ToDeviceIndex, deref(r.ToNetworkCardIndex))
+	}
 	ids := fmt.Sprintf("detach request id %s, attach request id %s", orNone(r.Detach.requestID()), orNone(r.Attach.requestID()))
 	if e := r.Error; e != nil {
 		switch e.Kind {
 		case "api":
-			fmt.Fprintf(stderr, "enidetach: move of %s: %s refused by EC2: %s: %s (status %d, request id %s); last seen: status %s, attachment %s\n",
-				orNone(r.NetworkInterfaceID), orNone(e.Action), e.Code, e.Message, e.StatusCode, orNone(e.RequestID), orNone(r.Status), orGone(r.AttachmentStatus))
+			fmt.Fprintf(stderr, "enidetach: move of %s: %s refused by EC2: %s: %s (status %d, request id %s)%s\n",
+				orNone(r.NetworkInterfaceID), orNone(e.Action), e.Code, e.Message, e.StatusCode, orNone(e.RequestID), lastSeen(r))
 		case "validation", "credentials", "not-found", "refused":
 			fmt.Fprintf(stderr, "enidetach: %s\n", e.Message)
 		default:
-			fmt.Fprintf(stderr, "enidetach: move of %s to %s: %s (%s); last seen: status %s, attachment %s\n",
-				orNone(r.NetworkInterfaceID), target, e.Message, ids, orNone(r.Status), orGone(r.AttachmentStatus))
+			fmt.Fprintf(stderr, "enidetach: move of %s to %s: %s (%s)%s\n",
+				orNone(r.NetworkInterfaceID), target, e.Message, ids, lastSeen(r))
 		}
 		return
 	}

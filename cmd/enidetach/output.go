@@ -40,6 +40,10 @@ type result struct {
 	// found the interface attached instead.
 	Attached           *bool  `json:"attached,omitempty"`
 	AttachedInstanceID string `json:"attachedInstanceId,omitempty"`
+	// InterfaceNotFound: EC2 answered InvalidNetworkInterfaceID.NotFound,
+	// so the interface is attached nowhere (-status: not attached; a
+	// detach constrained to -instance-id with -idempotent: done).
+	InterfaceNotFound bool `json:"interfaceNotFound,omitempty"`
 
 	Error *errorJSON `json:"error,omitempty"`
 
@@ -119,12 +123,18 @@ func report(stdout, stderr io.Writer, r *result, asJSON bool) {
 	switch {
 	case r.DryRunPermitted:
 		fmt.Fprintf(stdout, "dry run: detaching %s%s would be permitted (request id %s)\n", r.AttachmentID, iface, r.RequestID)
+	case r.AlreadyDetached && r.InterfaceNotFound:
+		fmt.Fprintf(stdout, "%s is not attached to %s: %s: nothing to detach\n", r.NetworkInterfaceID, r.InstanceID, interfaceGone)
 	case r.AlreadyDetached && r.AttachedInstanceID != "":
 		fmt.Fprintf(stdout, "%s is not attached to %s (attached to %s): nothing to detach\n", r.NetworkInterfaceID, r.InstanceID, r.AttachedInstanceID)
 	case r.AlreadyDetached:
 		fmt.Fprintf(stdout, "%s was already detached%s\n", orNone(r.AttachmentID), iface)
 	case r.Detached:
-		fmt.Fprintf(stdout, "detached %s%s: available after %s, %.1fs (request id %s)\n", r.AttachmentID, iface, polls(r.Polls), *r.ElapsedSeconds, r.RequestID)
+		seen := "available" // the interface's status, when an answer showed it
+		if r.Status != "available" {
+			seen = "attachment gone"
+		}
+		fmt.Fprintf(stdout, "detached %s%s: %s after %s, %.1fs (request id %s)\n", r.AttachmentID, iface, seen, polls(r.Polls), deref(r.ElapsedSeconds), r.RequestID)
 	default:
 		fmt.Fprintf(stdout, "detach of %s%s accepted: return=%t (request id %s)\n", r.AttachmentID, iface, r.Return != nil && *r.Return, r.RequestID)
 	}
@@ -140,11 +150,11 @@ func reportError(stderr io.Writer, r *result) {
 	case "api":
 		fmt.Fprintf(stderr, "enidetach: %s refused by EC2: %s: %s (status %d, request id %s)\n", e.Action, e.Code, e.Message, e.StatusCode, e.RequestID)
 	case "timeout":
-		fmt.Fprintf(stderr, "enidetach: %s%s: detach accepted (request id %s), but %s; last seen: status %s, attachment %s\n",
-			r.AttachmentID, iface, orNone(r.RequestID), e.Message, orNone(r.Status), orGone(r.AttachmentStatus))
+		fmt.Fprintf(stderr, "enidetach: %s%s: detach accepted (request id %s), but %s%s\n",
+			r.AttachmentID, iface, orNone(r.RequestID), e.Message, lastSeen(r))
 	case "interrupted":
-		fmt.Fprintf(stderr, "enidetach: %s%s: %s (request id %s); last seen: status %s, attachment %s\n",
-			orNone(r.AttachmentID), iface, e.Message, orNone(r.RequestID), orNone(r.Status), orGone(r.AttachmentStatus))
+		fmt.Fprintf(stderr, "enidetach: %s%s: %s (request id %s)%s\n",
+			orNone(r.AttachmentID), iface, e.Message, orNone(r.RequestID), lastSeen(r))
 	case "validation", "credentials", "not-found", "instance-metadata", "refused":
 		fmt.Fprintf(stderr, "enidetach: %s\n", e.Message)
 	default:
@@ -173,6 +183,16 @@ func orNone(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// lastSeen says, for a failure's text, how an answer last showed the
+// interface ("attachment gone" when it showed it without one), or nothing
+// when no answer showed it: an interface in an answer always has a status.
+func lastSeen(r *result) string {
+	if r.Status == "" && r.AttachmentStatus == "" {
+		return ""
+	}
+	return fmt.Sprintf("; last seen: status %s, attachment %s", orNone(r.Status), orGone(r.AttachmentStatus))
 }
 
 func orGone(s string) string {

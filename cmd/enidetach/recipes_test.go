@@ -35,7 +35,7 @@ func docRecipes(t *testing.T) []string {
 }
 
 // TestCommandDocRecipes: every recipe of docs/command.md, run by sh word
-// for word with the built command on PATH as enidetach and the
+// for word with the built command (fastProgram) on PATH as enidetach and the
 // environment its "Try it" section sets (examples/local -serve's endpoint
 // and keys, this instance the standby through its metadata service), exits
 // 0 and leaves the interface where it says: detached, or at the standby.
@@ -45,7 +45,7 @@ func TestCommandDocRecipes(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("no curl on this machine")
 	}
-	program := buildProgram(t, ".")
+	program := fastProgram(t)
 	bin := t.TempDir()
 	if err := os.Symlink(program, filepath.Join(bin, "enidetach")); err != nil {
 		t.Fatal(err)
@@ -58,7 +58,7 @@ func TestCommandDocRecipes(t *testing.T) {
 		name, _, _ := strings.Cut(strings.TrimPrefix(recipe, "# Starts from: "), "\n")
 		t.Run(strings.Repeat("I", i+1), func(t *testing.T) {
 			t.Parallel()
-			l := serveLocal(t)
+			l := serveLocal(t, "-transition", "300ms") // what the recipes do and print is the same
 			for run := 1; run <= 1; run++ {
 				cmd := exec.Command("sh", "-c", recipe)
 				cmd.Dir = t.TempDir()

@@ -118,8 +118,8 @@ func TestStatus(t *testing.T) {
 	}
 	code, stdout, _ = runCmd("-json", "-endpoint", srv.URL, "-region", srv.Region(), "-status",
 		"-network-interface-id", "eni-0123456789abcdeff", "-instance-id", "self")
-	if code != exitRefused {
-		t.Errorf("unknown interface: exit %d, %s; want 1", code, stdout)
+	if code != exitNotAttached { // EC2's answer: see TestDeletedInterfaceIsNotAttachedHere
+		t.Errorf("unknown interface: exit %d, %s; want 4", code, stdout)
 	}
 	// Text: the answer on stdout.
 	code, stdout, _ = runCmd("-endpoint", srv.URL, "-region", srv.Region(), "-status", "-network-interface-id", ec2test.FailoverInterface, "-instance-id", "self")

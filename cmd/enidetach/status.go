@@ -21,6 +21,10 @@ func checkStatus(ctx context.Context, client *enidetach.Client, f *flags, res *r
 		res.Status = na.Interface.Status // EC2 said: no attachment
 		return nil
 	}
+	if isInterfaceNotFound(err) {
+		res.InterfaceNotFound = true // EC2 said: no such interface
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -32,9 +36,10 @@ func checkStatus(ctx context.Context, client *enidetach.Client, f *flags, res *r
 }
 
 // statusOutcome returns the error to print for -status and the exit
-// status: 0 attached to the instance, 4 not, 1 when EC2 could not be asked
-// (or answered that the interface does not exist), 2 for usage or
-// configuration. Never 4 on an error: an agent takes 4 as "not running".
+// status: 0 attached to the instance, 4 not (EC2 said so, or that the
+// interface does not exist), 1 when EC2 could not be asked or answered
+// another error, 2 for usage or configuration. Never 4 on an error: an
+// agent takes 4 as "not running".
 func statusOutcome(ctx context.Context, res *result, err error) (*errorJSON, int) {
 	switch ie := interruptedBy(ctx); {
 	case err == nil && *res.Attached:
@@ -62,7 +67,10 @@ func reportStatus(stdout, stderr io.Writer, r *result) {
 		return
 	}
 	where := "not attached (status " + orNone(r.Status) + ")"
-	if r.AttachedInstanceID != "" {
+	switch {
+	case r.InterfaceNotFound:
+		where = interfaceGone
+	case r.AttachedInstanceID != "":
 		where = fmt.Sprintf("attachment %s %s at %s device index %d, network card %d", r.AttachmentID,
 			orNone(r.AttachmentStatus), r.AttachedInstanceID, deref(r.DeviceIndex), deref(r.NetworkCardIndex))
 	}

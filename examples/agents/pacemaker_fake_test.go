@@ -112,3 +112,29 @@ next:
 	}
 	return out
 }
+
+// TestAgentDeletedInterfaceIsStoppedEverywhere: for an interface EC2 says
+// does not exist, stop succeeds (it is attached nowhere: a failed stop
+// would fence the node) and monitor then answers "not running", as
+// Pacemaker requires after a stop; start is OCF_ERR_CONFIGURED, since it
+// can run on no node. Nothing changes in the fake.
+func TestAgentDeletedInterfaceIsStoppedEverywhere(t *testing.T) {
+	requireOCF(t)
+	t.Parallel()
+	f := startFake(t)
+	env := fakeAgentEnv(t, f, ec2test.InstanceB, "eni-0123456789abcdeff")
+	for _, step := range []struct {
+		action string
+		want   int
+	}{
+		{"monitor", ocfNotRunning},
+		{"stop", ocfSuccess},
+		{"monitor", ocfNotRunning},
+		{"start", ocfErrConfigured},
+	} {
+		if got, out := run(t, env, agentPath, step.action); got != step.want {
+			t.Errorf("%s of an interface that does not exist: exit %d, want %d\n%s", step.action, got, step.want, out)
+		}
+	}
+	f.wantAttached(t, "actions on an interface that does not exist", ec2test.FailoverInterface, ec2test.InstanceA, 1)
+}

@@ -21,6 +21,10 @@ func story(ctx context.Context, srv *ec2test.Server, w io.Writer) error {
 		Credentials:  srv.Credentials(),
 		AppID:        "enidetach-demo",
 		MaxAttempts:  3, // step 7 shows retries, whatever AWS_MAX_ATTEMPTS says
+		// Step 7's backoffs below a second each: a throttled client with
+		// no evidence of the rate backs off up to 12 s, then 48 s, which a
+		// demo would spend waiting.
+		MaxBackoff: time.Second,
 	})
 	if err != nil {
 		return err

@@ -24,9 +24,12 @@ import (
 // Input is what the caller configured: the root's Options, field for
 // field, and the service's identity.
 type Input struct {
-	Service    string // the SDK service ID ("EC2"); lower-cased, the endpoint prefix and the services-section name
-	APIVersion string
-	Version    string // the library's, for the User-Agent
+	Service string // the SDK service ID ("EC2"); lower-cased, the services-section name
+	// EndpointPrefix is the first label of the service's endpoint host
+	// ("ec2"); "" is Service lower-cased.
+	EndpointPrefix string
+	APIVersion     string
+	Version        string // the library's, for the User-Agent
 
 	Region                                string
 	Credentials                           aws.CredentialsProvider

@@ -56,13 +56,14 @@ func ValidRegion(region string) bool {
 	return true
 }
 
-// serviceEndpoint returns the HTTPS endpoint of service in region, honouring
-// the FIPS and dual-stack variants.
-func serviceEndpoint(service, region string, fips, dualStack bool) string {
+// serviceEndpoint returns the HTTPS endpoint of the service whose endpoint
+// prefix is prefix ("ec2", "sts") in region, honouring the FIPS and
+// dual-stack variants.
+func serviceEndpoint(prefix, region string, fips, dualStack bool) string {
 	p := partitionFor(region)
-	host := service
+	host := prefix
 	if fips && !(p.name == "aws-us-gov" && !dualStack) {
-		// In GovCloud the standard EC2 endpoint is already FIPS validated.
+		// In GovCloud the standard endpoint is already FIPS validated.
 		host += "-fips"
 	}
 	suffix := p.dnsSuffix
@@ -145,7 +146,7 @@ func resolveEndpoint(opts *Input) (*url.URL, string, error) {
 	if region == "" {
 		return nil, "", &query.ValidationError{Field: "Options.Region", Reason: "no region found (tried Options.Region, AWS_REGION, AWS_DEFAULT_REGION and the shared config profile's region)"}
 	}
-	u, err := url.Parse(serviceEndpoint("ec2", region, opts.UseFIPSEndpoint, opts.UseDualStackEndpoint))
+	u, err := url.Parse(serviceEndpoint(opts.endpointPrefix(), region, opts.UseFIPSEndpoint, opts.UseDualStackEndpoint))
 	if err != nil {
 		return nil, "", &query.ValidationError{Field: "Options.Region", Reason: err.Error()}
 	}
@@ -165,4 +166,13 @@ func mapFIPSRegion(region string) string {
 	region = strings.ReplaceAll(region, "-fips-", "-")
 	region = strings.ReplaceAll(region, "fips-", "")
 	return strings.ReplaceAll(region, "-fips", "")
+}
+
+// endpointPrefix returns the first label of the service's endpoint host:
+// EndpointPrefix, else the service ID lower-cased.
+func (in *Input) endpointPrefix() string {
+	if in.EndpointPrefix != "" {
+		return in.EndpointPrefix
+	}
+	return strings.ToLower(in.Service)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"reflect"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -45,13 +46,14 @@ func SameProvider(a, b aws.CredentialsProvider) bool {
 	return false
 }
 
-// ServiceEndpointFromSources returns the EC2-specific endpoint that
-// cfg.ConfigSources carry, unless they say to ignore configured endpoints.
-// As the SDK's EC2 client does, it defers to cfg.BaseEndpoint when the
-// process sets AWS_ENDPOINT_URL but not AWS_ENDPOINT_URL_EC2.
-func ServiceEndpointFromSources(sources []any) (string, bool) {
+// ServiceEndpointFromSources returns the endpoint of the service whose
+// SDK service ID is serviceID that cfg.ConfigSources carry, unless they say
+// to ignore configured endpoints. As the SDK's clients do, it defers to
+// cfg.BaseEndpoint when the process sets AWS_ENDPOINT_URL but not the
+// service's own variable (EndpointEnvVar).
+func ServiceEndpointFromSources(serviceID string, sources []any) (string, bool) {
 	_, global := os.LookupEnv("AWS_ENDPOINT_URL")
-	_, specific := os.LookupEnv("AWS_ENDPOINT_URL_EC2")
+	_, specific := os.LookupEnv(EndpointEnvVar(serviceID))
 	if global && !specific {
 		return "", false
 	}
@@ -67,7 +69,7 @@ func ServiceEndpointFromSources(sources []any) (string, bool) {
 	}
 	for _, src := range sources {
 		if s, ok := src.(serviceEndpointSource); ok {
-			v, found, err := s.GetServiceBaseEndpoint(context.Background(), "EC2")
+			v, found, err := s.GetServiceBaseEndpoint(context.Background(), serviceID)
 			if err != nil {
 				return "", false
 			}
@@ -77,4 +79,11 @@ func ServiceEndpointFromSources(sources []any) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// EndpointEnvVar returns the environment variable that sets the endpoint of
+// the service whose SDK service ID is serviceID, by the SDK's rule: the ID
+// upper-cased, spaces as underscores ("EC2": AWS_ENDPOINT_URL_EC2).
+func EndpointEnvVar(serviceID string) string {
+	return "AWS_ENDPOINT_URL_" + strings.ToUpper(strings.ReplaceAll(serviceID, " ", "_"))
 }

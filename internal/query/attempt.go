@@ -35,9 +35,10 @@ type Result interface {
 }
 
 // attempt sends one signed request and decodes its answer. Whatever the
-// answer holds is redacted of what the request sent before anything is
-// decoded from it, so no request ID, code, message or field of any result
-// can carry a signature, a session token or a secret key back.
+// answer holds is redacted of what the request sent, and of the
+// signatures the engine sent before it, before anything is decoded from
+// it, so no request ID, code, message or field of any result can carry a
+// signature, a session token or a secret key back.
 func (e *Engine) attempt(ctx context.Context, s *sendState) (attemptResult, error) {
 	var res attemptResult
 	parent := ctx
@@ -53,18 +54,33 @@ func (e *Engine) attempt(ctx context.Context, s *sendState) (attemptResult, erro
 	start := time.Now()
 	resp, err := e.do(req)
 	sent := e.sentSecrets(req, s.body, res.creds)
+	ended := ending{attemptTimedOut: parent.Err() == nil && ctx.Err() != nil, callerEnded: parent.Err() != nil}
 	if err != nil {
 		// net/http's message may quote a malformed answer, which a page
 		// built from the request's headers fills with what was sent.
-		te := redactEchoes(&TransportError{Err: err, attemptTimedOut: parent.Err() == nil && ctx.Err() != nil,
-			callerEnded: parent.Err() != nil}, sent)
-		e.logAttempt(ctx, s.action, req, nil, start, te)
+		te := redactEchoes(&TransportError{Err: err, attemptTimedOut: ended.attemptTimedOut,
+			callerEnded: ended.callerEnded}, sent)
+		e.logAttempt(ctx, s.action, req, nil, start, te, &sent)
 		return res, te
 	}
 	res.header = resp.Header
 	if res.header == nil {
 		res.header = http.Header{}
 	}
+	err = e.readAnswer(resp, res.header, &sent, ended, s)
+	e.logAttempt(ctx, s.action, req, resp, start, err, &sent)
+	return res, err
+}
+
+// ending says how the attempt's context stood when its answer ended.
+type ending struct {
+	attemptTimedOut bool // the attempt's own timeout, not the caller's context, ended it
+	callerEnded     bool
+}
+
+// readAnswer reads resp's body, redacts it of what was sent and decodes
+// it into s.out, or into the error it holds.
+func (e *Engine) readAnswer(resp *http.Response, header http.Header, sent *redact.Secrets, ended ending, s *sendState) error {
 	buf := e.buffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= 64<<10 { // do not pin large buffers in the pool
@@ -77,15 +93,19 @@ func (e *Engine) attempt(ctx context.Context, s *sendState) (attemptResult, erro
 		data, readErr = readBody(resp.Body, buf)
 		resp.Body.Close()
 	}
-	a := answer{status: resp.StatusCode, requestID: sent.RedactString(requestIDFromHeader(res.header)),
-		body: sent.Redact(data), readErr: readErr, attemptTimedOut: parent.Err() == nil && ctx.Err() != nil,
-		callerEnded: parent.Err() != nil}
-	err = a.decode(s.action, s.out)
+	body, shown := sent.RedactXML(data)
+	a := answer{status: resp.StatusCode, requestID: sent.RedactString(requestIDFromHeader(header)),
+		body: body, readErr: readErr, attemptTimedOut: ended.attemptTimedOut, callerEnded: ended.callerEnded}
+	err := a.decode(s.action, s.out)
+	if re, ok := err.(*ResponseError); ok && shown != nil {
+		// The body stopped being XML: the decoder failed where it would
+		// have, and the snippet shows the rest spelt out, redacted.
+		re.Snippet = Snippet(shown)
+	}
 	if e.s.WithholdBodies {
 		err = withholdBody(err)
 	}
-	e.logAttempt(ctx, s.action, req, resp, start, err)
-	return res, err
+	return err
 }
 
 // newRequest builds and signs the attempt's request, noting in res the
@@ -110,6 +130,7 @@ func (e *Engine) newRequest(ctx context.Context, s *sendState, res *attemptResul
 		if res.signedOffset, err = e.signer.sign(ctx, req, s.hash, res.creds); err != nil {
 			return nil, &TransportError{Err: fmt.Errorf("sign request: %w", err)}
 		}
+		e.recent.Note(redact.Signature(req.Header))
 	}
 	req.Header["User-Agent"] = e.headerValue(e.userAgentValue)
 	return req, nil
@@ -156,9 +177,13 @@ func (a *answer) decode(action string, out any) error {
 
 // sentSecrets returns the secrets req carried: those of its headers, the
 // secret key it was signed with and, for an engine whose answers may hold
-// credentials (STS), those of its body.
+// credentials (STS), those of its body; and the last signatures the engine
+// sent before (or beside) it, which an answer may quote as well.
 func (e *Engine) sentSecrets(req *http.Request, body []byte, creds aws.Credentials) redact.Secrets {
 	s := redact.Sent(req.Header, creds.SecretAccessKey)
+	if e.creds != nil {
+		s.AddRecent(&e.recent)
+	}
 	if e.s.WithholdBodies {
 		s.AddBody(body)
 	}

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -336,5 +338,34 @@ func TestHeaderValueCopiesForACallersClient(t *testing.T) {
 	e.s.Transport = &http.Transport{}
 	if got := e.headerValue(shared); &got[0] != &shared[0] {
 		t.Error("the engine's own transport is given a copy")
+	}
+}
+
+// TestLargeBodyMemory checks that a 50 MB answer costs about the 1 MiB read
+// limit, not 50 MB. It runs alone (not parallel) so the allocation count is
+// its own.
+func TestLargeBodyMemory(t *testing.T) {
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	srv := newTestServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(http.StatusOK)
+		for written := 0; written < 50<<20; written += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return // the client stopped reading
+			}
+		}
+	})
+	e := newTestEngine(t, srv.URL)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	err := e.Call(context.Background(), "DetachNetworkInterface", nil, nil)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrBodyTooLarge) {
+		t.Fatalf("error = %v", err)
+	}
+	// The server writes from a fixed chunk; the client holds the 1 MiB limit
+	// plus buffer growth (more under -race, whose bookkeeping allocates).
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 16<<20 {
+		t.Errorf("a 50 MB body allocated %d MiB, want a few", grown>>20)
 	}
 }

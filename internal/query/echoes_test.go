@@ -5,10 +5,16 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"html"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/ec2lite/enidetach/internal/redact"
 )
 
@@ -99,4 +105,137 @@ func echoLeaks(s, sig string) []string {
 		}
 	}
 	return leaks
+}
+
+// echoPage answers a request as a hostile proxy or WAF might, quoting what
+// it was sent: status and body for an answer, or raw bytes written on the
+// connection instead of a valid HTTP response.
+type echoPage func(sig, token string) (status int, body, raw string)
+
+func page(status int, body func(sig, token string) string) echoPage {
+	return func(sig, token string) (int, string, string) { return status, body(sig, token), "" }
+}
+
+func rawAnswer(raw func(token string) string) echoPage {
+	return func(_, token string) (int, string, string) { return 0, "", raw(token) }
+}
+
+// echoCall sends one call, signed with a session token, to a server
+// answering with answer, in up to attempts attempts, and returns every way
+// its error can be shown (each verb), the debug log, and the last
+// request's signature.
+func echoCall(t *testing.T, answer echoPage, attempts int) (shown, log, sig string) {
+	t.Helper()
+	var mu sync.Mutex
+	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		auth := r.Header.Get("Authorization")
+		mu.Lock()
+		sig = auth[strings.Index(auth, "Signature=")+len("Signature="):]
+		mu.Unlock()
+		status, body, raw := answer(sig, r.Header.Get("X-Amz-Security-Token"))
+		if raw != "" {
+			conn, bw, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			_, _ = bw.WriteString(raw)
+			_ = bw.Flush()
+			conn.Close()
+			return
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	})
+	var lw lockedWriter
+	e := newTestEngine(t, srv.URL, func(s *Settings) {
+		s.Credentials = credentials.NewStaticCredentialsProvider("AKIDECHO", echoSecret, echoToken)
+		s.Logger = slog.New(slog.NewTextHandler(&lw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		s.Retryer = NewRetryer(RetrySettings{MaxAttempts: attempts})
+	})
+	err := e.Call(context.Background(), "DetachNetworkInterface", url.Values{"AttachmentId": {"eni-attach-1"}}, nil)
+	mu.Lock()
+	defer mu.Unlock()
+	return fmt.Sprintf("%v\n%+v\n%#v", err, err, err), lw.String(), sig
+}
+
+// TestEchoedSecretsInOtherEscapings: a page that quotes the request's
+// session token, signature or secret key escaped other than as sent,
+// query-escaped or JSON-escaped showed it: url.PathEscape's form (the
+// "/" escaped, "+" and "=" kept), lower-case percent escapes, HTML's
+// numeric entities (&#x2F;, as OWASP-style encoders write "/"), JSON's
+// \u002f, or the token wrapped on several lines. Each is redacted from the
+// error in every verb and from the debug log now.
+func TestEchoedSecretsInOtherEscapings(t *testing.T) {
+	t.Parallel()
+	entities := strings.NewReplacer("/", "&#x2F;", "+", "&#x2B;", "=", "&#x3D;")
+	for name, answer := range map[string]echoPage{
+		"path-escaped": page(400, func(_, tok string) string { return "<html>t=" + url.PathEscape(tok) + "</html>" }),
+		"lower-case percent escapes": page(400, func(_, tok string) string {
+			return "<html>t=" + strings.NewReplacer("%2F", "%2f", "%2B", "%2b", "%3D", "%3d").Replace(url.QueryEscape(tok)) + "</html>"
+		}),
+		"HTML numeric entities": page(403, func(sig, tok string) string {
+			return "<html><pre>" + entities.Replace(tok) + "\n" + html.EscapeString(sig) + "</pre></html>"
+		}),
+		"JSON \\u002f": page(400, func(_, tok string) string { return `{"token":"` + strings.ReplaceAll(tok, "/", `\u002f`) + `"}` }),
+		"wrapped at its slashes": page(400, func(_, tok string) string {
+			return "<pre>X-Amz-Security-Token: " + strings.ReplaceAll(tok, "/", "/\n  ") + "</pre>"
+		}),
+		"in an EC2 error, entity-escaped": page(400, func(_, tok string) string {
+			return "<Response><Errors><Error><Code>Bad</Code><Message>sent " + strings.ReplaceAll(tok, "/", "&#47;") +
+				"</Message></Error></Errors><RequestID>r-1</RequestID></Response>"
+		}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			shown, log, sig := echoCall(t, answer, 1)
+			if leaks := echoLeaks(shown, sig); leaks != nil {
+				t.Errorf("the error shows %q:\n%s", leaks, shown)
+			}
+			if leaks := echoLeaks(log, sig); leaks != nil {
+				t.Errorf("the debug log shows %q:\n%s", leaks, log)
+			}
+		})
+	}
+}
+
+// malformedAnswers are answers the HTTP client cannot parse; its error
+// messages quote the bytes it choked on.
+var malformedAnswers = map[string]echoPage{
+	"status line":    rawAnswer(func(tok string) string { return tok + "\r\n\r\n" }),
+	"status code":    rawAnswer(func(tok string) string { return "HTTP/1.1 4" + tok + " Bad\r\n\r\n" }),
+	"header line":    rawAnswer(func(tok string) string { return "HTTP/1.1 400 Bad Request\r\nX-Echo " + tok + "\r\n\r\n" }),
+	"content-length": rawAnswer(func(tok string) string { return "HTTP/1.1 400 Bad Request\r\nContent-Length: " + tok + "\r\n\r\n" }),
+}
+
+// TestMalformedAnswerEchoNotLogged: net/http's errors for a malformed
+// answer quote it ("malformed HTTP response %q", "malformed MIME header
+// line", "bad Content-Length %q"); one built from the request's headers
+// put the session token in the debug log's error. The log redacts it now.
+func TestMalformedAnswerEchoNotLogged(t *testing.T) {
+	t.Parallel()
+	for name, answer := range malformedAnswers {
+		t.Run(name, func(t *testing.T) {
+			_, log, sig := echoCall(t, answer, 1)
+			if leaks := echoLeaks(log, sig); leaks != nil {
+				t.Errorf("the debug log shows %q:\n%s", leaks, log)
+			}
+		})
+	}
+}
+
+// TestMalformedAnswerEchoNotInError: the same quoted answer reaches the
+// returned *TransportError, and so every caller's log and the command's
+// -json and stderr.
+func TestMalformedAnswerEchoNotInError(t *testing.T) {
+	for name, answer := range malformedAnswers {
+		t.Run(name, func(t *testing.T) {
+			shown, log, sig := echoCall(t, answer, 2)
+			if leaks := echoLeaks(shown, sig); leaks != nil {
+				t.Errorf("the error shows %q:\n%s", leaks, shown)
+			}
+			// The "retrying" record logs the attempt's error as is.
+			if leaks := echoLeaks(log, sig); leaks != nil {
+				t.Errorf("the debug log shows %q:\n%s", leaks, log)
+			}
+		})
+	}
 }

@@ -85,6 +85,7 @@ type Engine struct {
 	refreshMu      sync.Mutex    // guards expired
 	expired        redact.Digest // a digest of the credentials last dropped as expired, never the credentials
 	signer         *requestSigner
+	recent         redact.Recent // the last signatures sent, redacted from every answer
 	pacing         *pacing
 	buffers        sync.Pool
 	sleep          func(ctx context.Context, d time.Duration) error

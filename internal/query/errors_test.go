@@ -48,9 +48,9 @@ func TestAPIErrorText(t *testing.T) {
 	}
 }
 
-// TestAPIErrorIs: errors.Is matches a sentinel *APIError by code alone,
+// TestAPIErrorMatchesByCodeAndCause: errors.Is matches a sentinel *APIError by code alone,
 // and a *CauseSentinel by code and the cause's words in the message.
-func TestAPIErrorIs(t *testing.T) {
+func TestAPIErrorMatchesByCodeAndCause(t *testing.T) {
 	t.Parallel()
 	err := fmt.Errorf("wrapped: %w", &APIError{Code: "OperationNotPermitted", Message: "The network interface at device index 0 cannot be detached.", StatusCode: 400})
 	tests := []struct {

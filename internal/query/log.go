@@ -17,8 +17,9 @@ func (e *Engine) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 	e.s.Logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }
 
-// logAttempt writes one debug record per attempt, with secrets redacted.
-func (e *Engine) logAttempt(ctx context.Context, action string, req *http.Request, resp *http.Response, start time.Time, err error) {
+// logAttempt writes one debug record per attempt, with what was sent
+// (sent) redacted.
+func (e *Engine) logAttempt(ctx context.Context, action string, req *http.Request, resp *http.Response, start time.Time, err error, sent *redact.Secrets) {
 	if e.s.Logger == nil || !e.s.Logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
@@ -28,7 +29,6 @@ func (e *Engine) logAttempt(ctx context.Context, action string, req *http.Reques
 		slog.Any("request_headers", redact.Headers(req.Header)),
 		slog.Duration("duration", time.Since(start)),
 	}
-	sent := redact.Sent(req.Header, "") // a response may echo what was sent
 	if resp != nil {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", sent.RedactString(requestIDFromHeader(resp.Header))))
 	}

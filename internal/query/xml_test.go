@@ -3,6 +3,7 @@ package query
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"strings"
@@ -148,5 +149,75 @@ func TestErrorResponses(t *testing.T) {
 				t.Errorf("error text %q does not give the status", err)
 			}
 		})
+	}
+}
+
+// TestDecodeXML checks the root element, <action>Response in any
+// namespace, refuses text or an end element before it, and decodes into
+// out, or only checks the document with a nil out.
+func TestDecodeXML(t *testing.T) {
+	t.Parallel()
+	type result struct {
+		ID string `xml:"requestId"`
+	}
+	tests := []struct {
+		name, body string
+		want       string // the requestId; "" with wantErr
+		wantErr    string
+	}{
+		{"plain", `<XResponse><requestId>r</requestId></XResponse>`, "r", ""},
+		{"namespaced, with a prolog", `<?xml version="1.0"?><!-- c --><x:XResponse xmlns:x="urn:x"><x:requestId>r</x:requestId></x:XResponse>`, "r", ""},
+		{"another action", `<YResponse/>`, "", "root element is <YResponse>, want <XResponse>"},
+		{"text first", `ok <XResponse/>`, "", "text before the root element"},
+		{"end element first", `</a><XResponse/>`, "", "XML syntax error"},
+		{"empty", ``, "", "no XML element in body"},
+		{"white space only", " \n", "", "no XML element in body"},
+	}
+	for _, tc := range tests {
+		var out result
+		err := DecodeXML([]byte(tc.body), "X", &out)
+		switch {
+		case tc.wantErr == "" && (err != nil || out.ID != tc.want):
+			t.Errorf("%s: (%+v, %v), want %q", tc.name, out, err, tc.want)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.wantErr)
+		}
+	}
+	if err := DecodeXML([]byte(`<XResponse><a>`), "X", nil); err == nil {
+		t.Error("a nil out accepted a truncated document")
+	}
+	if err := DecodeXML([]byte(`<XResponse><a/></XResponse>`), "X", nil); err != nil {
+		t.Errorf("a nil out: %v", err)
+	}
+}
+
+// TestTextElement holds text only, once: a child element or a second
+// occurrence is refused, where encoding/xml would skip or overwrite it.
+func TestTextElement(t *testing.T) {
+	t.Parallel()
+	type doc struct {
+		Return TextElement `xml:"return"`
+	}
+	tests := []struct {
+		body, want, wantErr string
+	}{
+		{`<R><return> true </return></R>`, "true", ""},
+		{`<R><return/></R>`, "", ""},
+		{`<R></R>`, "", ""},
+		{`<R><return><b>true</b></return></R>`, "", "<return> holds elements, want text"},
+		{`<R><return>true</return><return>false</return></R>`, "", "<return> appears more than once"},
+	}
+	for _, tc := range tests {
+		var d doc
+		if err := xml.Unmarshal([]byte(tc.body), &d); err != nil {
+			t.Fatalf("%s: %v", tc.body, err)
+		}
+		got, err := d.Return.Value("return")
+		switch {
+		case tc.wantErr == "" && (err != nil || string(got) != tc.want):
+			t.Errorf("%s: (%q, %v), want %q", tc.body, got, err, tc.want)
+		case tc.wantErr != "" && (err == nil || err.Error() != tc.wantErr):
+			t.Errorf("%s: %v, want %q", tc.body, err, tc.wantErr)
+		}
 	}
 }

@@ -9,104 +9,10 @@ package redact
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/binary"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 )
-
-// Headers returns a copy of h safe to log: the signature and the
-// session token are replaced, the access key ID is kept for diagnosis.
-func Headers(h http.Header) map[string]string {
-	m := make(map[string]string, len(h))
-	for k, v := range h {
-		val := strings.Join(v, ",")
-		switch http.CanonicalHeaderKey(k) {
-		case "Authorization":
-			if i := strings.Index(val, "Signature="); i >= 0 {
-				val = val[:i] + "Signature=REDACTED"
-			} else {
-				val = "REDACTED"
-			}
-		case "X-Amz-Security-Token":
-			val = "REDACTED"
-		}
-		m[k] = val
-	}
-	return m
-}
-
-// HasUserInfo reports whether raw, a URL as given (parsable or not), holds
-// user information: an "@" in its authority. It is decided without
-// url.Parse, whose errors quote the whole URL.
-func HasUserInfo(raw string) bool {
-	return userInfoEnd(raw) >= 0
-}
-
-// userInfoEnd returns the index of the "@" that ends the user information
-// of raw, or -1.
-func userInfoEnd(raw string) int {
-	start := strings.Index(raw, "//")
-	if start < 0 {
-		return -1
-	}
-	start += 2
-	end := len(raw)
-	if i := strings.IndexAny(raw[start:], "/?#"); i >= 0 {
-		end = start + i
-	}
-	if at := strings.LastIndexByte(raw[start:end], '@'); at >= 0 {
-		return start + at
-	}
-	return -1
-}
-
-// URL returns raw with any user information replaced, whether or not
-// raw parses as a URL.
-func URL(raw string) string {
-	at := userInfoEnd(raw)
-	if at < 0 {
-		return raw
-	}
-	start := strings.Index(raw, "//") + 2
-	return raw[:start] + "REDACTED" + raw[at:]
-}
-
-// Digest identifies credentials without holding them: the
-// SHA-256 of their access key ID, secret and session token, each
-// length-prefixed so that no two different sets share an input.
-type Digest [sha256.Size]byte
-
-// DigestOf returns the digest of c's keys and token.
-func DigestOf(c aws.Credentials) Digest {
-	h := sha256.New()
-	var n [8]byte
-	for _, s := range []string{c.AccessKeyID, c.SecretAccessKey, c.SessionToken} {
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
-	var d Digest
-	h.Sum(d[:0])
-	return d
-}
-
-// Format writes a value's safe description for fmt: goString for %#v,
-// else str formatted with the verb and flags given, as a string would be.
-// Types that hold secrets implement fmt.Formatter with it, so that no verb
-// (%v, %+v, %#v, %s, %q, %x, %d...) reaches their fields.
-func Format(f fmt.State, verb rune, goString, str string) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, goString)
-		return
-	}
-	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), str)
-}
 
 // Mark replaces, in anything taken from a response, a secret the
 // client itself sent.
@@ -119,9 +25,11 @@ const Mark = "[REDACTED]"
 // they are redacted from every error, snippet, request ID and log record
 // taken from the response.
 type Secrets struct {
-	list    [4]string
-	anchors [4]string // anchor(list[i])
-	n       int
+	list    [4 + RecentSize]string // the request's own, then those of Recent
+	anchors [4 + RecentSize]string // anchor(list[i])
+	hex     [4 + RecentSize]bool   // list[i] is lower-case hex (a signature)
+	start   [4 + RecentSize]uint64 // list[i]'s first MinPartial bytes, when hex
+	n, nHex int
 }
 
 // Empty reports whether s holds no secret: nothing was signed or sent that
@@ -134,28 +42,67 @@ func (s *Secrets) Empty() bool { return s.n == 0 }
 // have 40 characters, signatures 64, session tokens hundreds) and is not
 // looked for: redacting every "b" of a message would only garble it.
 func (s *Secrets) Add(v string) {
-	if len(v) >= MinPartial && s.n < len(s.list) {
-		s.list[s.n], s.anchors[s.n] = v, anchor(v)
-		s.n++
+	if len(v) >= MinPartial {
+		s.add(v, anchor(v), isHex(v))
 	}
 }
+
+// add adds v, whose anchor is a, unless there is no room left or s holds
+// it already.
+func (s *Secrets) add(v, a string, hex bool) {
+	if s.n == len(s.list) {
+		return
+	}
+	for _, have := range s.list[:s.n] {
+		if have == v {
+			return
+		}
+	}
+	s.list[s.n], s.anchors[s.n], s.hex[s.n] = v, a, hex
+	if hex {
+		s.nHex++
+		for i := range MinPartial {
+			s.start[s.n] = s.start[s.n]<<8 | uint64(v[i])
+		}
+	}
+	s.n++
+}
+
+// isHex reports whether v is lower-case hexadecimal, as signatures are.
+func isHex(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if !isHexDigit(v[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isHexDigit(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' }
 
 // Sent collects the secrets of a request sent with header h, signed
 // with secretKey.
 func Sent(h http.Header, secretKey string) Secrets {
 	var s Secrets
-	if auth := h.Get("Authorization"); auth != "" {
-		if i := strings.Index(auth, "Signature="); i >= 0 {
-			sig := auth[i+len("Signature="):]
-			if j := strings.IndexAny(sig, ", "); j >= 0 {
-				sig = sig[:j]
-			}
-			s.Add(sig)
-		}
-	}
+	s.Add(Signature(h))
 	s.Add(h.Get("X-Amz-Security-Token"))
 	s.Add(secretKey)
 	return s
+}
+
+// Signature returns the SigV4 signature of a request's header h, "" when
+// it is not signed.
+func Signature(h http.Header) string {
+	auth := h.Get("Authorization")
+	i := strings.Index(auth, "Signature=")
+	if i < 0 {
+		return ""
+	}
+	sig := auth[i+len("Signature="):]
+	if j := strings.IndexAny(sig, ", "); j >= 0 {
+		sig = sig[:j]
+	}
+	return sig
 }
 
 // secretParams are the form parameters of a request body that hold a
@@ -184,8 +131,11 @@ const MinPartial = 8
 
 // forms returns secret as a page may quote it: as sent, query-escaped (a
 // page that echoes a URL or a form), and with "/" escaped as JSON encoders
-// may escape it. HTML escaping changes none of the characters of a
-// signature, a session token or a secret key (hex and base64).
+// may escape it. HTML's named entities change none of the characters of a
+// signature, a session token or a secret key (hex and base64), but a
+// numeric character reference may spell any of them: an XML answer is
+// spelt out before it is redacted (RedactXML), other pages keep at least
+// their runs of letters and digits between "/", "+" and "=" (Redact).
 func forms(secret string) []string {
 	f := []string{secret}
 	if q := url.QueryEscape(secret); q != secret {
@@ -241,23 +191,65 @@ func isAlnum(c byte) bool {
 // MayHold reports whether v may hold a form of a secret or the start of
 // one, cheaply and without allocating: every form keeps the anchor, every
 // start of at least MinPartial bytes begins with the secret's first
-// MinPartial bytes. False means that v holds none.
+// MinPartial bytes (every secret held has that many). False means that v
+// holds none. More than hexSearches signatures (the request's and the
+// earlier ones) are looked for in one pass instead (hexStartIn).
 func (s *Secrets) MayHold(v []byte) bool {
+	scan := s.nHex > hexSearches
 	for i, secret := range s.list[:s.n] {
-		if a := s.anchors[i]; a == "" || bytes.Contains(v, []byte(a)) ||
-			len(secret) > MinPartial && bytes.Contains(v, []byte(secret[:MinPartial])) {
+		if scan && s.hex[i] {
+			continue
+		}
+		// A secret that starts with its anchor (a signature, most
+		// tokens) needs one search: its start is in the anchor.
+		if a := s.anchors[i]; a == "" || bytes.Contains(v, []byte(secret[:MinPartial])) ||
+			!strings.HasPrefix(secret, a[:MinPartial]) && bytes.Contains(v, []byte(a)) {
 			return true
 		}
 	}
-	return false
+	return scan && hexStartIn(s, v)
 }
 
 // MayHoldString is MayHold of a string.
 func (s *Secrets) MayHoldString(v string) bool {
+	scan := s.nHex > hexSearches
 	for i, secret := range s.list[:s.n] {
-		if a := s.anchors[i]; a == "" || strings.Contains(v, a) ||
-			len(secret) > MinPartial && strings.Contains(v, secret[:MinPartial]) {
+		if scan && s.hex[i] {
+			continue
+		}
+		if a := s.anchors[i]; a == "" || strings.Contains(v, secret[:MinPartial]) ||
+			!strings.HasPrefix(secret, a[:MinPartial]) && strings.Contains(v, a) {
 			return true
+		}
+	}
+	return scan && hexStartIn(s, v)
+}
+
+// hexSearches is how many signatures MayHold looks for one by one (a
+// vectorised search each) before one pass for all of them costs less.
+const hexSearches = 3
+
+// hexStartIn reports whether v holds the start (MinPartial bytes) of one of
+// the hex secrets of s: a hex secret has no other form, and each of its
+// starts lies within a run of hex digits of v, so one pass over v, keeping
+// its last MinPartial bytes as a number, finds them all.
+func hexStartIn[T string | []byte](s *Secrets, v T) bool {
+	var last uint64
+	run := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !isHexDigit(c) {
+			run = 0
+			continue
+		}
+		last = last<<8 | uint64(c)
+		if run++; run < MinPartial {
+			continue
+		}
+		for k := range s.n {
+			if s.hex[k] && s.start[k] == last {
+				return true
+			}
 		}
 	}
 	return false

@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -105,11 +106,15 @@ func RequireAWSCLI(t testing.TB) string {
 // skips (or fails) the test.
 func RequireBotocore(t testing.TB) string {
 	t.Helper()
-	if err := exec.Command(Python3, "-c", "import botocore").Run(); err != nil {
+	if err := botocoreImports(); err != nil {
 		missing(t, "botocore is not importable by "+Python3+" (apt-get install python3-botocore)")
 	}
 	return Python3
 }
+
+// botocoreImports tries once per test binary whether Python3 imports
+// botocore (python3 takes about half a CPU-second to say so).
+var botocoreImports = sync.OnceValue(func() error { return exec.Command(Python3, "-c", "import botocore").Run() })
 
 func missing(t testing.TB, why string) {
 	t.Helper()
