@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -55,20 +54,6 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// resolve builds a client in env and retrieves its credentials.
-func resolve(t *testing.T, env mapEnv, opts Options) (aws.Credentials, *Client, error) {
-	t.Helper()
-	if opts.Region == "" {
-		opts.Region = "eu-west-1"
-	}
-	c, err := newClient(opts, env)
-	if err != nil {
-		return aws.Credentials{}, nil, err
-	}
-	creds, err := c.engine.Credentials().Retrieve(context.Background())
-	return creds, c, err
 }
 
 // containerServer serves container credentials and counts requests.
@@ -208,54 +193,15 @@ func TestRegionFromInstanceMetadata(t *testing.T) {
 	}
 }
 
-func TestNothingFound(t *testing.T) {
+// TestNoCredentialsErrorNamesTheOperation: a call whose default chain found
+// no credentials names the operation, then says that no source had any
+// (internal/config's TestNothingFound checks the sources it lists).
+func TestNoCredentialsErrorNamesTheOperation(t *testing.T) {
 	t.Parallel()
 	env := credEnv(t, "", "", "AWS_EC2_METADATA_DISABLED", "true")
-	_, _, err := resolve(t, env, Options{})
-	var ce *CredentialsError
-	if !errors.As(err, &ce) {
-		t.Fatalf("error = %v, want *CredentialsError", err)
-	}
-	// First that no source had credentials, then each source in the
-	// chain's order, the instance metadata service last.
-	inOrder := func(err error, wants ...string) {
-		t.Helper()
-		var ce *CredentialsError
-		if !errors.As(err, &ce) {
-			t.Fatalf("error = %v, want *CredentialsError", err)
-		}
-		msg, at := ce.Error(), 0
-		if !strings.HasPrefix(msg, "enidetach: no credentials found in any source: environment:") {
-			t.Errorf("error %q does not begin by saying that no source had credentials", msg)
-		}
-		for _, want := range wants {
-			i := strings.Index(msg[at:], want)
-			if i < 0 {
-				t.Errorf("error %q does not mention %q after the sources before it", msg, want)
-				return
-			}
-			at += i + len(want)
-		}
-	}
-	inOrder(err, "environment: AWS_ACCESS_KEY_ID", "web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set",
-		`shared files: no profile "default"`, "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "instance metadata: disabled")
-	if ce.Provider != "instance metadata (IMDSv2)" {
-		t.Errorf("Provider = %q, want the last source", ce.Provider)
-	}
-	// A call says it right after naming the operation.
 	if _, err := failingCall(t, env, Options{}); !strings.HasPrefix(fmt.Sprint(err), "operation error EC2: DetachNetworkInterface, enidetach: no credentials found in any source: environment:") {
 		t.Errorf("call error = %v, want it to begin by saying that no source had credentials", err)
 	}
-
-	// IMDS that answers nothing useful: the error names it after the others.
-	is := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(404) }))
-	defer is.Close()
-	env = credEnv(t, "[default]\nregion = eu-west-1\n", "", "AWS_EC2_METADATA_SERVICE_ENDPOINT", is.URL)
-	_, _, err = resolve(t, env, Options{})
-	if !errors.As(err, &ce) {
-		t.Fatalf("error = %v, want *CredentialsError", err)
-	}
-	inOrder(err, "environment:", `profile "default" has no credentials`, "container:", "instance metadata: ")
 }
 
 // TestFailingProvider checks that a provider's failure is a
@@ -527,52 +473,5 @@ func TestEndpointUserInfoNeverShown(t *testing.T) {
 			continue
 		}
 		assertNoLeak(t, "New's error for AWS_ENDPOINT_URL_EC2", err.Error())
-	}
-}
-
-// TestDefaultTransportKeepsConnectionsForItsConcurrency: two rounds of 200
-// concurrent calls through one client with the default HTTP client open at
-// most one connection per call in flight, and the second round reuses the
-// first's (issue 19: a pool of 64 idle connections closed the rest after
-// every round and opened new ones).
-func TestDefaultTransportKeepsConnectionsForItsConcurrency(t *testing.T) {
-	t.Parallel()
-	const concurrency = 200
-	var conns atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		time.Sleep(20 * time.Millisecond) // keeps every call of a round in flight together
-		w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
-		_, _ = io.WriteString(w, `<DetachNetworkInterfaceResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><return>true</return></DetachNetworkInterfaceResponse>`)
-	}))
-	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
-	c, err := newClient(Options{Region: "us-east-1", BaseEndpoint: srv.URL, Credentials: staticCreds("AKIDEXAMPLE", "secret")}, testEnv(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for round := 1; round <= 2; round++ {
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for range concurrency {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				if _, err := c.DetachNetworkInterface(context.Background(), &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0"}); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		if n := conns.Load(); n > concurrency {
-			t.Fatalf("after round %d of %d concurrent calls: %d connections opened, want at most %d (one per call in flight, reused)", round, concurrency, n, concurrency)
-		}
 	}
 }

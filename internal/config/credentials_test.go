@@ -473,3 +473,52 @@ func TestNoSecretInCredentialErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestNothingFound: when no source of the default chain has credentials,
+// the error says so first, then names each source tried, in the chain's
+// order, the instance metadata service last.
+func TestNothingFound(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t, "", "", "AWS_EC2_METADATA_DISABLED", "true")
+	_, _, err := resolve(t, env, Input{})
+	var ce *query.CredentialsError
+	if !errors.As(err, &ce) {
+		t.Fatalf("error = %v, want *query.CredentialsError", err)
+	}
+	// First that no source had credentials, then each source in the
+	// chain's order, the instance metadata service last.
+	inOrder := func(err error, wants ...string) {
+		t.Helper()
+		var ce *query.CredentialsError
+		if !errors.As(err, &ce) {
+			t.Fatalf("error = %v, want *query.CredentialsError", err)
+		}
+		msg, at := ce.Error(), 0
+		if !strings.HasPrefix(msg, "enidetach: no credentials found in any source: environment:") {
+			t.Errorf("error %q does not begin by saying that no source had credentials", msg)
+		}
+		for _, want := range wants {
+			i := strings.Index(msg[at:], want)
+			if i < 0 {
+				t.Errorf("error %q does not mention %q after the sources before it", msg, want)
+				return
+			}
+			at += i + len(want)
+		}
+	}
+	inOrder(err, "environment: AWS_ACCESS_KEY_ID", "web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set",
+		`shared files: no profile "default"`, "container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "instance metadata: disabled")
+	if ce.Provider != "instance metadata (IMDSv2)" {
+		t.Errorf("Provider = %q, want the last source", ce.Provider)
+	}
+
+	// IMDS that answers nothing useful: the error names it after the others.
+	is := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(404) }))
+	defer is.Close()
+	env = testEnv(t, "[default]\nregion = eu-west-1\n", "", "AWS_EC2_METADATA_SERVICE_ENDPOINT", is.URL)
+	_, _, err = resolve(t, env, Input{})
+	if !errors.As(err, &ce) {
+		t.Fatalf("error = %v, want *query.CredentialsError", err)
+	}
+	inOrder(err, "environment:", `profile "default" has no credentials`, "container:", "instance metadata: ")
+}

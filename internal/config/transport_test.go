@@ -7,12 +7,15 @@ import (
 	"errors"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ec2lite/enidetach/internal/query"
 )
@@ -76,5 +79,53 @@ func TestCABundle(t *testing.T) {
 	var ve *query.ValidationError
 	if _, err := Resolve(ec2Input(func(in *Input) { in.BaseEndpoint = ts.URL }), testEnv(t, "", "", "AWS_CA_BUNDLE", empty)); !errors.As(err, &ve) || ve.Field != "AWS_CA_BUNDLE" {
 		t.Errorf("bundle without certificates: %v, want *ValidationError", err)
+	}
+}
+
+// TestDefaultTransportKeepsConnectionsForItsConcurrency: two rounds of 200
+// concurrent calls through one engine with the default HTTP client open at
+// most one connection per call in flight, and the second round reuses the
+// first's (issue 19: a pool of 64 idle connections closed the rest after
+// every round and opened new ones).
+func TestDefaultTransportKeepsConnectionsForItsConcurrency(t *testing.T) {
+	t.Parallel()
+	const concurrency = 200
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		time.Sleep(20 * time.Millisecond) // keeps every call of a round in flight together
+		w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+		_, _ = io.WriteString(w, `<DetachNetworkInterfaceResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><return>true</return></DetachNetworkInterfaceResponse>`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	s, err := Resolve(ec2Input(func(in *Input) { in.Region, in.BaseEndpoint = "us-east-1", srv.URL }), testEnv(t, "", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := query.New(s)
+	for round := 1; round <= 2; round++ {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if err := e.Call(context.Background(), "DetachNetworkInterface", nil, nil); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if n := conns.Load(); n > concurrency {
+			t.Fatalf("after round %d of %d concurrent calls: %d connections opened, want at most %d (one per call in flight, reused)", round, concurrency, n, concurrency)
+		}
 	}
 }
