@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ec2lite/enidetach/internal/config"
@@ -57,8 +58,21 @@ func newFromSettings(s query.Settings, onEvent func(Event)) *Client {
 	if onEvent != nil {
 		s.OnAttempt = func(a query.Attempt) { c.emit(attemptEvent(a)) }
 	}
+	s.Mutating = mutating
 	c.engine = query.New(s)
 	return c
+}
+
+// mutating reports whether EC2 counts action among its mutating actions,
+// which the engine paces after a throttle: all but Describe*, Get*, List*
+// and Search*.
+func mutating(action string) bool {
+	for _, prefix := range [...]string{"Describe", "Get", "List", "Search"} {
+		if strings.HasPrefix(action, prefix) {
+			return false
+		}
+	}
+	return true
 }
 
 // Format prints the client as its service, region and endpoint, in every

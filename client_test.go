@@ -260,3 +260,18 @@ func TestAccessorsOfAClientThatCannotSend(t *testing.T) {
 		t.Error("a client without a region sent a call")
 	}
 }
+
+// TestEC2MutatingActions: the root tells the engine EC2's rule of which
+// actions are mutating (paced after a throttle): all but Describe*, Get*,
+// List* and Search*.
+func TestEC2MutatingActions(t *testing.T) {
+	t.Parallel()
+	for action, want := range map[string]bool{
+		"DescribeNetworkInterfaces": false, "GetConsoleOutput": false, "ListImagesInRecycleBin": false,
+		"SearchTransitGatewayRoutes": false, "DetachNetworkInterface": true, "AttachNetworkInterface": true,
+	} {
+		if got := mutating(action); got != want {
+			t.Errorf("mutating(%s) = %t, want %t", action, got, want)
+		}
+	}
+}

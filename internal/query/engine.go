@@ -52,6 +52,9 @@ type Settings struct {
 	// beyond the retryer's MaxAttempts and quota (the client's own
 	// retryer only).
 	Pace, BeyondRetryer bool
+	// Mutating says which actions the service counts as mutating, the
+	// ones paced; nil: every action.
+	Mutating func(action string) bool
 	// MaxBackoff, if set, also caps a throttled call's backoff (pacer.go).
 	MaxBackoff     time.Duration
 	AttemptTimeout time.Duration
@@ -107,7 +110,7 @@ func New(s Settings) *Engine {
 		sleep:  SleepContext,
 	}
 	if s.Pace {
-		e.pacing = &pacing{beyondRetryer: s.BeyondRetryer, maxBackoff: s.MaxBackoff}
+		e.pacing = &pacing{beyondRetryer: s.BeyondRetryer, maxBackoff: s.MaxBackoff, mutating: s.Mutating}
 	}
 	e.creds = credentialsCache(s.Credentials)
 	e.buffers.New = func() any { return new(bytes.Buffer) }

@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,8 +32,10 @@ import (
 //     first attempts of new calls included, takes the next free send slot
 //     at the pacer's rate, at first the faster documented refill (20 a
 //     second): a client throttled never sends faster than that.
-//   - Until the client has evidence of the rate, a throttled attempt also
-//     waits a full-jitter backoff before it is ready again
+//   - Until the client has evidence of the rate, and unless it has
+//     pacerCrowd calls of the action throttled at once (it is then a crowd
+//     that its slots space), a throttled attempt also waits a full-jitter
+//     backoff before it is ready again
 //     (pacerbackoff.go: at most 12 s after a call's first throttle, 48 s
 //     after later ones, and ending before the call's deadline where it
 //     can). An x-amz-retry-after lengthens a wait, never shortens it.
@@ -80,6 +81,9 @@ const (
 	// which it throttled others, for the client to take what it admitted
 	// as the rate.
 	pacerEvidence = 4
+	// pacerCrowd is how many calls of an action on one client, throttled
+	// at once, make it a crowd that its own slots space (throttleDelay).
+	pacerCrowd = 4
 	// pacerRaiseShare is how much of its rate a window without throttles
 	// must have had admitted for the rate to rise.
 	pacerRaiseShare = 0.95
@@ -99,6 +103,8 @@ type pacing struct {
 	// maxBackoff, if set (Options.MaxBackoff), caps throttleBackoff's
 	// ceiling below throttleBackoffCap.
 	maxBackoff time.Duration
+	// mutating says which actions are paced (Settings.Mutating); nil: all.
+	mutating func(action string) bool
 	// uniform draws the u of throttleBackoff; nil: math/rand/v2.
 	uniform   func() float64
 	pacers    sync.Map // action name -> *pacer
@@ -106,7 +112,7 @@ type pacing struct {
 }
 
 // noteThrottle records a throttled answer of action at now and returns the
-// action's pacer, made if need be (nil for non-mutating actions).
+// action's pacer, made if need be (nil for actions not mutating).
 func (p *pacing) noteThrottle(action string, now time.Time) *pacer {
 	if p == nil {
 		return nil
@@ -133,7 +139,7 @@ func (p *pacing) throttledSince(action string, t time.Time) bool {
 // pacerFor returns the action's pacer, nil for non-mutating actions (and a
 // nil pacing). Pacers are made on an action's first throttle only.
 func (p *pacing) pacerFor(action string, create bool) *pacer {
-	if p == nil || !mutating(action) {
+	if p == nil || p.mutating != nil && !p.mutating(action) {
 		return nil
 	}
 	if v, ok := p.pacers.Load(action); ok {
@@ -146,20 +152,10 @@ func (p *pacing) pacerFor(action string, create bool) *pacer {
 	return v.(*pacer)
 }
 
-// mutating reports whether EC2 counts action among its mutating actions:
-// all but Describe*, Get*, List* and Search*.
-func mutating(action string) bool {
-	for _, prefix := range [...]string{"Describe", "Get", "List", "Search"} {
-		if strings.HasPrefix(action, prefix) {
-			return false
-		}
-	}
-	return true
-}
-
 // pacer spaces the attempts of one action while EC2 throttles it.
 type pacer struct {
-	engaged atomic.Bool // read without the lock on every attempt
+	engaged atomic.Bool  // read without the lock on every attempt
+	crowd   atomic.Int32 // calls of the action throttled and not yet ended
 
 	mu          sync.Mutex
 	rate        float64   // attempts a second: pacerStartRate until known
@@ -212,10 +208,16 @@ func (p *pacer) untilFree(now time.Time) time.Duration {
 }
 
 // throttleDelay returns how long a call throttled k times in a row waits
-// before its next attempt: nothing where the learnt rate spaces it
-// (reserve), else throttleBackoff.
+// before its next attempt: nothing where the pacer's slots space it
+// (reserve): once the rate is learnt, or while pacerCrowd or more calls of
+// the action on this client are throttled (the client is a crowd of its
+// own, and its slots at the start rate spread it as no random backoff
+// could); else pacing.backoff.
 func (p *pacer) throttleDelay(ctx context.Context, ps *pacing, k int) time.Duration {
 	if p != nil {
+		if p.crowd.Load() >= pacerCrowd {
+			return 0
+		}
 		p.mu.Lock()
 		known := p.known
 		p.mu.Unlock()

@@ -101,9 +101,6 @@ func TestPacerLearnsTheRate(t *testing.T) {
 	if d, paced := p.reserve(t0.Add(time.Minute)); d != 0 || paced || p.engaged.Load() {
 		t.Errorf("after a minute without throttles or waiting calls: wait %v, paced %v, engaged %v; want the pacer let go", d, paced, p.engaged.Load())
 	}
-	if mutating("DescribeNetworkInterfaces") || !mutating("DetachNetworkInterface") || !mutating("AttachNetworkInterface") {
-		t.Error("mutating: Describe* must not be, Detach/Attach must be")
-	}
 }
 
 // TestIsThrottleAgreesWithRetry: IsThrottle's shortcut decides as aws/retry's
@@ -198,10 +195,10 @@ func TestLongDelayHoldsNoSlot(t *testing.T) {
 	}
 }
 
-// TestBackoffHoldsNoSlot: a hundred calls throttled at once back off for
-// seconds (6 s here) and take no send slot meanwhile, so that a call ready
-// now waits for no more than one interval of the pacer's rate (20 a
-// second), not for a hundred of them.
+// TestBackoffHoldsNoSlot: a hundred calls throttled at once, each told to
+// come back in 5 s (x-amz-retry-after), take no send slot meanwhile, so
+// that a call ready now waits for no more than one interval of the
+// pacer's rate (20 a second), not for a hundred of them.
 func TestBackoffHoldsNoSlot(t *testing.T) {
 	t.Parallel()
 	const crowd = 100
@@ -221,18 +218,16 @@ func TestBackoffHoldsNoSlot(t *testing.T) {
 			return
 		}
 		<-all // every call's first attempt is sent before the first throttle is answered
+		w.Header().Set("X-Amz-Retry-After", "5000")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, `<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>slow down</Message></Error></Errors><RequestID>r</RequestID></Response>`)
 	}))
 	defer srv.Close()
-	endpoint, _ := url.Parse(srv.URL)
-	e := New(Settings{Service: "EC2", Version: "2016-11-15", Endpoint: endpoint, Region: "us-east-1", HTTPClient: srv.Client(),
-		Clock: time.Now, Retryer: NewRetryer(RetrySettings{}), Pace: true, BeyondRetryer: true})
-	e.SetUniform(func() float64 { return 0.5 })
+	e := newPacedEngine(srv)
 	backingOff := make(chan struct{}, crowd)
 	var other []time.Duration
 	e.SetSleep(func(ctx context.Context, d time.Duration) error {
-		if d == throttleBackoff(1, 0.5) {
+		if d >= 5*time.Second {
 			backingOff <- struct{}{}
 			<-ctx.Done()
 			return ctx.Err()
@@ -242,19 +237,16 @@ func TestBackoffHoldsNoSlot(t *testing.T) {
 		mu.Unlock()
 		return nil
 	})
-	detach := func(ctx context.Context) error {
-		return e.Call(ctx, "DetachNetworkInterface", url.Values{"AttachmentId": {"eni-attach-1"}}, nil)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for range crowd {
 		wg.Add(1)
-		go func() { defer wg.Done(); _ = detach(ctx) }()
+		go func() { defer wg.Done(); _ = pacedDetach(ctx, e) }()
 	}
 	for range crowd {
 		<-backingOff
 	}
-	if err := detach(context.Background()); err != nil {
+	if err := pacedDetach(context.Background(), e); err != nil {
 		t.Errorf("the call ready now: %v", err)
 	}
 	cancel()
@@ -265,5 +257,76 @@ func TestBackoffHoldsNoSlot(t *testing.T) {
 		if d > 50*time.Millisecond {
 			t.Errorf("the call ready now waited %v for its slot beside %d calls backing off, want at most 50ms (waits %v)", d, crowd, other)
 		}
+	}
+}
+
+// TestSettingsSayWhichActionsArePaced: the service's rule of which actions
+// are mutating comes in through Settings.Mutating (the engine knows none);
+// without one, every action is paced after a throttle.
+func TestSettingsSayWhichActionsArePaced(t *testing.T) {
+	t.Parallel()
+	u, _ := url.Parse("https://example.invalid/")
+	e := New(Settings{Endpoint: u, Pace: true, Mutating: func(action string) bool { return action == "StopThing" }})
+	if e.pacing.pacerFor("StopThing", true) == nil || e.pacing.pacerFor("DetachNetworkInterface", true) != nil {
+		t.Error("the pacer did not follow Settings.Mutating")
+	}
+	e = New(Settings{Endpoint: u, Pace: true})
+	if e.pacing.pacerFor("DescribeThings", true) == nil {
+		t.Error("without Settings.Mutating, an action was not paced")
+	}
+}
+
+// newPacedEngine returns an engine on srv with the client's own retryer
+// (pacing, throttles retried beyond MaxAttempts) and u = 0.5.
+func newPacedEngine(srv *httptest.Server) *Engine {
+	endpoint, _ := url.Parse(srv.URL)
+	e := New(Settings{Service: "EC2", Version: "2016-11-15", Endpoint: endpoint, Region: "us-east-1", HTTPClient: srv.Client(),
+		Clock: time.Now, Retryer: NewRetryer(RetrySettings{}), Pace: true, BeyondRetryer: true})
+	e.SetUniform(func() float64 { return 0.5 })
+	return e
+}
+
+func pacedDetach(ctx context.Context, e *Engine) error {
+	return e.Call(ctx, "DetachNetworkInterface", url.Values{"AttachmentId": {"eni-attach-1"}}, nil)
+}
+
+// TestThrottledCrowdOnOneClientIsPaced: a throttled call backs off by a
+// random delay while fewer than pacerCrowd calls of its action are
+// throttled on its client (one agent's call among many clients'); once
+// that many are, the client is a crowd of its own, and its send slots
+// space the calls without a backoff.
+func TestThrottledCrowdOnOneClientIsPaced(t *testing.T) {
+	t.Parallel()
+	p := &pacer{rate: pacerStartRate}
+	ps := &pacing{uniform: func() float64 { return 0.5 }}
+	if got, want := p.throttleDelay(context.Background(), ps, 1), throttleBackoff(1, 0.5); got != want {
+		t.Errorf("one call throttled: delay %v, want the backoff %v", got, want)
+	}
+	p.crowd.Store(pacerCrowd)
+	if got := p.throttleDelay(context.Background(), ps, 1); got != 0 {
+		t.Errorf("%d calls throttled: delay %v, want 0 (the slots space them)", pacerCrowd, got)
+	}
+	// Through the engine: a call is counted from its first throttle until
+	// it ends.
+	var e *Engine
+	var requests int
+	var during int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests++; requests == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>slow down</Message></Error></Errors><RequestID>r</RequestID></Response>`)
+			return
+		}
+		during = e.pacing.pacerFor("DetachNetworkInterface", false).crowd.Load()
+		io.WriteString(w, `<DetachNetworkInterfaceResponse><return>true</return></DetachNetworkInterfaceResponse>`)
+	}))
+	defer srv.Close()
+	e = newPacedEngine(srv)
+	e.SetSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() })
+	if err := pacedDetach(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	if after := e.pacing.pacerFor("DetachNetworkInterface", false).crowd.Load(); during != 1 || after != 0 {
+		t.Errorf("crowd %d while the throttled call retried, %d after it ended; want 1, 0", during, after)
 	}
 }

@@ -29,6 +29,7 @@ import (
 func (e *Engine) Send(ctx context.Context, action string, body []byte, out any) error {
 	s := sendState{action: action, body: body, hash: payloadHash(body), out: out,
 		p: e.pacing.pacerFor(action, false), releaseRetry: nopRelease}
+	defer s.leaveCrowd()
 	var err error
 	if s.paced, err = e.pace(ctx, s.p, time.Time{}); err != nil { // a retry's slot is taken after its backoff
 		return &TransportError{Err: fmt.Errorf("wait for a send slot after throttling: %w", err), callerEnded: ctx.Err() != nil}
@@ -67,6 +68,14 @@ type sendState struct {
 	skewFixed    bool // the call was signed again at the server's time
 	refreshed    bool // the call's credentials were refreshed
 	throttledAt  time.Time
+	inCrowd      bool // counted in p.crowd
+}
+
+// leaveCrowd ends the call's count among the action's throttled calls.
+func (s *sendState) leaveCrowd() {
+	if s.inCrowd {
+		s.p.crowd.Add(-1)
+	}
 }
 
 func nopRelease(error) error { return nil }
@@ -117,6 +126,10 @@ func (e *Engine) settle(s *sendState, d time.Duration, res attemptResult, err er
 	if s.p != nil || err != nil {
 		if s.p == nil && throttled {
 			s.p = e.pacing.noteThrottle(s.action, e.Now())
+		}
+		if throttled && s.p != nil && !s.inCrowd {
+			s.inCrowd = true
+			s.p.crowd.Add(1)
 		}
 		s.p.observe(e.Now(), throttled, s.paced)
 	}
