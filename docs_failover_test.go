@@ -429,9 +429,22 @@ func TestDocsMove(t *testing.T) {
 	})
 	t.Run("stopped half-way, then run again", func(t *testing.T) {
 		t.Parallel()
-		client, srv := newClient(t, ec2test.WithDetachingDuration(100*time.Millisecond))
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		srv := ec2test.NewServer(ec2test.WithDetachingDuration(100 * time.Millisecond))
+		t.Cleanup(srv.Close)
+		// Stopped once the detach is accepted, as a script's deadline
+		// would stop it, however slow the machine (a 50 ms deadline
+		// ended a loaded -race run before the detach).
+		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
+		client, err := enidetach.New(enidetach.Options{Region: srv.Region(), BaseEndpoint: srv.URL, Credentials: srv.Credentials(),
+			OnEvent: func(e enidetach.Event) {
+				if e.Kind == enidetach.EventAttempt && e.Action == "DetachNetworkInterface" && e.Outcome == enidetach.OutcomeOK {
+					cancel()
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got := run(ctx, client); !strings.HasPrefix(got, "move stopped at wait-available: enidetach: interface not detached after") {
 			t.Errorf("logged %q", got)
 		}

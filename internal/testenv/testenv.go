@@ -70,14 +70,21 @@ func Main(m *testing.M) {
 // than computing, runs up to four times GOMAXPROCS of them at once instead
 // of GOMAXPROCS (go test's default, right for tests that compute): on two
 // cores, two tests each waiting seconds for a poll would otherwise hold
-// back all the others. An explicit -parallel (go test -parallel N) wins.
+// back all the others. Under the race detector, which makes every test
+// compute several times more, twice GOMAXPROCS: tests with deadlines of
+// tens of milliseconds must still meet them. An explicit -parallel
+// (go test -parallel N) wins.
 // It parses the command line, as a TestMain that reads flags must.
 func WaitingParallel() {
 	flag.Parse()
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
 	if !set {
-		if err := flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0))); err != nil {
+		n := 4 * runtime.GOMAXPROCS(0)
+		if raceEnabled {
+			n = 2 * runtime.GOMAXPROCS(0)
+		}
+		if err := flag.Set("test.parallel", strconv.Itoa(n)); err != nil {
 			panic(err)
 		}
 	}
