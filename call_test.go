@@ -502,14 +502,27 @@ func TestAdaptiveModeSlowsDown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Four callers at once, as a fleet's jobs share a client: the rate
+		// before throttling is then the fake's and the client's, not one
+		// goroutine's on a loaded machine (under -race, one caller alone
+		// made 170 calls a second, below the tenfold of the pacer's 20).
 		count := func(d time.Duration) float64 {
-			n := 0
-			for end := time.Now().Add(d); time.Now().Before(end); n++ {
-				ctx, cancel := context.WithDeadline(context.Background(), end)
-				_, _ = c.DetachNetworkInterface(ctx, &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0", DryRun: true})
-				cancel()
+			var n atomic.Int64
+			var wg sync.WaitGroup
+			end := time.Now().Add(d)
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for ; time.Now().Before(end); n.Add(1) {
+						ctx, cancel := context.WithDeadline(context.Background(), end)
+						_, _ = c.DetachNetworkInterface(ctx, &DetachNetworkInterfaceInput{AttachmentID: "eni-attach-0123456789abcdef0", DryRun: true})
+						cancel()
+					}
+				}()
 			}
-			return float64(n) / d.Seconds()
+			wg.Wait()
+			return float64(n.Load()) / d.Seconds()
 		}
 		before = count(300 * time.Millisecond)
 		srv.Inject(ec2test.Throttle(), 1<<30)
