@@ -7,7 +7,6 @@ package enidetach
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/ec2lite/enidetach/ec2test"
+	"github.com/ec2lite/enidetach/internal/testenv"
 )
 
 // credEnv returns a hermetic environment with HOME at a temporary
@@ -56,33 +56,11 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-// containerServer serves container credentials and counts requests.
-type containerServer struct {
-	*httptest.Server
-	hits      atomic.Int32
-	lastToken atomic.Value
-}
-
-func newContainerServer(t *testing.T, expires time.Time) *containerServer {
-	t.Helper()
-	cs := &containerServer{}
-	cs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cs.hits.Add(1)
-		cs.lastToken.Store(r.Header.Get("Authorization"))
-		_ = json.NewEncoder(w).Encode(map[string]string{
-			"AccessKeyId": ec2test.DefaultAccessKeyID, "SecretAccessKey": ec2test.DefaultSecretAccessKey,
-			"Token": "container-token", "Expiration": expires.UTC().Format(time.RFC3339),
-		})
-	}))
-	t.Cleanup(cs.Close)
-	return cs
-}
-
 // TestConcurrentFirstCallsRetrieveOnce fires 64 first calls at once: the
 // credentials are fetched once and shared.
 func TestConcurrentFirstCallsRetrieveOnce(t *testing.T) {
 	t.Parallel()
-	cs := newContainerServer(t, time.Now().Add(time.Hour))
+	cs := testenv.NewContainerServer(t, ec2test.DefaultAccessKeyID, ec2test.DefaultSecretAccessKey, time.Now().Add(time.Hour))
 	srv := ec2test.NewServer()
 	defer srv.Close()
 	env := credEnv(t, "", "", "AWS_CONTAINER_CREDENTIALS_FULL_URI", cs.URL+"/creds")
@@ -98,7 +76,7 @@ func TestConcurrentFirstCallsRetrieveOnce(t *testing.T) {
 		}
 		return err
 	})
-	if n := cs.hits.Load(); n != 1 {
+	if n := cs.Hits.Load(); n != 1 {
 		t.Errorf("credentials fetched %d times for 64 concurrent first calls, want 1", n)
 	}
 }
@@ -141,44 +119,8 @@ func imdsWithListing(t *testing.T, listing, credBody string) string {
 	return s.URL
 }
 
-// imdsServer is a minimal IMDSv2: token PUT, role listing, credentials.
-type imdsServer struct {
-	*httptest.Server
-	credHits atomic.Int32
-}
-
-func newIMDSServer(t *testing.T, expires func() time.Time) *imdsServer {
-	t.Helper()
-	is := &imdsServer{}
-	is.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
-			if r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds") == "" {
-				w.WriteHeader(400)
-				return
-			}
-			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
-			_, _ = io.WriteString(w, "imds-token")
-		case r.Header.Get("X-Aws-Ec2-Metadata-Token") != "imds-token":
-			w.WriteHeader(401)
-		case r.URL.Path == "/latest/meta-data/iam/security-credentials/":
-			_, _ = io.WriteString(w, "agent-role\n")
-		case r.URL.Path == "/latest/meta-data/iam/security-credentials/agent-role":
-			is.credHits.Add(1)
-			_ = json.NewEncoder(w).Encode(map[string]string{"Code": "Success", "AccessKeyId": "ASIAIMDS", "SecretAccessKey": "imds-secret",
-				"Token": "imds-token-" + fmt.Sprint(is.credHits.Load()), "Expiration": expires().UTC().Format(time.RFC3339)})
-		case r.URL.Path == "/latest/dynamic/instance-identity/document":
-			_, _ = io.WriteString(w, `{"region": "ap-northeast-3", "instanceId": "i-0123456789abcdef0"}`)
-		default:
-			w.WriteHeader(404)
-		}
-	}))
-	t.Cleanup(is.Close)
-	return is
-}
-
 func TestRegionFromInstanceMetadata(t *testing.T) {
-	is := newIMDSServer(t, time.Now)
+	is := testenv.NewIMDSServer(t, time.Now)
 	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", is.URL)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

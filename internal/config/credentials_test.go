@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/ec2lite/enidetach/internal/query"
+	"github.com/ec2lite/enidetach/internal/testenv"
 )
 
 // refreshStrategies is a provider with the cache strategies ec2rolecreds
@@ -152,31 +151,9 @@ echo '{"Version": 1, "AccessKeyId": "AKIDPROCESS", "SecretAccessKey": "process-s
 	return path
 }
 
-// containerServer serves container credentials and counts requests.
-type containerServer struct {
-	*httptest.Server
-	hits      atomic.Int32
-	lastToken atomic.Value
-}
-
-func newContainerServer(t *testing.T, expires time.Time) *containerServer {
-	t.Helper()
-	cs := &containerServer{}
-	cs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cs.hits.Add(1)
-		cs.lastToken.Store(r.Header.Get("Authorization"))
-		_ = json.NewEncoder(w).Encode(map[string]string{
-			"AccessKeyId": "AKIDCONTAINER", "SecretAccessKey": "container-secret",
-			"Token": "container-token", "Expiration": expires.UTC().Format(time.RFC3339),
-		})
-	}))
-	t.Cleanup(cs.Close)
-	return cs
-}
-
 func TestContainerCredentials(t *testing.T) {
 	t.Parallel()
-	cs := newContainerServer(t, time.Now().Add(time.Hour))
+	cs := testenv.NewContainerServer(t, "AKIDCONTAINER", "container-secret", time.Now().Add(time.Hour))
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	writeFile(t, tokenFile, "file-token\n")
 	tests := []struct {
@@ -202,52 +179,16 @@ func TestContainerCredentials(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.SessionToken != "container-token" || cs.lastToken.Load() != tc.wantToken {
-				t.Errorf("creds %+v, authorization %v", got.AccessKeyID, cs.lastToken.Load())
+			if got.SessionToken != "container-token" || cs.LastToken.Load() != tc.wantToken {
+				t.Errorf("creds %+v, authorization %v", got.AccessKeyID, cs.LastToken.Load())
 			}
 		})
 	}
 }
 
-// imdsServer is a minimal IMDSv2: token PUT, role listing, credentials.
-type imdsServer struct {
-	*httptest.Server
-	credHits atomic.Int32
-}
-
-func newIMDSServer(t *testing.T, expires func() time.Time) *imdsServer {
-	t.Helper()
-	is := &imdsServer{}
-	is.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
-			if r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds") == "" {
-				w.WriteHeader(400)
-				return
-			}
-			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
-			_, _ = io.WriteString(w, "imds-token")
-		case r.Header.Get("X-Aws-Ec2-Metadata-Token") != "imds-token":
-			w.WriteHeader(401)
-		case r.URL.Path == "/latest/meta-data/iam/security-credentials/":
-			_, _ = io.WriteString(w, "agent-role\n")
-		case r.URL.Path == "/latest/meta-data/iam/security-credentials/agent-role":
-			is.credHits.Add(1)
-			_ = json.NewEncoder(w).Encode(map[string]string{"Code": "Success", "AccessKeyId": "ASIAIMDS", "SecretAccessKey": "imds-secret",
-				"Token": "imds-token-" + fmt.Sprint(is.credHits.Load()), "Expiration": expires().UTC().Format(time.RFC3339)})
-		case r.URL.Path == "/latest/dynamic/instance-identity/document":
-			_, _ = io.WriteString(w, `{"region": "ap-northeast-3", "instanceId": "i-0123456789abcdef0"}`)
-		default:
-			w.WriteHeader(404)
-		}
-	}))
-	t.Cleanup(is.Close)
-	return is
-}
-
 func TestInstanceRoleCredentials(t *testing.T) {
 	t.Parallel()
-	is := newIMDSServer(t, func() time.Time { return time.Now().Add(6 * time.Hour) })
+	is := testenv.NewIMDSServer(t, func() time.Time { return time.Now().Add(6 * time.Hour) })
 	env := testEnv(t, "", "", "AWS_EC2_METADATA_SERVICE_ENDPOINT", is.URL)
 	got, c, err := resolve(t, env, Input{})
 	if err != nil {
@@ -256,8 +197,8 @@ func TestInstanceRoleCredentials(t *testing.T) {
 	if got.AccessKeyID != "ASIAIMDS" || got.SessionToken != "imds-token-1" || !got.CanExpire {
 		t.Errorf("creds = %s %s expires %v", got.AccessKeyID, got.SessionToken, got.Expires)
 	}
-	if _, err := c.Credentials().Retrieve(context.Background()); err != nil || is.credHits.Load() != 1 {
-		t.Errorf("cached retrieval: %v, %d fetches", err, is.credHits.Load())
+	if _, err := c.Credentials().Retrieve(context.Background()); err != nil || is.CredHits.Load() != 1 {
+		t.Errorf("cached retrieval: %v, %d fetches", err, is.CredHits.Load())
 	}
 }
 
@@ -265,7 +206,7 @@ func TestInstanceRoleCredentials(t *testing.T) {
 // credentials inside the 5-minute window, each retrieval fetches anew.
 func TestExpiringCredentialsAreRefreshed(t *testing.T) {
 	t.Parallel()
-	cs := newContainerServer(t, time.Now().Add(2*time.Minute))
+	cs := testenv.NewContainerServer(t, "AKIDCONTAINER", "container-secret", time.Now().Add(2*time.Minute))
 	env := testEnv(t, "", "", "AWS_CONTAINER_CREDENTIALS_FULL_URI", cs.URL+"/creds")
 	_, c, err := resolve(t, env, Input{})
 	if err != nil {
@@ -274,7 +215,7 @@ func TestExpiringCredentialsAreRefreshed(t *testing.T) {
 	if _, err := c.Credentials().Retrieve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := cs.hits.Load(); n != 2 {
+	if n := cs.Hits.Load(); n != 2 {
 		t.Errorf("%d fetches of credentials expiring within the window, want 2", n)
 	}
 }
